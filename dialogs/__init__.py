@@ -1,0 +1,1 @@
+"""The platform-agnostic core: state, decision engine, dialog state machine, replies."""

@@ -1,0 +1,83 @@
+"""The neutral replies a turn produces. Adapters render these; nothing else reaches a person.
+
+`model_dump(mode="json")` of each reply is exactly the JSON Lines object of `chat --json`
+(DESIGN.md's contract); extra fields beyond the contract are additions, never renames.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dialogs.recommendation import Recommendation
+
+
+class Choice(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    value: str
+    label: str
+
+
+class Question(BaseModel):
+    kind: Literal["question"] = "question"
+    question_id: str
+    text: str
+    choices: list[Choice] = Field(default_factory=list)
+    # Shown under the question: what a typed answer may look like, or why we re-ask.
+    hint: str | None = None
+    # The version of the state this question was asked from; buttons carry it back.
+    state_version: int = 0
+    # 1-based position among the questions still to ask, for "question 3 of 8".
+    step: int | None = None
+    total_steps: int | None = None
+
+
+class RecommendationReply(BaseModel):
+    kind: Literal["recommendation"] = "recommendation"
+    recommendation: Recommendation
+    state_version: int = 0
+
+
+class Table(BaseModel):
+    """A table an answer carries (the comparison table, the roadmap, a cost comparison).
+
+    Surfaces that can draw tables do; others render rows as a compact list."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+
+class Answer(BaseModel):
+    kind: Literal["answer"] = "answer"
+    topic: str
+    text: str
+    table: Table | None = None
+    # Suggested next follow-ups, as buttons (topic ids with labels).
+    choices: list[Choice] = Field(default_factory=list)
+
+
+class Notice(BaseModel):
+    kind: Literal["notice"] = "notice"
+    text: str
+    # Set when the notice records an accepted answer ("Budget: medium"), so a surface can
+    # collapse the answered question into that one line.
+    slot: str | None = None
+    value: str | None = None
+
+
+class ErrorReply(BaseModel):
+    kind: Literal["error"] = "error"
+    text: str
+
+
+Reply = Annotated[Question | RecommendationReply | Answer | Notice | ErrorReply,
+                  Field(discriminator="kind")]
+
+
+def reply_json(reply: Reply) -> dict[str, object]:
+    """The JSON Lines object for one reply (None-valued additions left out)."""
+    data = reply.model_dump(mode="json", exclude_none=True)
+    if isinstance(reply, Question):
+        data.setdefault("choices", [])
+    return data

@@ -1,0 +1,73 @@
+"""The slots the advisor fills, with their canonical values (DESIGN.md's contract table).
+
+Kept as Literal types so a wrong value fails validation wherever it enters: a state loaded
+from Redis, a CLI flag, a knowledge file's choice list.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+UseCase = Literal["customer_service", "content_generation", "code_generation",
+                  "document_analysis", "other"]
+YesNo = Literal["yes", "no"]
+Priority = Literal["speed", "consistency", "novel_architecture"]
+Budget = Literal["low", "medium", "high"]
+Uniqueness = Literal["common", "specialized", "novel"]
+Accuracy = Literal["acceptable", "high", "perfect"]
+Timeline = Literal["today", "week", "quarter"]
+KnowledgeUpdates = Literal["rarely", "often"]
+Hardware = Literal["api_only", "consumer_gpu", "datacenter_gpu", "gpu_cluster"]
+DataQuality = Literal["high", "low", "mixed"]
+
+Approach = Literal["prompt_engineering", "fine_tuning", "training_from_scratch"]
+Method = Literal["standard", "lora", "qlora", "prompt_tuning"]
+Hybrid = Literal["rag", "ensemble", "cot_fine_tuning"]
+
+# Order matters: it is the order the core questions are asked in.
+CORE_SLOTS: tuple[str, ...] = (
+    "use_case", "has_data", "examples", "priority", "budget", "uniqueness", "accuracy",
+    "timeline",
+)
+OPTIONAL_SLOTS: tuple[str, ...] = (
+    "knowledge_updates", "hardware", "data_quality", "monthly_tokens", "explainability",
+)
+ALL_SLOTS: tuple[str, ...] = CORE_SLOTS + OPTIONAL_SLOTS
+NUMERIC_SLOTS: frozenset[str] = frozenset({"examples", "monthly_tokens"})
+
+# The largest count we store: beyond it a number is surely a typo or an attack ("1e9999").
+MAX_COUNT = 10**13
+
+
+class Slots(BaseModel):
+    """A person's answers. None means not answered (unknown, never a default)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    use_case: UseCase | None = None
+    has_data: YesNo | None = None
+    examples: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    priority: Priority | None = None
+    budget: Budget | None = None
+    uniqueness: Uniqueness | None = None
+    accuracy: Accuracy | None = None
+    timeline: Timeline | None = None
+    knowledge_updates: KnowledgeUpdates | None = None
+    hardware: Hardware | None = None
+    data_quality: DataQuality | None = None
+    monthly_tokens: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    explainability: YesNo | None = None
+
+    def answered(self) -> dict[str, object]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+def slot_values(slot: str) -> tuple[str, ...]:
+    """Canonical values of an enumerated slot; () for numeric slots."""
+    if slot in NUMERIC_SLOTS:
+        return ()
+    annotation = Slots.model_fields[slot].annotation
+    literal = get_args(annotation)[0]
+    return tuple(get_args(literal))

@@ -1,0 +1,51 @@
+"""The conversation state kept per person (platform + workspace + user).
+
+Only answers and a little bookkeeping are stored: the recommendation is derived from the
+answers on demand (the engine is pure and fast), which keeps a finished conversation small
+in Redis and means a knowledge update shows in the next answer without a migration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dialogs.slots import Slots
+
+# Bump when a stored state can no longer be read as this model; older states are dropped
+# with a friendly "let's start again" rather than a traceback.
+SCHEMA_VERSION = 1
+HISTORY_LIMIT = 5
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: datetime
+    slots: Slots
+    # Kept for the list ("Fine-tuning with LoRA"); the card itself is re-derived from slots.
+    title: str
+
+
+class ConversationState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    # Set by the store: the version this state was loaded at (compare-and-set token).
+    version: int = 0
+    slots: Slots = Field(default_factory=Slots)
+    # The question awaiting an answer, if any.
+    pending: str | None = None
+    phase: Literal["new", "asking", "advised"] = "new"
+    # Optional questions already asked (answered or skipped), so they are asked once.
+    asked: list[str] = Field(default_factory=list)
+    history: list[HistoryEntry] = Field(default_factory=list)
+    # Consecutive unusable answers to the pending question (to vary the hint).
+    misses: int = 0
+    # Last topic answered, for "tell me more" style follow-ups.
+    last_topic: str | None = None
+
+    def dump(self) -> str:
+        """Compact JSON for the store (defaults left out: small keys in Redis)."""
+        return self.model_dump_json(exclude_defaults=True, exclude={"version"})

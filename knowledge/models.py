@@ -1,0 +1,234 @@
+"""Typed models of the knowledge files. Loaded and validated once at start.
+
+Every block that carries text says where the text comes from: `source: guide` (the seed
+guide, choosing-your-training-approach.txt) or `source: ours` (written by the project where
+the guide is silent). Nothing here imports the rest of the project.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Source = Literal["guide", "ours"]
+ApproachId = Literal["prompt_engineering", "fine_tuning", "training_from_scratch"]
+MethodId = Literal["standard", "lora", "qlora", "prompt_tuning"]
+HybridId = Literal["rag", "ensemble", "cot_fine_tuning"]
+UseCaseId = Literal["customer_service", "content_generation", "code_generation",
+                    "document_analysis", "other"]
+QualityId = Literal["high", "low", "mixed"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(_Strict):
+    """A money or count range; high None means open-ended ("$10,000+")."""
+
+    low: float = Field(ge=0)
+    high: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.high is not None and self.high < self.low:
+            raise ValueError("high must be >= low")
+        return self
+
+
+class ApproachInfo(_Strict):
+    name: str                       # "Fine-Tuning"
+    tagline: str                    # "Recommended approach"
+    summary: str                    # "Adapt pre-trained models to your needs"
+    what_it_is: str
+    highlights: list[str]           # the three bullets on the overview card
+    when_to_use: list[str]
+    pros: list[str]
+    cons: list[str]
+    source: Source
+
+
+class ComparisonRow(_Strict):
+    aspect: str
+    prompt_engineering: str
+    fine_tuning: str
+    training_from_scratch: str
+
+
+class Comparison(_Strict):
+    rows: list[ComparisonRow]
+    source: Source
+
+
+class Thresholds(_Strict):
+    """The numbers the decision rules use (DESIGN.md rules 1-3). An organisation may tune them."""
+
+    fine_tuning_minimum: int = 50           # the guide's fine-tuning minimum ("50-100")
+    prompt_engineering_below: int = 100     # fewer than this: prompt engineering
+    fine_tuning_range_max: int = 10_000     # "100-10,000: perfect for fine-tuning"
+    fine_tuning_better: int = 500           # "Better: 500-1,000"
+    fine_tuning_best: int = 5_000           # "Best: 5,000+"
+    scratch_minimum: int = 1_000_000        # "Millions: could train from scratch"
+    source: Source = "guide"
+
+
+class ChoiceInfo(_Strict):
+    value: str
+    label: str
+    # Words and phrases that mean this value in free text (lower case). Matched as whole
+    # words/phrases by the slot extractor.
+    synonyms: list[str] = Field(default_factory=list)
+    # The approach this answer votes for (DESIGN.md rule 4); None: no vote.
+    points_to: ApproachId | None = None
+    # The reason line shown on the card when this answer counted ("Low budget points to
+    # prompt engineering: zero training cost.").
+    reason: str = ""
+
+
+class QuestionInfo(_Strict):
+    slot: str
+    text: str                       # "How many examples do you have?"
+    hint: str                       # re-ask hint: what an answer looks like
+    choices: list[ChoiceInfo] = Field(default_factory=list)  # empty for numeric slots
+    short_label: str                # "Budget", for "Budget: medium"
+    source: Source
+
+
+class GuideStep(_Strict):
+    step: int
+    title: str                      # "Check your data"
+    question: str                   # "Do you have training examples?"
+    answers: list[str]              # "No → Go with Prompt Engineering", ...
+
+
+class QuestionToAsk(_Strict):
+    question: str                   # "What's my budget?"
+    answers: list[str]              # "Low → Prompt engineering", ...
+
+
+class DecisionGuide(_Strict):
+    quick_guide: list[GuideStep]
+    questions_to_ask: list[QuestionToAsk]
+    source: Source
+
+
+class UseCaseInfo(_Strict):
+    name: str
+    prompt_engineering_when: list[str]
+    fine_tuning_when: list[str]
+    note: str = ""
+    source: Source
+
+
+class MethodInfo(_Strict):
+    name: str                       # "QLoRA"
+    subtitle: str                   # "Quantized LoRA"
+    pros: list[str]
+    cons: list[str]
+    best_when: str                  # ours: when it is the pick
+    source: Source
+
+
+class StageInfo(_Strict):
+    stage: int = Field(ge=1, le=4)
+    title: str                      # "Prompt Engineering"
+    subtitle: str                   # "Start simple, test fast"
+    steps: list[str]
+    next: str | None                # what moves you on (ours); None on stage 4
+    source: Source
+
+
+class CostInfo(_Strict):
+    training: str                   # "$10-1,000 (one-time)"
+    inference_per_1k_tokens: str    # "$0.001-0.01 per 1K tokens"
+    monthly_at_1m_tokens: str       # "$1-10 + hosting"
+    best_for: str
+    training_usd: Range | None      # None where the guide gives no number
+    inference_per_1k_usd: Range | None
+    note: str = ""
+    source: Source
+
+
+class DataRequirement(_Strict):
+    minimum: str
+    better: str
+    best: str
+    source: Source
+
+
+class QualityInfo(_Strict):
+    title: str                      # "High Quality, Low Quantity"
+    advice: str                     # "Fine-tune with careful data curation"
+    steps: list[str]
+    source: Source
+
+
+class HybridInfo(_Strict):
+    name: str
+    what: str
+    use_when: list[str]
+    example: list[str] = Field(default_factory=list)
+    source: Source
+
+
+class Mistake(_Strict):
+    title: str
+    text: str
+    source: Source
+
+
+class TopicInfo(_Strict):
+    title: str                      # button label: "QLoRA"
+    # Phrases that name the topic; the follow-up matcher scores text against these.
+    aliases: list[str]
+    source: Source
+
+
+class GpuClass(_Strict):
+    name: str                       # "24 GB (consumer, e.g. RTX 4090)"
+    memory_gb: float
+
+
+class GpuMemoryModel(_Strict):
+    """Bytes per parameter for each method (ours; labelled an estimate)."""
+
+    bytes_per_param: dict[MethodId, float]
+    trainable_fraction: dict[MethodId, float]   # share of params trained (adapters)
+    trainable_bytes_per_param: dict[MethodId, float]  # grads + optimizer per trained param
+    activation_allowance: float                 # multiplier on the total, e.g. 0.2
+    gpu_classes: list[GpuClass]
+    source: Source
+
+
+class Knowledge(_Strict):
+    approaches: dict[ApproachId, ApproachInfo]
+    comparison: Comparison
+    thresholds: Thresholds
+    questions: dict[str, QuestionInfo]
+    decision_guide: DecisionGuide
+    use_cases: dict[UseCaseId, UseCaseInfo]
+    methods: dict[MethodId, MethodInfo]
+    stages: list[StageInfo]
+    costs: dict[ApproachId, CostInfo]
+    data_requirements: dict[ApproachId, DataRequirement]
+    quality: dict[QualityId, QualityInfo]
+    hybrids: dict[HybridId, HybridInfo]
+    mistakes: list[Mistake]
+    topics: dict[str, TopicInfo]
+    gpu_memory: GpuMemoryModel
+    # The bot's own sentences (welcome, help, re-ask, stale card, store down, ...), by key.
+    messages: dict[str, str]
+
+    def question(self, slot: str) -> QuestionInfo:
+        return self.questions[slot]
+
+    def choice(self, slot: str, value: str) -> ChoiceInfo | None:
+        for c in self.questions[slot].choices:
+            if c.value == value:
+                return c
+        return None
+
+    def message(self, key: str, **fmt: object) -> str:
+        text = self.messages[key]
+        return text.format(**fmt) if fmt else text
