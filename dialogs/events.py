@@ -43,6 +43,9 @@ class Event(BaseModel):
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     # Context from the surface: e.g. a shared card's thread carries that card's answers.
     context_slots: dict[str, object] | None = None
+    # Where the person is, for the surface to remember (e.g. the Slack channel a command was
+    # typed in, so Share can post there later). Copied into the state; never interpreted.
+    surface: dict[str, str] | None = None
 
     @classmethod
     def typed(cls, conversation: str, text: str, **kw: object) -> Event:

@@ -45,6 +45,8 @@ class ConversationState(BaseModel):
     misses: int = 0
     # Last topic answered, for "tell me more" style follow-ups.
     last_topic: str | None = None
+    # Surface context remembered for the adapters (see Event.surface).
+    surface: dict[str, str] = Field(default_factory=dict)
 
     def dump(self) -> str:
         """Compact JSON for the store (defaults left out: small keys in Redis)."""

@@ -79,6 +79,9 @@ class ChoiceInfo(_Strict):
     # Words and phrases that mean this value in free text (lower case). Matched as whole
     # words/phrases by the slot extractor.
     synonyms: list[str] = Field(default_factory=list)
+    # Short words that mean this value only next to one of the question's keywords
+    # ("budget is tight": keyword "budget", word "tight").
+    words: list[str] = Field(default_factory=list)
     # The approach this answer votes for (DESIGN.md rule 4); None: no vote.
     points_to: ApproachId | None = None
     # The reason line shown on the card when this answer counted ("Low budget points to
@@ -92,6 +95,8 @@ class QuestionInfo(_Strict):
     hint: str                       # re-ask hint: what an answer looks like
     choices: list[ChoiceInfo] = Field(default_factory=list)  # empty for numeric slots
     short_label: str                # "Budget", for "Budget: medium"
+    # Words that name the slot in free text ("budget", "money", "spend").
+    keywords: list[str] = Field(default_factory=list)
     source: Source
 
 
@@ -201,6 +206,15 @@ class GpuMemoryModel(_Strict):
     source: Source
 
 
+# Sentences the code looks up by key; a knowledge copy missing one fails at load.
+REQUIRED_MESSAGES: frozenset[str] = frozenset({
+    "welcome", "help", "restarted", "start_again", "reask", "stale_card", "store_down",
+    "answer_recorded", "answer_changed", "decision_changed", "decision_same",
+    "no_recommendation_yet", "history_empty", "history_header", "history_not_found",
+    "empty_input", "offer_start", "unplaceable", "too_long", "rate_limited",
+})
+
+
 class Knowledge(_Strict):
     approaches: dict[ApproachId, ApproachInfo]
     comparison: Comparison
@@ -219,6 +233,13 @@ class Knowledge(_Strict):
     gpu_memory: GpuMemoryModel
     # The bot's own sentences (welcome, help, re-ask, stale card, store down, ...), by key.
     messages: dict[str, str]
+
+    @model_validator(mode="after")
+    def _complete(self) -> Knowledge:
+        missing = REQUIRED_MESSAGES - set(self.messages)
+        if missing:
+            raise ValueError(f"messages is missing: {', '.join(sorted(missing))}")
+        return self
 
     def question(self, slot: str) -> QuestionInfo:
         return self.questions[slot]
