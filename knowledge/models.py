@@ -192,18 +192,49 @@ class TopicInfo(_Strict):
 
 class GpuClass(_Strict):
     name: str                       # "24 GB (consumer, e.g. RTX 4090)"
-    memory_gb: float
+    memory_gb: float = Field(gt=0)  # total across the GPUs of the class
+    gpus: int = Field(default=1, ge=1)
+
+
+class MethodMemory(_Strict):
+    """Memory per parameter for one fine-tuning method (ours; an estimate)."""
+
+    weight_bytes: float = Field(gt=0)         # base weights as loaded (fp16: 2, NF4: ~0.55)
+    trainable_fraction: float = Field(gt=0, le=1)  # share of params trained (1.0; adapters ~0.002)
+    trainable_bytes: float = Field(ge=0)      # per trained param: gradient + optimizer (+ adapter)
+    weights_label: str                        # "frozen 4-bit NF4 weights (~0.55 bytes/param)"
+
+
+class MemoryReference(_Strict):
+    """A published figure the estimate is checked against (tests read these)."""
+
+    claim: str
+    method: MethodId
+    bytes_per_param: float | None = None      # model-state bytes per param, before activations
+    model_params_b: float | None = None       # model size in billions of parameters
+    published_gb: Range | None = None
+    citation: str
 
 
 class GpuMemoryModel(_Strict):
-    """Bytes per parameter for each method (ours; labelled an estimate)."""
+    """GPU memory estimate for fine-tuning (ours; labelled an estimate wherever shown).
 
-    bytes_per_param: dict[MethodId, float]
-    trainable_fraction: dict[MethodId, float]   # share of params trained (adapters)
-    trainable_bytes_per_param: dict[MethodId, float]  # grads + optimizer per trained param
-    activation_allowance: float                 # multiplier on the total, e.g. 0.2
+    memory = params * weight_bytes + params * trainable_fraction * trainable_bytes;
+    total = memory * (1 + activation_fraction).
+    """
+
+    methods: dict[MethodId, MethodMemory]
+    activation_fraction: float = Field(ge=0, le=2)
     gpu_classes: list[GpuClass]
+    references: list[MemoryReference] = Field(default_factory=list)
     source: Source
+
+    @model_validator(mode="after")
+    def _all_methods(self) -> GpuMemoryModel:
+        missing = {"standard", "lora", "qlora", "prompt_tuning"} - set(self.methods)
+        if missing:
+            raise ValueError(f"gpu_memory.methods is missing: {', '.join(sorted(missing))}")
+        return self
 
 
 # Sentences the code looks up by key; a knowledge copy missing one fails at load.
