@@ -246,6 +246,29 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset({
 })
 
 
+class Texts(_Strict):
+    """A block of sentences looked up by key."""
+
+    texts: dict[str, str]
+    source: Source
+
+
+# The engine's sentences (reasons, why-not lines, method and hybrid reasons), by key.
+REQUIRED_ADVICE: frozenset[str] = frozenset({
+    "title_with_method", "title_hybrids_joiner", "summary",
+    "count_none", "count_below_minimum", "count_at_minimum", "count_in_range", "count_large",
+    "count_millions", "has_data_no",
+    "why_not_scratch_data", "why_not_scratch_budget", "why_not_scratch_need",
+    "why_not_fine_tuning_data", "lost_vote", "tie_simpler",
+    "method_standard", "method_qlora_hardware", "method_qlora_budget", "method_lora",
+    "method_prompt_tuning", "note_prompt_tuning",
+    "hybrid_rag_updates", "hybrid_rag_documents", "hybrid_cot", "hybrid_ensemble",
+    "note_minimum_collect", "note_start_simple_today", "note_scratch_baseline",
+    "change_if", "change_more_data", "change_scratch", "you_have_none", "you_have_count",
+    "you_have_unknown", "quality_note",
+})
+
+
 class Knowledge(_Strict):
     approaches: dict[ApproachId, ApproachInfo]
     comparison: Comparison
@@ -264,13 +287,22 @@ class Knowledge(_Strict):
     gpu_memory: GpuMemoryModel
     # The bot's own sentences (welcome, help, re-ask, stale card, store down, ...), by key.
     messages: dict[str, str]
+    advice: Texts
 
     @model_validator(mode="after")
     def _complete(self) -> Knowledge:
         missing = REQUIRED_MESSAGES - set(self.messages)
         if missing:
             raise ValueError(f"messages is missing: {', '.join(sorted(missing))}")
+        missing = REQUIRED_ADVICE - set(self.advice.texts)
+        if missing:
+            raise ValueError(f"advice is missing: {', '.join(sorted(missing))}")
         return self
+
+    def say(self, key: str, **fmt: object) -> str:
+        """An engine sentence from advice.yaml, filled in."""
+        text = self.advice.texts[key]
+        return text.format(**fmt) if fmt else text
 
     def question(self, slot: str) -> QuestionInfo:
         return self.questions[slot]
