@@ -1,0 +1,1 @@
+"""The terminal adapter: `which-approach chat` and its rich rendering."""
