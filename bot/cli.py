@@ -1,0 +1,250 @@
+"""The `which-approach` command (also `python -m bot`): chat, recommend, serve.
+
+DESIGN.md's CLI contract is checked by outside tools exactly: `chat --json` writes reply
+objects and nothing else to stdout, `recommend --json` one recommendation object, and a bad
+flag is a usage error (exit 2) with a message naming the flag and its allowed values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sys
+from typing import Annotated, NoReturn, TextIO
+
+import typer
+from rich.console import Console
+
+from bot.logging_setup import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+from dialogs.slots import MAX_COUNT, Slots, slot_values
+from knowledge.models import Knowledge
+
+log = logging.getLogger(__name__)
+
+# Plain (not rich-boxed) usage errors: one greppable line per problem for scripts and people.
+app = typer.Typer(
+    name="which-approach",
+    help="Advisor: prompt engineering, fine-tuning or training from scratch?",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_CONFIG = 1  # settings or knowledge files are wrong (usage errors exit 2, as click does)
+EXIT_INTERRUPTED = 130
+
+
+def _fail(message: str, code: int = EXIT_CONFIG) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        _fail(str(error))
+
+
+def _terminal_log_level(settings: Settings) -> str:
+    # A person's terminal is no place for info lines; DEBUG is an explicit request, honoured.
+    if settings.log_level in ("DEBUG", "ERROR", "CRITICAL"):
+        return settings.log_level
+    return "WARNING"
+
+
+def _knowledge(settings: Settings) -> Knowledge:
+    from knowledge import default_knowledge, load_knowledge
+
+    try:
+        if settings.knowledge_path is not None:
+            return load_knowledge(settings.knowledge_path)
+        return default_knowledge()
+    except (OSError, ValueError) as error:
+        _fail(f"Cannot load the knowledge files: {error}")
+
+
+# ---------------------------------------------------------------------------------- chat
+
+
+@app.command()
+def chat(
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="JSON Lines: one message per stdin line, one reply object per "
+                       "stdout line.")] = False,
+    session: Annotated[str, typer.Option(
+        "--session", metavar="NAME",
+        help="Name of the conversation; with REDIS_URL set it resumes after a restart.",
+    )] = "default",
+) -> None:
+    """A conversation in the terminal."""
+    if not session.strip() or len(session) > 200 or not session.isprintable():
+        raise typer.BadParameter("must be 1 to 200 printable characters",
+                                 param_hint="'--session'")
+    settings = _settings()
+    setup_logging(_terminal_log_level(settings))
+    kb = _knowledge(settings)
+    if as_json:
+        _chat_json(settings, kb, session)
+    else:
+        _chat_interactive(settings, kb, session)
+
+
+def _chat_json(settings: Settings, kb: Knowledge, session: str) -> None:
+    out = sys.stdout
+    if hasattr(out, "reconfigure"):
+        out.reconfigure(encoding="utf-8")
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    # Whatever else prints (a library, a stray print) goes to stderr: stdout is the contract.
+    sys.stdout = sys.stderr
+    try:
+        asyncio.run(_run_chat(settings, kb, session, json_out=out))
+    except KeyboardInterrupt:
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    finally:
+        sys.stdout = out
+
+
+def _chat_interactive(settings: Settings, kb: Knowledge, session: str) -> None:
+    try:
+        asyncio.run(_run_chat(settings, kb, session, json_out=None))
+    except KeyboardInterrupt:
+        typer.echo("", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+async def _run_chat(settings: Settings, kb: Knowledge, session: str, *,
+                    json_out: TextIO | None) -> None:
+    from bot.runner import TurnRunner
+    from bot.store import make_store
+    from bot.terminal.chat import conversation_key, run_interactive_chat, run_json_chat
+
+    store = make_store(settings)
+    try:
+        runner = TurnRunner(store, kb)
+        key = conversation_key(session)
+        if json_out is not None:
+            await run_json_chat(runner, key, sys.stdin, json_out)
+        else:
+            await run_interactive_chat(runner, key, Console(), kb)
+    finally:
+        await store.close()
+
+
+# ----------------------------------------------------------------------------- recommend
+
+_COUNT = re.compile(r"\d+|\d{1,3}(?:[,_]\d{3})+")
+
+
+def _enum_flag(slot: str):  # type: ignore[no-untyped-def]
+    allowed = slot_values(slot)
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of: {', '.join(allowed)}")
+        return value
+
+    return check
+
+
+def _count(flag: str, value: str | None) -> int | None:
+    """A count flag: digits, optionally grouped ("2,000", "2_000"). Parsed here rather than
+    by the option type so that "-5" or "1e9999" gets the same plain message as any typo."""
+    if value is None:
+        return None
+    text = value.strip()
+    number = int(re.sub(r"[,_]", "", text)) if _COUNT.fullmatch(text) else -1
+    if not 0 <= number <= MAX_COUNT:
+        raise typer.BadParameter(f"{value!r} is not a whole number from 0 to {MAX_COUNT}",
+                                 param_hint=f"'{flag}'")
+    return number
+
+
+def _choice_option(slot: str, help_text: str):  # type: ignore[no-untyped-def]
+    flag = "--" + slot.replace("_", "-")
+    return typer.Option(flag, callback=_enum_flag(slot),
+                        metavar="[" + "|".join(slot_values(slot)) + "]", help=help_text)
+
+
+def _count_option(slot: str, help_text: str):  # type: ignore[no-untyped-def]
+    return typer.Option("--" + slot.replace("_", "-"), metavar="N", help=help_text)
+
+
+@app.command()
+def recommend(
+    use_case: Annotated[str | None, _choice_option("use_case", "What it is for.")] = None,
+    has_data: Annotated[str | None, _choice_option(
+        "has_data", "Do you have training examples?")] = None,
+    examples: Annotated[str | None, _count_option(
+        "examples", "How many examples do you have?")] = None,
+    priority: Annotated[str | None, _choice_option(
+        "priority", "What's most important?")] = None,
+    budget: Annotated[str | None, _choice_option("budget", "What's your budget?")] = None,
+    uniqueness: Annotated[str | None, _choice_option(
+        "uniqueness", "How unique is the task?")] = None,
+    accuracy: Annotated[str | None, _choice_option(
+        "accuracy", "What accuracy do you need?")] = None,
+    timeline: Annotated[str | None, _choice_option(
+        "timeline", "How fast do you need results?")] = None,
+    knowledge_updates: Annotated[str | None, _choice_option(
+        "knowledge_updates", "How often the knowledge it needs changes.")] = None,
+    hardware: Annotated[str | None, _choice_option(
+        "hardware", "The hardware you can train on.")] = None,
+    data_quality: Annotated[str | None, _choice_option(
+        "data_quality", "How clean your examples are.")] = None,
+    monthly_tokens: Annotated[str | None, _count_option(
+        "monthly_tokens", "Tokens a month you expect to process.")] = None,
+    explainability: Annotated[str | None, _choice_option(
+        "explainability", "Must it show its reasoning?")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the recommendation as one JSON object.")] = False,
+) -> None:
+    """One recommendation from the given answers (a missing answer is unknown, not a default)."""
+    answers = {
+        "use_case": use_case, "has_data": has_data,
+        "examples": _count("--examples", examples), "priority": priority, "budget": budget,
+        "uniqueness": uniqueness, "accuracy": accuracy, "timeline": timeline,
+        "knowledge_updates": knowledge_updates, "hardware": hardware,
+        "data_quality": data_quality, "monthly_tokens": _count("--monthly-tokens", monthly_tokens),
+        "explainability": explainability,
+    }
+    settings = _settings()
+    setup_logging(_terminal_log_level(settings))
+    kb = _knowledge(settings)
+    slots = Slots.model_validate(answers)
+    from dialogs.engine import decide
+
+    recommendation = decide(slots, kb)
+    if as_json:
+        typer.echo(json.dumps(recommendation.model_dump(mode="json"), ensure_ascii=False))
+        return
+    from bot.terminal.render import recommendation_renderable
+
+    Console().print(recommendation_renderable(recommendation, kb))
+
+
+# --------------------------------------------------------------------------------- serve
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "0.0.0.0",
+    port: Annotated[int | None, typer.Option(
+        "--port", min=1, max=65535, help="Port (default: PORT, else 3978).")] = None,
+) -> None:
+    """The HTTP server: Slack, Teams, health, readiness and metrics endpoints."""
+    settings = _settings()
+    setup_logging(settings.log_level)
+    kb = _knowledge(settings)
+    from bot.server import run
+
+    run(settings, host=host, port=port if port is not None else settings.port, kb=kb)
+
+
+def main() -> None:
+    app(prog_name="which-approach")
