@@ -227,6 +227,14 @@ class GpuMemoryModel(_Strict):
     activation_fraction: float = Field(ge=0, le=2)
     gpu_classes: list[GpuClass]
     references: list[MemoryReference] = Field(default_factory=list)
+    # GPU names people type ("a100", "4090") and their memory in GB, per GPU.
+    gpu_names: dict[str, float] = Field(default_factory=dict)
+    # The hardware slot's values as GB available (api_only: none, so absent).
+    hardware_gb: dict[str, float] = Field(default_factory=dict)
+    # Model sizes (billions of parameters) shown when the person names none.
+    example_sizes_b: list[float] = Field(default_factory=lambda: [7.0, 13.0, 70.0])
+    formula: str                    # the formula in words, shown under the estimate
+    estimate_note: str              # "An estimate: ..." (what moves the real figure)
     source: Source
 
     @model_validator(mode="after")
