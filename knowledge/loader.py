@@ -135,7 +135,7 @@ def _describe(exc: ValidationError, files: dict[str, Path]) -> list[str]:
             # A model-level check ("advice is missing: ..."): name the file it is about.
             named = re.match(r"(?:Value error, )?(\w+)", err["msg"])
             field = named.group(1) if named else ""
-            where = files[field] if field in files else "knowledge"
+            where = files.get(field, "knowledge")
             lines.append(f"{where}: {err['msg']}")
     return lines
 
