@@ -1,0 +1,94 @@
+"""The embedded default store: a dict in this process, same semantics as the Redis store.
+
+Conversations live as long as the process (or their TTL). Used by the terminal chat without
+`REDIS_URL` and by tests; one process only, so no cross-replica guarantees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.store.base import Loaded, Saved
+
+# Sweep expired entries every this many saves, so a long-running process does not keep
+# every conversation and event id it ever saw.
+_SWEEP_EVERY = 1024
+
+
+@dataclass
+class _Entry:
+    version: int
+    data: str
+    expires_at: float
+
+
+class MemoryStore:
+    def __init__(self, *, state_ttl_seconds: float = 30 * 86400,
+                 dedup_ttl_seconds: float = 86400,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._state_ttl = state_ttl_seconds
+        self._dedup_ttl = dedup_ttl_seconds
+        self._clock = clock
+        self._states: dict[str, _Entry] = {}
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = asyncio.Lock()
+        self._saves = 0
+
+    def _state(self, key: str, now: float) -> _Entry | None:
+        entry = self._states.get(key)
+        if entry is not None and entry.expires_at <= now:
+            del self._states[key]
+            return None
+        return entry
+
+    def _is_seen(self, key: str, event_id: str | None, now: float) -> bool:
+        if event_id is None:
+            return False
+        expires_at = self._seen.get((key, event_id))
+        if expires_at is None:
+            return False
+        if expires_at <= now:
+            del self._seen[(key, event_id)]
+            return False
+        return True
+
+    async def load(self, key: str, event_id: str | None = None) -> Loaded:
+        async with self._lock:
+            now = self._clock()
+            entry = self._state(key, now)
+            return Loaded(data=entry.data if entry else None,
+                          version=entry.version if entry else 0,
+                          duplicate=self._is_seen(key, event_id, now))
+
+    async def save(self, key: str, data: str, expected_version: int,
+                   event_id: str | None = None) -> Saved:
+        async with self._lock:
+            now = self._clock()
+            entry = self._state(key, now)
+            current = entry.version if entry else 0
+            if self._is_seen(key, event_id, now):
+                return Saved("duplicate", current)
+            if current != expected_version:
+                return Saved("conflict", current)
+            self._states[key] = _Entry(current + 1, data, now + self._state_ttl)
+            if event_id is not None:
+                self._seen[(key, event_id)] = now + self._dedup_ttl
+            self._saves += 1
+            if self._saves % _SWEEP_EVERY == 0:
+                self._sweep(now)
+            return Saved("ok", current + 1)
+
+    def _sweep(self, now: float) -> None:
+        for key in [k for k, e in self._states.items() if e.expires_at <= now]:
+            del self._states[key]
+        for seen in [k for k, t in self._seen.items() if t <= now]:
+            del self._seen[seen]
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,156 @@
+"""The Redis state store: one hash per conversation, compare-and-set and dedup in one Lua call.
+
+Key layout (the `{...}` part is a Redis Cluster hash tag, so both keys of a conversation live
+in one slot and the Lua script may touch them together):
+
+    <prefix>:{<tag>}:state            hash {v: version, s: state JSON}, TTL = state TTL
+    <prefix>:{<tag>}:seen:<event>     "1", TTL = dedup TTL
+
+`<tag>` and `<event>` are short SHA-1 digests of the conversation key and the event id: keys
+stay short and never carry anything a person or a platform typed.
+
+A turn costs two round trips: `load` (one pipeline) and `save` (one EVALSHA).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from bot.store.base import Loaded, Saved, StoreUnavailable
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+T = TypeVar("T")
+
+# KEYS[1] state hash, KEYS[2] seen marker (absent when the event has no id).
+# ARGV: expected version, state JSON, state TTL, dedup TTL.
+# Reads come first and the first write is HSET: under `maxmemory noeviction` Redis refuses the
+# first write of a script that starts out of memory, so nothing is ever half-written.
+SAVE_LUA = """
+local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then
+  return {'duplicate', current}
+end
+if current ~= tonumber(ARGV[1]) then
+  return {'conflict', current}
+end
+local version = current + 1
+redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+if KEYS[2] then
+  redis.call('SET', KEYS[2], '1', 'EX', ARGV[4])
+end
+return {'ok', version}
+"""
+
+_DIGEST_CHARS = 16  # 64 bits: collisions are not a practical concern at any deployment size
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:_DIGEST_CHARS]
+
+
+class RedisStore:
+    def __init__(self, url: str, *, prefix: str = "wa", state_ttl_seconds: int = 30 * 86400,
+                 dedup_ttl_seconds: int = 86400, timeout_seconds: float = 1.0,
+                 cluster: bool = False) -> None:
+        self._prefix = prefix
+        self._state_ttl = int(state_ttl_seconds)
+        self._dedup_ttl = int(dedup_ttl_seconds)
+        # Bounds a whole operation, the one reconnect-and-retry included, so an outage costs
+        # a turn about this long and no more.
+        self._deadline = timeout_seconds
+        options: dict[str, Any] = dict(
+            socket_timeout=timeout_seconds,
+            socket_connect_timeout=timeout_seconds,
+            decode_responses=True,
+            # One immediate retry: replaces a pooled connection that died while Redis
+            # restarted; more would only stretch an outage.
+            retry=Retry(NoBackoff(), 1),
+        )
+        self._client: Any
+        if cluster:
+            self._client = RedisCluster.from_url(url, **options)
+        else:
+            self._client = aioredis.from_url(url, health_check_interval=30, **options)
+        self._save_script = self._client.register_script(SAVE_LUA)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RedisStore:
+        assert settings.redis_url is not None
+        return cls(settings.redis_url, prefix=settings.redis_key_prefix,
+                   state_ttl_seconds=settings.state_ttl_seconds,
+                   dedup_ttl_seconds=settings.dedup_ttl_seconds,
+                   timeout_seconds=settings.redis_timeout_seconds,
+                   cluster=settings.redis_cluster)
+
+    @property
+    def client(self) -> Any:
+        """The underlying redis.asyncio client (for readiness checks, rate limits, benchmarks)."""
+        return self._client
+
+    def state_key(self, conversation: str) -> str:
+        return f"{self._prefix}:{{{_digest(conversation)}}}:state"
+
+    def seen_key(self, conversation: str, event_id: str) -> str:
+        return f"{self._prefix}:{{{_digest(conversation)}}}:seen:{_digest(event_id)}"
+
+    async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
+        try:
+            async with asyncio.timeout(self._deadline):
+                return await operation()
+        except (RedisError, OSError, TimeoutError) as error:
+            # The message names the failure, never a key's content or the URL's password.
+            raise StoreUnavailable(type(error).__name__) from error
+
+    async def load(self, key: str, event_id: str | None = None) -> Loaded:
+        state_key = self.state_key(key)
+
+        async def run() -> list[Any]:
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.hmget(state_key, "v", "s")
+                if event_id is not None:
+                    pipe.exists(self.seen_key(key, event_id))
+                return list(await pipe.execute())
+
+        results = await self._call(run)
+        version, data = results[0]
+        duplicate = event_id is not None and bool(results[1])
+        if data is None:
+            return Loaded(data=None, version=0, duplicate=duplicate)
+        return Loaded(data=data, version=int(version or 0), duplicate=duplicate)
+
+    async def save(self, key: str, data: str, expected_version: int,
+                   event_id: str | None = None) -> Saved:
+        keys = [self.state_key(key)]
+        if event_id is not None:
+            keys.append(self.seen_key(key, event_id))
+        args = [expected_version, data, self._state_ttl, self._dedup_ttl]
+        outcome, version = await self._call(lambda: self._save_script(keys=keys, args=args))
+        if outcome not in ("ok", "conflict", "duplicate"):
+            raise StoreUnavailable(f"unexpected script reply {outcome!r}")
+        return Saved(outcome, int(version))
+
+    async def memory_usage(self, conversation: str) -> int | None:
+        """Bytes Redis uses for a conversation's state key (MEMORY USAGE), None if absent."""
+        key = self.state_key(conversation)
+        return await self._call(lambda: self._client.memory_usage(key, samples=0))
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._call(self._client.ping))
+        except StoreUnavailable:
+            return False
+
+    async def close(self) -> None:
+        await self._client.aclose()
