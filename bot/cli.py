@@ -58,14 +58,14 @@ def _terminal_log_level(settings: Settings) -> str:
 
 
 def _knowledge(settings: Settings) -> Knowledge:
-    from knowledge import default_knowledge, load_knowledge
+    from knowledge import KnowledgeError, default_knowledge, load_knowledge
 
     try:
         if settings.knowledge_path is not None:
             return load_knowledge(settings.knowledge_path)
         return default_knowledge()
-    except (OSError, ValueError) as error:
-        _fail(f"Cannot load the knowledge files: {error}")
+    except KnowledgeError as error:
+        _fail(f"Cannot load the knowledge files:\n{error}")
 
 
 # ---------------------------------------------------------------------------------- chat

@@ -11,6 +11,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -33,18 +34,24 @@ def _name(kind: str, value: str, kb: Knowledge | None) -> str:
     return value.replace("_", " ").capitalize()
 
 
-def _bullets(lines: Iterable[str], style: str = "") -> Text:
-    text = Text()
-    for i, line in enumerate(lines):
-        if i:
-            text.append("\n")
-        text.append("• ", style="dim")
-        text.append(line, style=style)
-    return text
+def _bullets(lines: Iterable[str], style: str = "") -> Table:
+    """A bullet list whose wrapped lines hang under their own text, not under the bullet."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(style=style)
+    for line in lines:
+        grid.add_row("•", Text(line))
+    return grid
 
 
 def _heading(title: str) -> Text:
-    return Text(title, style="bold underline")
+    return Text("\n" + title, style="bold underline")
+
+
+def _slot_label(slot: str, kb: Knowledge | None) -> str:
+    if kb is not None and slot in kb.questions:
+        return kb.questions[slot].short_label
+    return slot.replace("_", " ")
 
 
 def question_renderable(question: Question) -> RenderableType:
@@ -89,8 +96,8 @@ def recommendation_renderable(rec: Recommendation, kb: Knowledge | None = None) 
     if rec.notes:
         parts.append(_bullets(rec.notes, style="yellow"))
 
-    facts = Table(box=box.SIMPLE, show_header=False, pad_edge=False)
-    facts.add_column(style="bold")
+    facts = Table.grid(padding=(0, 3))
+    facts.add_column(style="bold", no_wrap=True)
     facts.add_column()
     facts.add_row("Training cost", rec.costs.training)
     facts.add_row("Inference", rec.costs.inference_per_1k_tokens)
@@ -117,15 +124,18 @@ def recommendation_renderable(rec: Recommendation, kb: Knowledge | None = None) 
         if here:
             line.append(f"  {START_MARKER}", style="bold green")
         parts.append(line)
+        detail: list[RenderableType] = []
         if stage.steps:
-            parts.append(_bullets(stage.steps))
+            detail.append(_bullets(stage.steps))
         if stage.next:
-            parts.append(Text(f"  Next: {stage.next}", style="dim"))
+            detail.append(Text(f"Next: {stage.next}", style="dim"))
+        parts.append(Padding(Group(*detail), (0, 0, 0, 2)))
 
     if rec.what_would_change:
         parts += [_heading("What would change it"), _bullets(rec.what_would_change)]
     if rec.unknown:
-        parts.append(Text("Not answered yet: " + ", ".join(rec.unknown), style="dim"))
+        unknown = ", ".join(_slot_label(slot, kb) for slot in rec.unknown)
+        parts.append(Text("\nNot answered yet: " + unknown, style="dim"))
 
     return Panel(Group(*parts), title=Text(rec.title, style="bold"), title_align="left",
                  border_style="green", padding=(1, 2))
