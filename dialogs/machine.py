@@ -1,13 +1,59 @@
-"""The dialog state machine: one pure step function, state + event -> new state + replies."""
+"""The dialog state machine: one pure step function, state + event -> new state + replies.
+
+A turn reads the event in this order: commands (help, restart, why, history...), then answers
+(the pending question first, then any other facts the text names), then follow-up questions
+(topics, what-ifs, costs, GPU memory). Anything it cannot use leaves the state as it was and
+gets a clear re-ask.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
+from pydantic import ValidationError
+
+from dialogs import followups
+from dialogs.engine import choose, decide
 from dialogs.events import Event
-from dialogs.replies import Reply
-from dialogs.state import ConversationState
+from dialogs.recommendation import Recommendation
+from dialogs.replies import (
+    Answer,
+    Choice,
+    ErrorReply,
+    Notice,
+    Question,
+    RecommendationReply,
+    Reply,
+)
+from dialogs.slots import CORE_SLOTS, OPTIONAL_SLOTS, Slots, slot_values
+from dialogs.state import HISTORY_LIMIT, ConversationState, HistoryEntry
+from dialogs.understanding import is_question, parse
+from dialogs.understanding.text import clean, normalise
 from knowledge.models import Knowledge
+
+# Longer messages are refused whole rather than half-read.
+MAX_TEXT_CHARS = 4_000
+
+_COMMANDS: dict[str, frozenset[str]] = {
+    "help": frozenset({"help", "?", "what can you do", "commands", "menu", "how does this work"}),
+    "restart": frozenset({"restart", "start over", "reset", "start again", "begin again",
+                          "new", "new recommendation", "clear", "start from scratch"}),
+    "history": frozenset({"history", "my history", "past recommendations",
+                          "previous recommendations", "earlier recommendations"}),
+    "explain": frozenset({"why", "why?", "explain", "explain that", "why that", "why not",
+                          "how did you decide", "explain why", "reasons"}),
+    "start": frozenset({"start", "hi", "hello", "hey", "begin", "go", "lets go", "let's go",
+                        "resume", "continue", "hi there", "hello there"}),
+    "card": frozenset({"show the recommendation", "recommendation", "my recommendation",
+                       "show card", "card"}),
+    "keep": frozenset({"keep that", "keep it", "apply that", "use that", "yes keep that",
+                       "keep those", "ok keep that"}),
+}
+_SHOW = re.compile(r"^(?:show|history|open|recommendation)\s*#?\s*(\d{1,3})$")
+_SKIP = frozenset({"skip", "not sure", "dont know", "don't know", "no idea", "unsure", "pass",
+                   "idk", "skip this", "i don't know", "i dont know", "no clue"})
 
 
 @dataclass
@@ -18,4 +64,414 @@ class StepResult:
 
 def step(state: ConversationState, event: Event, kb: Knowledge) -> StepResult:
     """Apply one event. Pure: no I/O, no clock (the event carries its time)."""
-    raise NotImplementedError  # being written (the lead's part)
+    turn = _Turn(state, event, kb)
+    turn.run()
+    return StepResult(turn.state, turn.replies)
+
+
+def next_question(state: ConversationState, kb: Knowledge) -> str | None:
+    """The next question worth asking, or None when it is time to recommend."""
+    slots = state.slots
+    for slot in CORE_SLOTS:
+        if slot in state.asked or getattr(slots, slot) is not None:
+            continue
+        if slot == "examples" and slots.has_data == "no":
+            continue
+        return slot
+    answers = slots.answered()
+    approach = choose(answers, kb).approach
+    for slot in OPTIONAL_SLOTS:
+        if slot in state.asked or getattr(slots, slot) is not None:
+            continue
+        if _worth_asking(slot, answers, approach):
+            return slot
+    return None
+
+
+def _worth_asking(slot: str, answers: dict[str, Any], approach: str) -> bool:
+    """Optional questions only where the answer can change the advice."""
+    use_case = answers.get("use_case")
+    if slot == "knowledge_updates":
+        # Document analysis gets RAG anyway; code generation rarely rests on changing facts.
+        return use_case not in ("document_analysis", "code_generation")
+    if slot == "hardware":
+        # A low budget already means QLoRA; otherwise the hardware picks the method.
+        return approach == "fine_tuning" and answers.get("budget") != "low"
+    if slot == "explainability":
+        return approach == "fine_tuning" and answers.get("accuracy") in ("high", "perfect")
+    if slot == "data_quality":
+        return approach == "fine_tuning" and (answers.get("examples") or 0) >= 10_000
+    if slot == "monthly_tokens":
+        return approach != "training_from_scratch" and answers.get("budget") in ("low", "medium")
+    return False
+
+
+def _command_of(norm: str) -> tuple[str, str | None] | None:
+    bare = norm.rstrip(".!? ").strip()
+    m = _SHOW.match(bare)
+    if m:
+        return "show", m.group(1)
+    for command, phrases in _COMMANDS.items():
+        if bare in phrases or norm in phrases:
+            return command, None
+    return None
+
+
+class _Turn:
+    def __init__(self, state: ConversationState, event: Event, kb: Knowledge) -> None:
+        self.original = state
+        self.state = state.model_copy(deep=True)
+        self.event = event
+        self.kb = kb
+        self.replies: list[Reply] = []
+        if event.surface:
+            self.state.surface.update(event.surface)
+
+    # -- entry -------------------------------------------------------------------------
+
+    def run(self) -> None:
+        event = self.event
+        if event.context_slots is not None:
+            self._in_context(event)
+        elif event.kind == "command" and event.command is not None:
+            self._command(event.command, event.value)
+        elif event.kind == "choice":
+            self._choice(event.question_id or "", event.value or "")
+        else:
+            self._text(event.text)
+
+    def _reject(self, reply: Reply) -> None:
+        """Bad input: a clear reply, the state exactly as it was, the question again."""
+        self.state = self.original.model_copy(deep=True)
+        if self.event.surface:
+            self.state.surface.update(self.event.surface)
+        self.replies.append(reply)
+        self._reprompt(hint=True)
+
+    # -- commands ----------------------------------------------------------------------
+
+    def _command(self, command: str, value: str | None) -> None:
+        kb, s = self.kb, self.state
+        if command == "start":
+            if s.phase == "new":
+                self.replies.append(Notice(text=kb.message("welcome")))
+                self._advance()
+            elif s.phase == "advised":
+                self.replies.append(Notice(text=kb.say("resumed_card")))
+                self._card()
+            else:
+                self._reprompt()
+        elif command == "restart":
+            self.state = ConversationState(history=s.history, surface=s.surface,
+                                           phase="asking")
+            self.replies.append(Notice(text=kb.message("restarted")))
+            self._advance()
+        elif command == "help":
+            self.replies.append(Answer(topic="help", text=kb.message("help")))
+            self._reprompt()
+        elif command == "explain":
+            self._explain(s.slots, s.phase == "advised")
+        elif command == "history":
+            self._history()
+        elif command == "show":
+            self._show(value)
+        elif command == "card":
+            if s.phase == "advised":
+                self._card()
+            else:
+                self.replies.append(Notice(text=kb.message("no_recommendation_yet")))
+                self._reprompt()
+        elif command == "topic":
+            self._topic(value or "", s.slots, s.phase == "advised")
+            self._reprompt()
+        elif command == "keep":
+            self._keep_whatif()
+
+    def _explain(self, slots: Slots, advised: bool) -> None:
+        kb = self.kb
+        if not advised:
+            self.replies.append(Notice(text=kb.message("no_recommendation_yet")))
+            self._reprompt()
+            return
+        rec = decide(slots, kb)
+        parts = [kb.say("explain_header", title=rec.title)]
+        parts += [f"• {r.text}" for r in rec.reasons if r.points_to == rec.approach]
+        if rec.method_reason:
+            parts.append(f"• {rec.method_reason}")
+        parts += [f"• {h}" for h in rec.hybrid_reasons]
+        if rec.why_not:
+            parts += ["", kb.say("explain_why_not")] + [f"• {w}" for w in rec.why_not]
+        if rec.what_would_change:
+            parts += ["", kb.say("explain_change")] + [f"• {w}" for w in rec.what_would_change]
+        self.replies.append(Answer(topic="decision_framework", text="\n".join(parts)))
+
+    def _history(self) -> None:
+        kb = self.kb
+        entries = list(reversed(self.state.history))
+        if not entries:
+            self.replies.append(Answer(topic="history", text=kb.message("history_empty")))
+            self._reprompt()
+            return
+        lines = [kb.message("history_header")]
+        for i, entry in enumerate(entries, 1):
+            lines.append(kb.say("history_line", number=i, date=entry.at.strftime("%Y-%m-%d"),
+                                title=entry.title, answers=self._key_answers(entry.slots)))
+        choices = [Choice(value=str(i), label=f"#{i}") for i in range(1, len(entries) + 1)]
+        self.replies.append(Answer(topic="history", text="\n".join(lines), choices=choices))
+
+    def _key_answers(self, slots: Slots) -> str:
+        shown = []
+        for slot in ("examples", "budget", "accuracy", "timeline"):
+            value = getattr(slots, slot)
+            if value is not None:
+                shown.append(f"{self.kb.question(slot).short_label.lower()} "
+                             f"{self._value_label(slot, value).lower()}")
+        return ", ".join(shown) or "-"
+
+    def _show(self, value: str | None) -> None:
+        kb = self.kb
+        entries = list(reversed(self.state.history))
+        number = int(value) if value and value.isdigit() else 0
+        if not 1 <= number <= len(entries):
+            self._reject(ErrorReply(text=kb.message("history_not_found", number=value or "?")))
+            return
+        entry = entries[number - 1]
+        self.replies.append(Notice(text=kb.say("show_header", number=number,
+                                               date=entry.at.strftime("%Y-%m-%d"))))
+        self.replies.append(RecommendationReply(recommendation=decide(entry.slots, kb)))
+
+    def _keep_whatif(self) -> None:
+        if not self.state.whatif:
+            self.replies.append(Notice(text=self.kb.message("no_recommendation_yet")
+                                       if self.state.phase != "advised"
+                                       else self.kb.message("unplaceable")))
+            self._reprompt()
+            return
+        values = dict(self.state.whatif)
+        self.state.whatif = {}
+        self._apply_and_continue(values)
+
+    # -- answers -----------------------------------------------------------------------
+
+    def _choice(self, question_id: str, value: str) -> None:
+        kb, s = self.kb, self.state
+        if question_id == "topic":
+            self._topic(value, s.slots, s.phase == "advised")
+            self._reprompt()
+            return
+        if question_id == "history":
+            self._show(value)
+            return
+        if question_id != s.pending:
+            # An out-of-date card: never a second answer.
+            self.replies.append(Notice(text=kb.message("stale_card")))
+            self._reprompt()
+            return
+        if question_id not in kb.questions or value not in slot_values(question_id):
+            self._reject(ErrorReply(text=kb.say("not_an_option", value=value[:80])))
+            return
+        self._apply_and_continue({question_id: value})
+
+    def _text(self, raw: str) -> None:
+        kb, s = self.kb, self.state
+        if len(raw) > MAX_TEXT_CHARS:
+            self._reject(ErrorReply(text=kb.message("too_long", limit=f"{MAX_TEXT_CHARS:,}")))
+            return
+        if not clean(raw):
+            self._reject(ErrorReply(text=kb.message("empty_input")))
+            return
+        norm = normalise(raw)
+        command = _command_of(norm)
+        if command is not None:
+            self._command(*command)
+            return
+        if s.phase == "new":
+            # The first message of a conversation may already carry answers.
+            s.phase = "asking"
+        if s.pending is not None and norm in _SKIP:
+            s.asked = [*s.asked, s.pending]
+            self.replies.append(Notice(text=kb.say("skipped",
+                                                   label=kb.question(s.pending).short_label)))
+            self._advance()
+            return
+
+        asking = is_question(raw)
+        intent = followups.classify(raw, kb)
+        if intent is not None and intent.kind == "whatif":
+            self.state.whatif = followups.whatif_slots(raw, kb)
+            self.replies.extend(followups.answer(intent, s.slots, kb,
+                                                 advised=s.phase == "advised"))
+            self._reprompt()
+            return
+        if asking and intent is not None:
+            self._followup(intent)
+            return
+        extraction = parse(raw, kb, pending=s.pending if s.phase == "asking" else None)
+        if extraction.values:
+            self._apply_and_continue(extraction.values)
+            return
+        if intent is not None:
+            self._followup(intent)
+            return
+        if extraction.bad_number is not None or s.pending is not None:
+            self._reject(ErrorReply(text=kb.message("reask", hint=self._hint())))
+            return
+        self.replies.append(followups.unplaceable(kb))
+
+    def _followup(self, intent: followups.Intent) -> None:
+        self.replies.extend(followups.answer(intent, self.state.slots, self.kb,
+                                             advised=self.state.phase == "advised"))
+        self.state.last_topic = intent.topic
+        self._reprompt()
+
+    def _topic(self, topic: str, slots: Slots, advised: bool) -> None:
+        if topic not in self.kb.topics:
+            self.replies.append(followups.unplaceable(self.kb))
+            return
+        self.replies.extend(followups.topic_answer(topic, slots, self.kb, advised))
+        self.state.last_topic = topic
+
+    def _apply_and_continue(self, values: dict[str, object]) -> None:
+        s, kb = self.state, self.kb
+        before = s.slots.model_copy()
+        was_advised = s.phase == "advised"
+        changed = False
+        for slot, value in values.items():
+            old = getattr(s.slots, slot)
+            if old == value:
+                continue
+            try:
+                setattr(s.slots, slot, value)
+            except ValidationError:
+                continue
+            changed = True
+            label = kb.question(slot).short_label
+            if old is None:
+                text = kb.message("answer_recorded", label=label,
+                                  value=self._value_label(slot, value))
+            else:
+                text = kb.message("answer_changed", label=label,
+                                  old=self._value_label(slot, old),
+                                  new=self._value_label(slot, value))
+            self.replies.append(Notice(text=text, slot=slot, value=str(value)))
+        if not changed:
+            if was_advised:
+                self.replies.append(Notice(text=kb.message("decision_same",
+                                                           title=decide(s.slots, kb).title)))
+            else:
+                self._reprompt()
+            return
+        # No data means no count to ask about; a count means there is data.
+        if s.slots.has_data == "no" and s.slots.examples is None:
+            s.slots.examples = 0
+        if was_advised:
+            old_title = decide(before, kb).title
+            new_title = decide(s.slots, kb).title
+            if old_title != new_title:
+                self.replies.append(Notice(text=kb.message("decision_changed", old=old_title,
+                                                           new=new_title)))
+            else:
+                self.replies.append(Notice(text=kb.message("decision_same", title=new_title)))
+        self._advance()
+
+    # -- asking and recommending ---------------------------------------------------------
+
+    def _advance(self) -> None:
+        slot = next_question(self.state, self.kb)
+        if slot is None:
+            self._recommend()
+        else:
+            self._ask(slot)
+
+    def _ask(self, slot: str, hint: bool = False) -> None:
+        s, kb = self.state, self.kb
+        q = kb.question(slot)
+        s.pending = slot
+        s.phase = "asking"
+        done, total = self._progress()
+        self.replies.append(Question(
+            question_id=slot, text=q.text, hint=q.hint if hint or not q.choices else None,
+            choices=[Choice(value=c.value, label=c.label) for c in q.choices],
+            state_version=s.version, step=done + 1, total_steps=max(total, done + 1),
+        ))
+
+    def _progress(self) -> tuple[int, int]:
+        slots = self.state.slots
+        relevant = [c for c in CORE_SLOTS
+                    if not (c == "examples" and slots.has_data == "no")]
+        done = sum(1 for c in relevant if getattr(slots, c) is not None or c in self.state.asked)
+        answers = slots.answered()
+        approach = choose(answers, self.kb).approach
+        optional = [o for o in OPTIONAL_SLOTS
+                    if getattr(slots, o) is not None or o in self.state.asked
+                    or _worth_asking(o, answers, approach)]
+        done += sum(1 for o in optional if getattr(slots, o) is not None or o in self.state.asked)
+        return done, len(relevant) + len(optional)
+
+    def _recommend(self) -> None:
+        s = self.state
+        rec = decide(s.slots, self.kb)
+        s.pending = None
+        s.phase = "advised"
+        self._remember(rec)
+        self.replies.append(RecommendationReply(recommendation=rec, state_version=s.version))
+
+    def _remember(self, rec: Recommendation) -> None:
+        s = self.state
+        if s.history and s.history[-1].slots == s.slots:
+            return
+        entry = HistoryEntry(at=self.event.at, slots=s.slots.model_copy(), title=rec.title)
+        s.history = [*s.history, entry][-HISTORY_LIMIT:]
+
+    def _card(self) -> None:
+        self.replies.append(RecommendationReply(recommendation=decide(self.state.slots, self.kb),
+                                                state_version=self.state.version))
+
+    def _reprompt(self, hint: bool = False) -> None:
+        """Put the pending question back in front of the person."""
+        s = self.state
+        if s.phase == "asking" and s.pending is not None:
+            self._ask(s.pending, hint=hint)
+        elif s.phase == "new":
+            s.phase = "asking"
+            self._advance()
+
+    def _hint(self) -> str:
+        pending = self.state.pending
+        return self.kb.question(pending).hint if pending else ""
+
+    def _value_label(self, slot: str, value: object) -> str:
+        if isinstance(value, int):
+            return f"{value:,}"
+        choice = self.kb.choice(slot, str(value))
+        return choice.label if choice else str(value)
+
+    # -- a shared card's thread ----------------------------------------------------------
+
+    def _in_context(self, event: Event) -> None:
+        """Follow-ups about someone's shared recommendation: answered from that card's
+        answers, never touching this person's own conversation."""
+        kb = self.kb
+        try:
+            slots = Slots.model_validate(event.context_slots)
+        except ValidationError:
+            slots = Slots()
+        if event.kind == "command" and event.command == "explain":
+            self._explain(slots, advised=True)
+            return
+        if event.kind == "command" and event.command == "topic":
+            self._topic(event.value or "", slots, advised=True)
+            return
+        text = event.text
+        if len(text) > MAX_TEXT_CHARS or not clean(text):
+            self.replies.append(ErrorReply(text=kb.message("empty_input")))
+            return
+        command = _command_of(normalise(text))
+        if command is not None and command[0] == "explain":
+            self._explain(slots, advised=True)
+            return
+        intent = followups.classify(text, kb)
+        if intent is None:
+            self.replies.append(followups.unplaceable(kb))
+            return
+        self.replies.extend(followups.answer(intent, slots, kb, advised=True))

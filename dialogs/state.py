@@ -8,7 +8,7 @@ in Redis and means a knowledge update shows in the next answer without a migrati
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,11 +38,11 @@ class ConversationState(BaseModel):
     # The question awaiting an answer, if any.
     pending: str | None = None
     phase: Literal["new", "asking", "advised"] = "new"
-    # Optional questions already asked (answered or skipped), so they are asked once.
+    # Questions the person skipped ("not sure"), so they are not asked again.
     asked: list[str] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
-    # Consecutive unusable answers to the pending question (to vary the hint).
-    misses: int = 0
+    # The last what-if's hypothetical answers, applied if the person says "keep that".
+    whatif: dict[str, Any] = Field(default_factory=dict)
     # Last topic answered, for "tell me more" style follow-ups.
     last_topic: str | None = None
     # Surface context remembered for the adapters (see Event.surface).

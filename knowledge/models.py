@@ -274,6 +274,8 @@ REQUIRED_ADVICE: frozenset[str] = frozenset({
     "note_minimum_collect", "note_start_simple_today", "note_scratch_baseline",
     "change_if", "change_more_data", "change_scratch", "you_have_none", "you_have_count",
     "you_have_unknown", "quality_note",
+    "explain_header", "explain_why_not", "explain_change", "history_line", "skipped",
+    "not_an_option", "resumed_card", "show_header",
 })
 
 
