@@ -21,8 +21,11 @@ from dialogs.slots import Approach, Hybrid, Method, Slots
 from knowledge.models import Knowledge
 
 # Simplest first: a tie goes to the earlier one (the guide: start simple).
-APPROACH_ORDER: tuple[Approach, ...] = ("prompt_engineering", "fine_tuning",
-                                        "training_from_scratch")
+APPROACH_ORDER: tuple[Approach, ...] = (
+    "prompt_engineering",
+    "fine_tuning",
+    "training_from_scratch",
+)
 # The needs that vote (DESIGN.md rule 4), in the order reasons are shown.
 VOTING_SLOTS: tuple[str, ...] = ("priority", "budget", "uniqueness", "accuracy", "timeline")
 
@@ -59,9 +62,12 @@ def allowed_approaches(answers: dict[str, Any], kb: Knowledge) -> tuple[Approach
     if answers.get("has_data") == "no" or (n is not None and n < t.prompt_engineering_below):
         return ("prompt_engineering",)
     scratch_ok = (
-        n is not None and n >= t.scratch_minimum and answers.get("budget") == "high"
-        and (answers.get("priority") == "novel_architecture"
-             or answers.get("uniqueness") == "novel")
+        n is not None
+        and n >= t.scratch_minimum
+        and answers.get("budget") == "high"
+        and (
+            answers.get("priority") == "novel_architecture" or answers.get("uniqueness") == "novel"
+        )
     )
     if scratch_ok:
         return APPROACH_ORDER
@@ -90,8 +96,11 @@ def choose(answers: dict[str, Any], kb: Knowledge) -> Choice:
 def choose_method(answers: dict[str, Any]) -> Method:
     """Rule 5, for a fine-tuning recommendation."""
     hardware = answers.get("hardware")
-    if (answers.get("accuracy") == "perfect" and answers.get("budget") == "high"
-            and hardware in ("datacenter_gpu", "gpu_cluster")):
+    if (
+        answers.get("accuracy") == "perfect"
+        and answers.get("budget") == "high"
+        and hardware in ("datacenter_gpu", "gpu_cluster")
+    ):
         return "standard"
     if hardware == "consumer_gpu" or answers.get("budget") == "low":
         return "qlora"
@@ -103,7 +112,10 @@ def choose_method(answers: dict[str, Any]) -> Method:
 def choose_hybrids(answers: dict[str, Any]) -> list[Hybrid]:
     """Rule 6."""
     hybrids: list[Hybrid] = []
-    if answers.get("knowledge_updates") == "often" or answers.get("use_case") == "document_analysis":
+    if (
+        answers.get("knowledge_updates") == "often"
+        or answers.get("use_case") == "document_analysis"
+    ):
         hybrids.append("rag")
     if answers.get("explainability") == "yes":
         hybrids.append("cot_fine_tuning")
@@ -135,11 +147,9 @@ def decide(slots: Slots, kb: Knowledge) -> Recommendation:
     approach_name = kb.approaches[approach].name
     title = approach_name
     if method is not None:
-        title = kb.say("title_with_method", approach=approach_name,
-                       method=kb.methods[method].name)
+        title = kb.say("title_with_method", approach=approach_name, method=kb.methods[method].name)
     if hybrids:
-        title = kb.say("title_hybrids_joiner").join(
-            [title, *(kb.hybrids[h].name for h in hybrids)])
+        title = kb.say("title_hybrids_joiner").join([title, *(kb.hybrids[h].name for h in hybrids)])
 
     reasons = _reasons(answers, chosen, kb)
     stage_info = kb.stages[stage - 1]
@@ -154,16 +164,20 @@ def decide(slots: Slots, kb: Knowledge) -> Recommendation:
         costs=_costs(approach, kb),
         data_needed=_data_needed(approach, answers, kb),
         title=title,
-        summary=kb.say("summary", title=title, lead=lead, stage=stage,
-                       stage_title=stage_info.title),
+        summary=kb.say(
+            "summary", title=title, lead=lead, stage=stage, stage_title=stage_info.title
+        ),
         method_reason=_method_reason(method, answers, kb),
         hybrid_reasons=[_hybrid_reason(h, answers, kb) for h in hybrids],
         notes=_notes(approach, method, answers, stage, kb),
         why_not=_why_not(chosen, answers, kb),
         what_would_change=_what_would_change(answers, chosen, kb),
         votes={a: v for a, v in chosen.votes.items() if v},
-        unknown=[s for s in ("has_data", "examples", *VOTING_SLOTS) if s not in answers
-                 and not (s == "examples" and answers.get("has_data") == "no")],
+        unknown=[
+            s
+            for s in ("has_data", "examples", *VOTING_SLOTS)
+            if s not in answers and not (s == "examples" and answers.get("has_data") == "no")
+        ],
     )
 
 
@@ -176,14 +190,19 @@ def _reasons(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -> list[Rea
     t = kb.thresholds
     n = answers.get("examples")
     if answers.get("has_data") == "no":
-        reasons.append(Reason(slot="has_data", value="no", points_to="prompt_engineering",
-                              text=kb.say("has_data_no")))
+        reasons.append(
+            Reason(
+                slot="has_data",
+                value="no",
+                points_to="prompt_engineering",
+                text=kb.say("has_data_no"),
+            )
+        )
     elif n is not None:
         if n == 0:
             text = kb.say("count_none")
         elif n < t.fine_tuning_minimum:
-            text = kb.say("count_below_minimum", count=_count(n),
-                          minimum=t.fine_tuning_minimum)
+            text = kb.say("count_below_minimum", count=_count(n), minimum=t.fine_tuning_minimum)
         elif n < t.prompt_engineering_below:
             text = kb.say("count_at_minimum", count=_count(n), below=t.prompt_engineering_below)
         elif n >= t.scratch_minimum:
@@ -192,8 +211,7 @@ def _reasons(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -> list[Rea
             text = kb.say("count_large", count=_count(n))
         else:
             text = kb.say("count_in_range", count=_count(n))
-        reasons.append(Reason(slot="examples", value=str(n), points_to=chosen.data_vote,
-                              text=text))
+        reasons.append(Reason(slot="examples", value=str(n), points_to=chosen.data_vote, text=text))
     for slot in VOTING_SLOTS:
         value = answers.get(slot)
         if value is None:
@@ -201,8 +219,9 @@ def _reasons(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -> list[Rea
         choice = kb.choice(slot, value)
         if choice is None:
             continue
-        reasons.append(Reason(slot=slot, value=value, points_to=choice.points_to,
-                              text=choice.reason))
+        reasons.append(
+            Reason(slot=slot, value=value, points_to=choice.points_to, text=choice.reason)
+        )
     # The answers that pointed at the winner first: they are the "why".
     reasons.sort(key=lambda r: r.points_to != chosen.approach)
     return reasons
@@ -210,16 +229,26 @@ def _reasons(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -> list[Rea
 
 def _roadmap(start: int, kb: Knowledge) -> list[RoadmapStage]:
     return [
-        RoadmapStage(stage=s.stage, title=s.title, subtitle=s.subtitle, steps=list(s.steps),
-                     next=s.next, current=s.stage == start)
+        RoadmapStage(
+            stage=s.stage,
+            title=s.title,
+            subtitle=s.subtitle,
+            steps=list(s.steps),
+            next=s.next,
+            current=s.stage == start,
+        )
         for s in kb.stages
     ]
 
 
 def _costs(approach: Approach, kb: Knowledge) -> CostLine:
     c = kb.costs[approach]
-    return CostLine(training=c.training, inference_per_1k_tokens=c.inference_per_1k_tokens,
-                    monthly_at_1m_tokens=c.monthly_at_1m_tokens, best_for=c.best_for)
+    return CostLine(
+        training=c.training,
+        inference_per_1k_tokens=c.inference_per_1k_tokens,
+        monthly_at_1m_tokens=c.monthly_at_1m_tokens,
+        best_for=c.best_for,
+    )
 
 
 def _data_needed(approach: Approach, answers: dict[str, Any], kb: Knowledge) -> DataNeeded:
@@ -239,11 +268,13 @@ def _method_reason(method: Method | None, answers: dict[str, Any], kb: Knowledge
         return None
     if method == "standard":
         hardware = kb.choice("hardware", answers["hardware"])
-        return kb.say("method_standard", hardware=(hardware.label if hardware else "")
-                      .lower())
+        return kb.say("method_standard", hardware=(hardware.label if hardware else "").lower())
     if method == "qlora":
-        key = ("method_qlora_hardware" if answers.get("hardware") == "consumer_gpu"
-               else "method_qlora_budget")
+        key = (
+            "method_qlora_hardware"
+            if answers.get("hardware") == "consumer_gpu"
+            else "method_qlora_budget"
+        )
         return kb.say(key)
     if method == "prompt_tuning":
         return kb.say("method_prompt_tuning")
@@ -252,27 +283,38 @@ def _method_reason(method: Method | None, answers: dict[str, Any], kb: Knowledge
 
 def _hybrid_reason(hybrid: Hybrid, answers: dict[str, Any], kb: Knowledge) -> str:
     if hybrid == "rag":
-        return kb.say("hybrid_rag_updates" if answers.get("knowledge_updates") == "often"
-                      else "hybrid_rag_documents")
+        return kb.say(
+            "hybrid_rag_updates"
+            if answers.get("knowledge_updates") == "often"
+            else "hybrid_rag_documents"
+        )
     if hybrid == "cot_fine_tuning":
         return kb.say("hybrid_cot")
     return kb.say("hybrid_ensemble")
 
 
-def _notes(approach: Approach, method: Method | None, answers: dict[str, Any], stage: int,
-           kb: Knowledge) -> list[str]:
+def _notes(
+    approach: Approach, method: Method | None, answers: dict[str, Any], stage: int, kb: Knowledge
+) -> list[str]:
     notes: list[str] = []
     t = kb.thresholds
     n = answers.get("examples")
     if n is not None and t.fine_tuning_minimum <= n < t.prompt_engineering_below:
         notes.append(kb.say("note_minimum_collect", count=_count(n)))
-    if (approach == "prompt_engineering" and answers.get("timeline") == "today"
-            and n is not None and n >= t.prompt_engineering_below):
+    if (
+        approach == "prompt_engineering"
+        and answers.get("timeline") == "today"
+        and n is not None
+        and n >= t.prompt_engineering_below
+    ):
         notes.append(kb.say("note_start_simple_today", count=_count(n)))
     if approach == "training_from_scratch":
         notes.append(kb.say("note_scratch_baseline"))
-    if approach == "fine_tuning" and method != "prompt_tuning" \
-            and answers.get("accuracy") == "acceptable":
+    if (
+        approach == "fine_tuning"
+        and method != "prompt_tuning"
+        and answers.get("accuracy") == "acceptable"
+    ):
         notes.append(kb.say("note_prompt_tuning"))
     quality = answers.get("data_quality")
     if quality is not None and approach != "prompt_engineering":
@@ -290,8 +332,11 @@ def _why_not(chosen: Choice, answers: dict[str, Any], kb: Knowledge) -> list[str
         lines.append(kb.say("why_not_fine_tuning_data"))
     if "training_from_scratch" not in chosen.allowed and winner != "training_from_scratch":
         if n is None or n < t.scratch_minimum:
-            have = (kb.say("you_have_count", count=_count(n)) if n is not None
-                    else kb.say("you_have_unknown")).lower()
+            have = (
+                kb.say("you_have_count", count=_count(n))
+                if n is not None
+                else kb.say("you_have_unknown")
+            ).lower()
             lines.append(kb.say("why_not_scratch_data", have=have))
         elif answers.get("budget") != "high":
             lines.append(kb.say("why_not_scratch_budget"))
@@ -301,8 +346,15 @@ def _why_not(chosen: Choice, answers: dict[str, Any], kb: Knowledge) -> list[str
     for a in chosen.allowed:
         if a == winner:
             continue
-        lines.append(kb.say("lost_vote", approach=names[a].lower(), votes=chosen.votes[a],
-                            winner_votes=chosen.votes[winner], winner=names[winner].lower()))
+        lines.append(
+            kb.say(
+                "lost_vote",
+                approach=names[a].lower(),
+                votes=chosen.votes[a],
+                winner_votes=chosen.votes[winner],
+                winner=names[winner].lower(),
+            )
+        )
     tied = [a for a in chosen.allowed if chosen.votes[a] == chosen.votes[winner]]
     if len(tied) > 1:
         lines.append(kb.say("tie_simpler", tied=" and ".join(names[a].lower() for a in tied)))
@@ -321,8 +373,14 @@ def _what_would_change(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -
                 continue
             flipped = choose({**answers, slot: c.value}, kb).approach
             if flipped != chosen.approach:
-                lines.append(kb.say("change_if", question=q.short_label.lower(), label=c.label,
-                                    approach=names[flipped].lower()))
+                lines.append(
+                    kb.say(
+                        "change_if",
+                        question=q.short_label.lower(),
+                        label=c.label,
+                        approach=names[flipped].lower(),
+                    )
+                )
                 break
     if "fine_tuning" not in chosen.allowed:
         lines.append(kb.say("change_more_data"))

@@ -18,21 +18,155 @@ from dialogs.understanding.text import clauses, has_phrase, normalise
 from knowledge.models import Knowledge, QuestionInfo
 
 # Nouns that make a number a count of training examples.
-_EXAMPLE_NOUNS = frozenset(["examples", "example", "samples", "sample", "tickets", "ticket", "records", "record", "rows", "row", "pairs", "pair", "conversations", "conversation", "documents", "document", "docs", "doc", "emails", "email", "transcripts", "transcript", "labels", "label", "datapoints", "items", "item", "chats", "chat", "messages", "queries", "query", "instances", "sentences", "texts", "reviews", "images", "calls", "cases", "entries", "logs", "snippets", "files", "articles", "labelled", "labeled", "annotated", "training", "data", "points", "q&a", "questions", "answers", "dialogues", "dialogs", "prompts", "completions"])
+_EXAMPLE_NOUNS = frozenset(
+    [
+        "examples",
+        "example",
+        "samples",
+        "sample",
+        "tickets",
+        "ticket",
+        "records",
+        "record",
+        "rows",
+        "row",
+        "pairs",
+        "pair",
+        "conversations",
+        "conversation",
+        "documents",
+        "document",
+        "docs",
+        "doc",
+        "emails",
+        "email",
+        "transcripts",
+        "transcript",
+        "labels",
+        "label",
+        "datapoints",
+        "items",
+        "item",
+        "chats",
+        "chat",
+        "messages",
+        "queries",
+        "query",
+        "instances",
+        "sentences",
+        "texts",
+        "reviews",
+        "images",
+        "calls",
+        "cases",
+        "entries",
+        "logs",
+        "snippets",
+        "files",
+        "articles",
+        "labelled",
+        "labeled",
+        "annotated",
+        "training",
+        "data",
+        "points",
+        "q&a",
+        "questions",
+        "answers",
+        "dialogues",
+        "dialogs",
+        "prompts",
+        "completions",
+    ]
+)
 # Words after a number that make it something else (a model size, a duration, money...).
-_OTHER_NOUNS = frozenset(["model", "models", "parameter", "parameters", "params", "gb", "gib", "vram", "gpu", "gpus", "dollars", "usd", "$", "%", "percent", "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minute", "minutes", "people", "users", "employees", "requests", "calls/day", "tokens", "token", "times", "x"])
+_OTHER_NOUNS = frozenset(
+    [
+        "model",
+        "models",
+        "parameter",
+        "parameters",
+        "params",
+        "gb",
+        "gib",
+        "vram",
+        "gpu",
+        "gpus",
+        "dollars",
+        "usd",
+        "$",
+        "%",
+        "percent",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "people",
+        "users",
+        "employees",
+        "requests",
+        "calls/day",
+        "tokens",
+        "token",
+        "times",
+        "x",
+    ]
+)
 _TOKEN_WORDS = ("tokens", "token")
 _MONTH_WORDS = ("month", "monthly", "/mo", "per mo", "a mo", "/month")
 
-_YES = frozenset({"yes", "y", "yep", "yeah", "yup", "sure", "we do", "i do", "correct",
-                  "true", "of course", "definitely", "absolutely", "we have", "some"})
-_NO = frozenset({"no", "n", "nope", "nah", "not yet", "none", "false", "not really",
-                 "we don't", "i don't", "we dont", "i dont", "nothing", "zero"})
-_NONE_COUNT = frozenset({"none", "zero", "no", "nothing", "not yet", "no data", "nope",
-                         "no examples", "not any", "0"})
+_YES = frozenset(
+    {
+        "yes",
+        "y",
+        "yep",
+        "yeah",
+        "yup",
+        "sure",
+        "we do",
+        "i do",
+        "correct",
+        "true",
+        "of course",
+        "definitely",
+        "absolutely",
+        "we have",
+        "some",
+    }
+)
+_NO = frozenset(
+    {
+        "no",
+        "n",
+        "nope",
+        "nah",
+        "not yet",
+        "none",
+        "false",
+        "not really",
+        "we don't",
+        "i don't",
+        "we dont",
+        "i dont",
+        "nothing",
+        "zero",
+    }
+)
+_NONE_COUNT = frozenset(
+    {"none", "zero", "no", "nothing", "not yet", "no data", "nope", "no examples", "not any", "0"}
+)
 # Questions are follow-ups, not answers: "can I use qlora with 2 gpus?" sets nothing.
 _QUESTION_START = re.compile(
-    r"^(what|how|why|which|when|where|who|can|could|should|would|is|are|does|do|will|tell)\b")
+    r"^(what|how|why|which|when|where|who|can|could|should|would|is|are|does|do|will|tell)\b"
+)
 
 
 @dataclass
@@ -97,8 +231,9 @@ def _pending_answer(norm: str, slot: str, kb: Knowledge, counts: list[Count]) ->
             return 0
         usable = [c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS)]
         if slot == "monthly_tokens":
-            usable = [c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS - {"tokens",
-                                                                                  "token"})]
+            usable = [
+                c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS - {"tokens", "token"})
+            ]
         return usable[-1].value if usable else None
     q = kb.questions[slot]
     values = slot_values(slot)
@@ -119,17 +254,18 @@ def _pending_answer(norm: str, slot: str, kb: Knowledge, counts: list[Count]) ->
     return None
 
 
-def _followed_by(norm: str, count: Count, nouns: frozenset[str] | tuple[str, ...],
-                 within: int = 3) -> bool:
-    after = norm[count.end:].split()[:within]
+def _followed_by(
+    norm: str, count: Count, nouns: frozenset[str] | tuple[str, ...], within: int = 3
+) -> bool:
+    after = norm[count.end :].split()[:within]
     return any(w.strip(",.") in nouns for w in after)
 
 
 def _counts_with_nouns(norm: str, counts: list[Count], values: dict[str, object]) -> None:
     for c in counts:
-        after = [w.strip(",.") for w in norm[c.end:].split()[:4]]
+        after = [w.strip(",.") for w in norm[c.end :].split()[:4]]
         if any(w in _TOKEN_WORDS for w in after[:2]):
-            tail = " ".join(norm[c.end:].split()[:5])
+            tail = " ".join(norm[c.end :].split()[:5])
             if any(m in tail for m in _MONTH_WORDS) and "monthly_tokens" not in values:
                 values["monthly_tokens"] = c.value
             continue
