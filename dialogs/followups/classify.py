@@ -1,0 +1,99 @@
+"""What a follow-up asks for: `classify(text, kb) -> Intent | None`.
+
+Patterns spot the calculators and what-ifs ("what if ...", "$", "20M tokens a month",
+"13B model", "vram"); everything else is scored against the topics' aliases, and a message
+that matches nothing well enough gets None (the caller offers the topic list), never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dialogs.followups.intent import METHOD_TOPICS, Intent
+from dialogs.followups.matcher import TopicMatcher, normalise
+from dialogs.followups.quantities import gpu, model_params, monthly_tokens
+from dialogs.understanding import extract_slots
+from knowledge.models import Knowledge
+
+_WHATIF = re.compile(
+    r"\b(?:what if|what happens if|what would (?:happen|change) if|suppose|supposing|imagine"
+    r"|hypothetically|if we (?:had|have|got|were|could|did|needed|need|get)"
+    r"|if i (?:had|got|were|needed)|lets say|say we had"
+    r"|would (?:it|that|anything|the advice|your advice) change if)\b")
+_COST = re.compile(
+    r"\b(?:costs?|costing|price|prices|pricing|priced|spend|spending|break ?even|breakeven"
+    r"|expensive|cheap|cheaper|bill|dollars?|usd)\b")
+_MEMORY = re.compile(
+    r"\b(?:vram|gpu memory|gpu ram|memory|fit on|fit in|fits on|fits in|fit into|run on)\b")
+
+_matchers: dict[int, tuple[Knowledge, TopicMatcher]] = {}
+
+
+def matcher_for(kb: Knowledge) -> TopicMatcher:
+    """One matcher per knowledge object (built once; knowledge is immutable)."""
+    cached = _matchers.get(id(kb))
+    if cached is None or cached[0] is not kb:
+        if len(_matchers) > 8:
+            _matchers.clear()
+        cached = (kb, TopicMatcher(kb.topics))
+        _matchers[id(kb)] = cached
+    return cached[1]
+
+
+def whatif_slots(text: str, kb: Knowledge) -> dict[str, object]:
+    """The hypothetical answers a what-if names ({"examples": 50000}, {"budget": "high"})."""
+    return dict(extract_slots(text, kb))
+
+
+def classify(text: str, kb: Knowledge) -> Intent | None:
+    norm = normalise(text)
+    if not norm:
+        return None
+    matcher = matcher_for(kb)
+    match = matcher.best(text)
+
+    if _WHATIF.search(norm):
+        slots = whatif_slots(text, kb)
+        if slots:
+            return Intent(kind="whatif", topic="decision_framework", score=100.0,
+                          params={"slots": slots})
+        # "what if we used QLoRA?" names no answer: it is a question about the topic.
+
+    memory = _memory_params(text, kb)
+    if memory is not None:
+        return Intent(kind="gpu_memory", topic="gpu_memory", score=100.0, params=memory)
+
+    tokens = monthly_tokens(text)
+    if tokens is not None or "$" in text or _COST.search(norm):
+        params: dict[str, Any] = {} if tokens is None else {"monthly_tokens": tokens}
+        return Intent(kind="cost", topic="cost", score=100.0, params=params)
+
+    if match is None:
+        return None
+    if match.topic == "cost":
+        return Intent(kind="cost", topic="cost", score=match.score)
+    if match.topic == "gpu_memory":
+        return Intent(kind="gpu_memory", topic="gpu_memory", score=match.score,
+                      params=_memory_params(text, kb, force=True) or {})
+    return Intent(kind="topic", topic=match.topic, score=match.score)
+
+
+def _memory_params(text: str, kb: Knowledge, *, force: bool = False) -> dict[str, Any] | None:
+    """The memory question's numbers, or None when the text is not a memory question."""
+    norm = normalise(text)
+    size = model_params(text)
+    spec = gpu(text, kb.gpu_memory)
+    if not (force or size is not None or _MEMORY.search(norm)
+            or (spec is not None and re.search(r"\b\d+ ?gb\b", norm))):
+        return None
+    params: dict[str, Any] = {}
+    if size is not None:
+        params["model_params"] = size
+    if spec is not None:
+        params["gpu_gb"] = spec.per_gpu_gb
+        params["gpu_count"] = spec.count
+    method = matcher_for(kb).best(text, only=METHOD_TOPICS)
+    if method is not None:
+        params["method"] = METHOD_TOPICS[method.topic]
+    return params

@@ -1,0 +1,111 @@
+"""Typo-tolerant matching of a message against the topics' aliases (rapidfuzz).
+
+Each alias is compared with every run of the message's words about as long as the alias,
+with and without spaces ("fine tunning" meets "finetuning", "road map" meets "roadmap").
+The best topic wins; between near-equal scores the longer alias wins, so "prompt tuning"
+beats "prompt" and "full fine-tune" beats "fine-tune". Short aliases ("rag", "cot") must
+match a whole word exactly: a fuzzy three-letter match is a guess.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from knowledge.models import TopicInfo
+
+# A match under this score is not a match: the message goes to "I can help with ...".
+# Tested both ways (tests/dialogs/followups/test_classify.py): every phrasing in the table
+# clears it and no unrelated text does.
+MATCH_THRESHOLD = 80.0
+# Aliases this short (without spaces) only count as an exact whole word.
+EXACT_ONLY_MAX_LEN = 3
+# Points per character of alias length when ranking near-equal matches (capped), so a
+# specific alias outranks a generic one it contains.
+LENGTH_BONUS_PER_CHAR = 0.4
+LENGTH_BONUS_CAP_CHARS = 20
+
+_APOSTROPHES = re.compile(r"['’‘`]")
+_INNER_HYPHEN = re.compile(r"(?<=\w)[-‐‑–](?=\w)")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, apostrophes dropped, inner hyphens collapsed ("q-lora" -> "qlora"), other
+    punctuation to single spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _APOSTROPHES.sub("", text)
+    text = _INNER_HYPHEN.sub("", text)
+    return _NON_WORD.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Match:
+    topic: str
+    score: float        # 0-100: how well the best alias matched
+    alias: str
+
+
+@dataclass(frozen=True)
+class _Alias:
+    topic: str
+    text: str           # normalised
+    squashed: str       # without spaces
+    words: int
+
+
+class TopicMatcher:
+    """Scores text against the aliases of a set of topics."""
+
+    def __init__(self, topics: dict[str, TopicInfo]) -> None:
+        aliases: list[_Alias] = []
+        for topic_id, info in topics.items():
+            for alias in (info.title, *info.aliases):
+                text = normalise(alias)
+                if text:
+                    aliases.append(_Alias(topic_id, text, text.replace(" ", ""),
+                                          len(text.split())))
+        self._aliases = tuple(aliases)
+
+    def best(self, text: str, only: Iterable[str] | None = None) -> Match | None:
+        """The best-matching topic (restricted to `only` if given), or None when nothing
+        reaches MATCH_THRESHOLD."""
+        words = normalise(text).split()
+        if not words:
+            return None
+        allowed = set(only) if only is not None else None
+        best: tuple[float, Match] | None = None
+        for alias in self._aliases:
+            if allowed is not None and alias.topic not in allowed:
+                continue
+            score = _alias_score(alias, words)
+            if score < MATCH_THRESHOLD:
+                continue
+            rank = score + LENGTH_BONUS_PER_CHAR * min(len(alias.squashed),
+                                                       LENGTH_BONUS_CAP_CHARS)
+            if best is None or rank > best[0]:
+                best = (rank, Match(alias.topic, score, alias.text))
+        return best[1] if best else None
+
+
+def _alias_score(alias: _Alias, words: list[str]) -> float:
+    if len(alias.squashed) <= EXACT_ONLY_MAX_LEN:
+        n = alias.words
+        grams = (" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+        return 100.0 if any(g == alias.text for g in grams) else 0.0
+    best = 0.0
+    for n in {max(1, alias.words - 1), alias.words, alias.words + 1}:
+        for i in range(len(words) - n + 1):
+            window = words[i:i + n]
+            joined = " ".join(window)
+            score = max(fuzz.ratio(joined, alias.text),
+                        fuzz.ratio("".join(window), alias.squashed))
+            if score > best:
+                best = score
+                if best == 100.0:
+                    return best
+    return best
