@@ -74,6 +74,9 @@ class RedisStore:
             socket_timeout=timeout_seconds,
             socket_connect_timeout=timeout_seconds,
             decode_responses=True,
+            # Bytes that are not UTF-8 (a state written by something else) arrive as text the
+            # runner cannot parse, and it starts the conversation again, not a crash.
+            encoding_errors="replace",
             # One immediate retry: replaces a pooled connection that died while Redis
             # restarted; more would only stretch an outage.
             retry=Retry(NoBackoff(), 1),

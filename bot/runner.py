@@ -1,0 +1,194 @@
+"""The turn runner: dedup -> load -> step -> compare-and-set save, for every surface.
+
+Adapters hand it a neutral Event and render the replies it returns. It never raises for a
+store fault: the person gets a friendly error and the adapter still answers its platform.
+
+Turns on one conversation are serialized within this process (a lock per conversation key),
+which keeps their order and makes version conflicts rare; compare-and-set on the stored
+version still guards against other replicas, with a bounded, jittered retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import time
+import traceback
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import ValidationError
+
+from bot.metrics import Metrics, default_metrics, platform_of
+from bot.store.base import Loaded, StateStore, StoreUnavailable
+from dialogs import machine
+from dialogs.events import Event
+from dialogs.machine import StepResult
+from dialogs.replies import ErrorReply, Notice, Question, RecommendationReply, Reply
+from dialogs.state import SCHEMA_VERSION, ConversationState
+from knowledge.models import Knowledge
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["ok", "duplicate", "store_error", "error"]
+StepFn = Callable[[ConversationState, Event, Knowledge], StepResult]
+
+# Said when the step itself fails (a bug): an organisation's knowledge copy may word it.
+INTERNAL_ERROR_TEXT = "Sorry, something went wrong on my side. Please try that again."
+_BACKOFF_BASE_SECONDS = 0.002
+_BACKOFF_CAP_SECONDS = 0.1
+
+
+@dataclass
+class TurnResult:
+    replies: list[Reply]
+    # ok: applied; duplicate: the event was applied before, nothing to say; store_error: the
+    # store failed or stayed contended, the turn was not applied; error: the step failed.
+    outcome: Outcome
+    state: ConversationState | None = None
+
+
+def conversation_ref(conversation: str) -> str:
+    """A short digest that names a conversation in logs without its platform ids."""
+    return hashlib.sha1(conversation.encode("utf-8")).hexdigest()[:12]
+
+
+class _ConversationLocks:
+    """One asyncio.Lock per conversation key, dropped when nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class TurnRunner:
+    def __init__(self, store: StateStore, kb: Knowledge, *, step: StepFn | None = None,
+                 max_attempts: int = 8, metrics: Metrics | None = None) -> None:
+        self.store = store
+        self.kb = kb
+        self._step: StepFn = step if step is not None else machine.step
+        self._max_attempts = max(1, max_attempts)
+        self.metrics = metrics if metrics is not None else default_metrics()
+        self._locks = _ConversationLocks()
+
+    async def handle(self, event: Event) -> TurnResult:
+        started = time.perf_counter()
+        async with self._locks.hold(event.conversation):
+            result = await self._turn(event)
+        self.metrics.record_turn(event.conversation, result.outcome,
+                                 time.perf_counter() - started, result.replies)
+        return result
+
+    async def _turn(self, event: Event) -> TurnResult:
+        key = event.conversation
+        try:
+            for attempt in range(self._max_attempts):
+                loaded = await self.store.load(key, event.event_id)
+                if loaded.duplicate:
+                    return self._duplicate(event)
+                state, notices = self._read_state(loaded, event)
+                try:
+                    stepped = self._step(state, event, self.kb)
+                except Exception as error:  # a bug in the dialog: never shown as a traceback
+                    return self._step_failed(event, error)
+                saved = await self.store.save(key, stepped.state.dump(), loaded.version,
+                                              event.event_id)
+                if saved.outcome == "ok":
+                    return self._applied(stepped, notices, saved.version)
+                if saved.outcome == "duplicate":
+                    return self._duplicate(event)
+                self.metrics.cas_retries.inc()
+                # Another replica wrote in between: reload and step again, after a short,
+                # growing, jittered pause so racers spread out instead of colliding again.
+                await asyncio.sleep(random.uniform(
+                    0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** attempt)))
+        except StoreUnavailable as error:
+            self.metrics.store_errors.inc()
+            log.warning("state store unavailable; turn not applied",
+                        extra={"platform": platform_of(key), "error": str(error),
+                               "conversation": conversation_ref(key)})
+            return self._store_error()
+        self.metrics.store_errors.inc()
+        log.warning("turn not applied: the conversation stayed contended",
+                    extra={"platform": platform_of(key), "attempts": self._max_attempts,
+                           "conversation": conversation_ref(key)})
+        return self._store_error()
+
+    def _read_state(self, loaded: Loaded, event: Event) -> tuple[ConversationState, list[Reply]]:
+        """The stored state, or a fresh one with a "let's start again" notice when the stored
+        one is unreadable (corrupt, or written by another schema version)."""
+        if loaded.data is None:
+            return ConversationState(version=loaded.version), []
+        problem: str | None = None
+        try:
+            state = ConversationState.model_validate_json(loaded.data)
+        except ValidationError:
+            problem = "unreadable"
+        else:
+            if state.schema_version != SCHEMA_VERSION:
+                problem = f"schema version {state.schema_version}"
+        if problem is None:
+            state.version = loaded.version
+            return state, []
+        # Only what kind of problem: the stored content is a person's answers, never logged.
+        log.warning("stored conversation state dropped; starting again",
+                    extra={"problem": problem, "platform": platform_of(event.conversation),
+                           "conversation": conversation_ref(event.conversation)})
+        # Keep the stored version: the save that replaces the bad state is still a
+        # compare-and-set against what is there.
+        return (ConversationState(version=loaded.version),
+                [Notice(text=self.kb.message("start_again"))])
+
+    def _applied(self, stepped: StepResult, notices: list[Reply], version: int) -> TurnResult:
+        state = stepped.state
+        state.version = version
+        replies: list[Reply] = list(notices)
+        for reply in stepped.replies:
+            if isinstance(reply, Question | RecommendationReply):
+                # Buttons carry the version of the state their card was drawn from.
+                reply = reply.model_copy(update={"state_version": version})
+            replies.append(reply)
+        return TurnResult(replies=replies, outcome="ok", state=state)
+
+    def _duplicate(self, event: Event) -> TurnResult:
+        self.metrics.dedup_drops.inc()
+        log.info("duplicate event dropped",
+                 extra={"platform": platform_of(event.conversation),
+                        "conversation": conversation_ref(event.conversation)})
+        return TurnResult(replies=[], outcome="duplicate", state=None)
+
+    def _store_error(self) -> TurnResult:
+        return TurnResult(replies=[ErrorReply(text=self.kb.message("store_down"))],
+                          outcome="store_error", state=None)
+
+    def _step_failed(self, event: Event, error: Exception) -> TurnResult:
+        # The type and the frames, not str(error): a validation error would quote the input.
+        log.error("dialog step failed; turn not applied",
+                  extra={"error": type(error).__name__,
+                         "trace": "".join(traceback.format_tb(error.__traceback__)),
+                         "platform": platform_of(event.conversation),
+                         "conversation": conversation_ref(event.conversation)})
+        text = self.kb.messages.get("internal_error", INTERNAL_ERROR_TEXT)
+        return TurnResult(replies=[ErrorReply(text=text)], outcome="error", state=None)
