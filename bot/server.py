@@ -1,0 +1,110 @@
+"""The HTTP server behind `which-approach serve`: health, readiness, metrics, and the platform
+adapters mounted on one aiohttp application.
+
+One store and one runner serve every adapter, so a person's conversation is the same object
+whichever surface a turn arrives from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+
+from aiohttp import web
+
+from bot.metrics import metrics_handler
+from bot.runner import TurnRunner
+from bot.settings import Settings
+from bot.store import StateStore, make_store
+from knowledge.models import Knowledge
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+STORE_KEY = web.AppKey("store", StateStore)
+KNOWLEDGE_KEY = web.AppKey("knowledge", Knowledge)
+RUNNER_KEY = web.AppKey("runner", TurnRunner)
+
+# Readiness must answer even when Redis hangs; the store bounds its own calls, this is a backstop.
+READY_TIMEOUT_SECONDS = 5.0
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def readyz(request: web.Request) -> web.Response:
+    store = request.app[STORE_KEY]
+    try:
+        ready = await asyncio.wait_for(store.ping(), READY_TIMEOUT_SECONDS)
+    except Exception:  # any failure to answer means "do not send traffic here"
+        log.warning("readiness check failed", exc_info=True)
+        ready = False
+    if ready:
+        return web.Response(text="ready")
+    return web.Response(status=503, text="store unreachable")
+
+
+def _attach_hook(module_name: str, function: str):  # type: ignore[no-untyped-def]
+    """The adapter's attach function, or None while that adapter is not part of the build yet.
+
+    Transitional: the Slack and Teams adapters are being written alongside this server. Only
+    "not there" is tolerated; an adapter whose own imports fail still fails the start.
+    """
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name is None or not module_name.startswith(error.name):
+            raise
+        return None
+    return getattr(module, function, None)
+
+
+def build_app(settings: Settings, *, store: StateStore | None = None,
+              kb: Knowledge | None = None) -> web.Application:
+    """The application with every route. A store passed in stays the caller's to close."""
+    if kb is None:
+        from knowledge import default_knowledge, load_knowledge
+
+        kb = (load_knowledge(settings.knowledge_path) if settings.knowledge_path is not None
+              else default_knowledge())
+    owns_store = store is None
+    if store is None:
+        if not settings.redis_url:
+            log.warning("REDIS_URL is not set: conversations are kept in this process's memory, "
+                        "lost on restart and not shared between replicas")
+        store = make_store(settings)
+    runner = TurnRunner(store, kb)
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app[SETTINGS_KEY] = settings
+    app[STORE_KEY] = store
+    app[KNOWLEDGE_KEY] = kb
+    app[RUNNER_KEY] = runner
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+
+    app.router.add_get("/metrics", metrics_handler)
+
+    for module_name, function in (("bot.adapters.slack", "attach_slack"),
+                                  ("bot.adapters.teams", "attach_teams")):
+        attach = _attach_hook(module_name, function)
+        if attach is not None:
+            attach(app, runner, settings)
+
+    if owns_store:
+        async def close_store(app: web.Application) -> None:
+            await store.close()
+
+        app.on_cleanup.append(close_store)
+    return app
+
+
+def run(settings: Settings, *, host: str, port: int, kb: Knowledge | None = None) -> None:
+    """Serve until SIGINT/SIGTERM; aiohttp then stops accepting, finishes in-flight requests
+    and runs the cleanup hooks (which close the store)."""
+    app = build_app(settings, kb=kb)
+    log.info("listening", extra={"host": host, "port": port,
+                                 "store": "redis" if settings.redis_url else "memory"})
+    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10.0)
