@@ -1,0 +1,58 @@
+"""Logging goes to stderr as JSON Lines, at the configured level, and never to stdout."""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from bot.logging_setup import setup_logging
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.captureWarnings(False)
+
+
+def test_records_are_json_lines_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging("INFO")
+    log = logging.getLogger("bot.test")
+    log.info("turn done", extra={"outcome": "ok", "turns": 3})
+    log.debug("not at info")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        log.error("failed", exc_info=True)
+    out, err = capsys.readouterr()
+    assert out == ""
+    records = [json.loads(line) for line in err.splitlines()]
+    assert [r["msg"] for r in records] == ["turn done", "failed"]
+    assert records[0]["level"] == "info" and records[0]["logger"] == "bot.test"
+    assert records[0]["outcome"] == "ok" and records[0]["turns"] == 3
+    assert "ValueError: boom" in records[1]["exc"]
+
+
+def test_level_and_repeat_calls(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging("WARNING")
+    setup_logging("warning")  # idempotent: one handler, so one line per record
+    logging.getLogger("x").info("hidden")
+    logging.getLogger("x").warning("shown")
+    assert [json.loads(line)["msg"] for line in capsys.readouterr().err.splitlines()] == ["shown"]
+
+
+def test_python_warnings_are_logged_not_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging("WARNING")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("deprecated thing", UserWarning, stacklevel=1)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "deprecated thing" in json.loads(err.splitlines()[-1])["msg"]
