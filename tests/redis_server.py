@@ -86,3 +86,42 @@ class RedisServer:
     def flushall(self) -> None:
         with self.client() as client:
             client.flushall()
+
+
+def free_cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is free too."""
+    for _ in range(200):
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port pair for a cluster node")
+
+
+def create_cluster(nodes: list[RedisServer], timeout: float = 15.0) -> None:
+    """Join started nodes (each run with `--cluster-enabled yes`) into a cluster of masters
+    and wait until every node reports cluster_state:ok."""
+    binary = shutil.which("redis-cli")
+    if binary is None:
+        raise RuntimeError("redis-cli not found on PATH")
+    done = subprocess.run(
+        [binary, "--cluster", "create", *(f"127.0.0.1:{n.port}" for n in nodes),
+         "--cluster-replicas", "0", "--cluster-yes"],
+        capture_output=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"redis-cli --cluster create failed: {done.stdout[-2000:]!r}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = []
+        for node in nodes:
+            with node.client() as client:
+                states.append(client.cluster("INFO")["cluster_state"])
+        if all(state == "ok" for state in states):
+            return
+        time.sleep(0.1)
+    raise RuntimeError("the cluster did not reach cluster_state:ok")
