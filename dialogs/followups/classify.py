@@ -25,7 +25,9 @@ _COST = re.compile(
     r"\b(?:costs?|costing|price|prices|pricing|priced|spend|spending|break ?even|breakeven"
     r"|expensive|cheap|cheaper|bill|dollars?|usd)\b")
 _MEMORY = re.compile(
-    r"\b(?:vram|gpu memory|gpu ram|memory|fit on|fit in|fits on|fits in|fit into|run on)\b")
+    r"\b(?:vram|gpu memory|gpu ram|(?:how much|enough|more|less) (?:gpu )?memory"
+    r"|memory (?:do|does|would|will|is) (?:i|we|it|that|needed|required)|memory footprint"
+    r"|fit on|fit in|fits on|fits in|fit into|run on)\b")
 
 _matchers: dict[int, tuple[Knowledge, TopicMatcher]] = {}
 

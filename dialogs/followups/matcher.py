@@ -15,13 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from knowledge.models import TopicInfo
 
 # A match under this score is not a match: the message goes to "I can help with ...".
 # Tested both ways (tests/dialogs/followups/test_classify.py): every phrasing in the table
 # clears it and no unrelated text does.
-MATCH_THRESHOLD = 80.0
+MATCH_THRESHOLD = 85.0
 # Aliases this short (without spaces) only count as an exact whole word.
 EXACT_ONLY_MAX_LEN = 3
 # Points per character of alias length when ranking near-equal matches (capped), so a
@@ -102,10 +103,21 @@ def _alias_score(alias: _Alias, words: list[str]) -> float:
         for i in range(len(words) - n + 1):
             window = words[i:i + n]
             joined = " ".join(window)
-            score = max(fuzz.ratio(joined, alias.text),
-                        fuzz.ratio("".join(window), alias.squashed))
+            squashed = "".join(window)
+            score = max(fuzz.ratio(joined, alias.text), fuzz.ratio(squashed, alias.squashed),
+                        _transposition_score(squashed, alias.squashed))
             if score > best:
                 best = score
                 if best == 100.0:
                     return best
     return best
+
+
+def _transposition_score(typed: str, alias: str) -> float:
+    """Two swapped neighbours ("qlroa") are one slip, scored like one missing letter; the
+    plain ratio counts them as two edits, the same as a different letter ("lord")."""
+    if len(typed) != len(alias) or typed == alias or sorted(typed) != sorted(alias):
+        return 0.0
+    if OSA.distance(typed, alias) != 1:
+        return 0.0
+    return 100.0 * (1 - 1 / (len(typed) + len(alias)))

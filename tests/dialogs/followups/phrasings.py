@@ -12,7 +12,7 @@ PHRASINGS: list[tuple[str, str, str]] = [
     ("Q-LoRA please", "topic", "qlora"),
     ("tell me about quantized lora", "topic", "qlora"),
     ("4-bit fine tuning", "topic", "qlora"),
-    ("qlroa", "topic", "qlora"),
+    ("qlroa", "topic", "qlora"),  # tuned: a swap of neighbours scores as one slip
     ("what's qlora good for", "topic", "qlora"),
     ("What about LoRA?", "topic", "lora"),
     ("lorra", "topic", "lora"),
@@ -31,7 +31,7 @@ PHRASINGS: list[tuple[str, str, str]] = [
     ("why not train from scratch?", "topic", "training_from_scratch"),
     ("what about training our own model from scratch", "topic", "training_from_scratch"),
     ("trainig from scrach", "topic", "training_from_scratch"),
-    ("could we pretrain our own model", "topic", "training_from_scratch"),
+    ("could we pretrain our own model", "topic", "training_from_scratch"),  # tuned: alias
     ("tell me more about fine-tuning", "topic", "fine_tuning"),
     ("fine tunning", "topic", "fine_tuning"),
     ("finetuning?", "topic", "fine_tuning"),
@@ -68,7 +68,7 @@ PHRASINGS: list[tuple[str, str, str]] = [
     ("is 500 examples enough data", "topic", "data_requirements"),
     ("data requirments", "topic", "data_requirements"),
     ("quality vs quantity", "topic", "quality_vs_quantity"),
-    ("our data is noisy, does that matter?", "topic", "quality_vs_quantity"),
+    ("our data is noisy, does that matter?", "topic", "quality_vs_quantity"),  # tuned: alias
     ("quality or quantity of data", "topic", "quality_vs_quantity"),
     ("our labels are messy", "topic", "quality_vs_quantity"),
     # Roadmap, comparison, framework
@@ -84,7 +84,7 @@ PHRASINGS: list[tuple[str, str, str]] = [
     ("pros and cons", "topic", "comparison"),
     ("how did you decide?", "topic", "decision_framework"),
     ("decision framework", "topic", "decision_framework"),
-    ("what questions should I ask", "topic", "decision_framework"),
+    ("what questions should I ask", "topic", "decision_framework"),  # tuned: alias added
     # Use cases, mistakes
     ("use cases", "topic", "use_cases"),
     ("what about customer service", "topic", "use_cases"),
@@ -123,4 +123,14 @@ UNPLACEABLE: list[str] = [
     "",
     "???",
     "please order pizza for the team",
+    # Added while tuning: everyday words one slip away from a short alias.
+    "book a plane ticket",
+    "the costa rica trip",
+    "how do I cook rice",
+    "tell me more",
+    "lets plan the party",
+    "my memory is bad",
+    "prompt me later",
+    "good morning",
+    "who are you",
 ]
