@@ -359,7 +359,7 @@ class _Turn:
                 self.replies.append(Notice(text=kb.message("decision_same",
                                                            title=decide(s.slots, kb).title)))
             else:
-                self._reprompt()
+                self._advance()
             return
         # No data means no count to ask about; a count means there is data.
         if s.slots.has_data == "no" and s.slots.examples is None:

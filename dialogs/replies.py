@@ -76,8 +76,7 @@ Reply = Annotated[Question | RecommendationReply | Answer | Notice | ErrorReply,
 
 
 def reply_json(reply: Reply) -> dict[str, object]:
-    """The JSON Lines object for one reply (None-valued additions left out)."""
-    data = reply.model_dump(mode="json", exclude_none=True)
-    if isinstance(reply, Question):
-        data.setdefault("choices", [])
-    return data
+    """The JSON Lines object for one reply. The reply's own unset additions (hint, table...)
+    are left out; the recommendation keeps every field, nulls included (method: null)."""
+    data = reply.model_dump(mode="json")
+    return {k: v for k, v in data.items() if v is not None}

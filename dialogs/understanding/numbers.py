@@ -40,7 +40,7 @@ def _alternation(words: object) -> str:
 # Digits take any scale ("5k", "1.5M"); words take only spelled-out scales ("a few
 # million"), so "a b testing" is not a billion.
 NUMBER_RE = re.compile(
-    rf"(?<![\w.])(?:(?P<num>{_DIGITS})\s*(?P<scale>{_alternation(_SCALES)})?"
+    rf"(?<![\w.$])(?:(?P<num>{_DIGITS})\s*(?P<scale>{_alternation(_SCALES)})?"
     rf"|(?P<word>{_alternation(_WORD_NUMBERS)})\s+(?P<wscale>{_alternation(_WORD_SCALES)})"
     rf"|(?P<lone>{_alternation(_NUMERIC_WORDS)}))(?!\w)"
     rf"|(?<!\w)(?P<bare>hundreds|thousands|millions|billions)(?!\w)",

@@ -120,6 +120,7 @@ _OTHER_NOUNS = frozenset(
         "x",
     ]
 )
+_MONEY = re.compile(r"\$\s*\d")
 _TOKEN_WORDS = ("tokens", "token")
 _MONTH_WORDS = ("month", "monthly", "/mo", "per mo", "a mo", "/month")
 
@@ -229,6 +230,9 @@ def _pending_answer(norm: str, slot: str, kb: Knowledge, counts: list[Count]) ->
     if slot in NUMERIC_SLOTS:
         if slot == "examples" and norm in _NONE_COUNT:
             return 0
+        # A bare answer is one number; several (or money, "$3") is not a count we can trust.
+        if len(counts) + len(_MONEY.findall(norm)) != 1:
+            return None
         usable = [c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS)]
         if slot == "monthly_tokens":
             usable = [

@@ -25,7 +25,7 @@ def clean(text: str) -> str:
 def normalise(text: str) -> str:
     """Lower-case words for matching: punctuation other than digits' , . and $ dropped."""
     text = clean(text).lower()
-    text = re.sub(r"[^\w\s,.$%/+-]", " ", text)
+    text = re.sub(r"[^\w\s,.$%/+'-]", " ", text)
     return _SPACE.sub(" ", text).strip()
 
 
