@@ -279,19 +279,33 @@ def _counts_with_nouns(norm: str, counts: list[Count], values: dict[str, object]
             values["examples"] = c.value
 
 
+_PATTERNS: dict[int, tuple[QuestionInfo, re.Pattern[str] | None, dict[str, str]]] = {}
+
+
+def _synonym_pattern(q: QuestionInfo) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """One alternation of every synonym, longest first, compiled once per question."""
+    cached = _PATTERNS.get(id(q))
+    if cached is not None and cached[0] is q:
+        return cached[1], cached[2]
+    phrases = {p: c.value for c in q.choices for p in c.synonyms}
+    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)") if phrases else None
+    _PATTERNS[id(q)] = (q, pattern, phrases)
+    return pattern, phrases
+
+
 def _enumerated(norm: str, q: QuestionInfo) -> str | None:
     """A value named by a synonym phrase, or by a value word next to the slot's keyword.
-    Where two values are named, the later one wins ("low, no actually high")."""
-    best: tuple[int, str] | None = None
-    for c in q.choices:
-        for phrase in c.synonyms:
-            m = re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", norm)
-            if m and (best is None or m.start() > best[0]):
-                best = (m.start(), c.value)
-    if best is not None:
-        return best[1]
+    Matches never overlap and the longest wins where they would ("no gpu cluster" is not
+    "gpu cluster"); where two values are named, the later one wins ("low, no actually high")."""
+    pattern, phrases = _synonym_pattern(q)
+    if pattern is not None:
+        found = [phrases[m.group(0)] for m in pattern.finditer(norm)]
+        if found:
+            return found[-1]
     if not q.keywords:
         return None
+    best: tuple[int, str] | None = None
     offset = 0
     for clause in clauses(norm):
         offset = norm.find(clause, offset)

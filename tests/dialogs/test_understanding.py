@@ -50,6 +50,7 @@ PHRASINGS = [
     ("our prices change weekly", {"knowledge_updates": "often"}),
     ("it must explain its reasoning", {"explainability": "yes"}),
     ("low budget, actually make that a big budget", {"budget": "high"}),
+    ("we have no gpu cluster, just a consumer gpu", {"hardware": "consumer_gpu"}),
 ]
 
 
