@@ -1,0 +1,71 @@
+"""POST /api/messages: the HTTP face of the Teams bot.
+
+Does what `CloudAdapter.process` does, but answers every bad request with a 4xx instead of
+letting it become a 500 (which the channel would retry): a body that is not JSON, JSON that
+is not an activity, an activity without a conversation or service URL. A bad or missing
+token is 401 before any state is read. A turn that was handled, including one whose store
+was down (the person got a friendly reply), is 200, so the channel does not redeliver.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from botbuilder.core import ActivityHandler, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+
+log = logging.getLogger(__name__)
+
+
+def _bad_request(reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=400)
+
+
+def parse_activity(body: bytes) -> Activity | str:
+    """The activity in a request body, or why it is not one."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return "the body is not JSON"
+    if not isinstance(data, dict):
+        return "the body is not a JSON object"
+    try:
+        activity = Activity().deserialize(data)
+    except Exception:  # msrest raises several kinds for a wrongly typed field
+        return "the body is not a Bot Framework activity"
+    if not isinstance(activity.type, str) or not activity.type:
+        return "the activity has no type"
+    if activity.conversation is None or not activity.conversation.id:
+        return "the activity has no conversation"
+    service_url = activity.service_url or ""
+    if urlsplit(service_url).scheme not in ("http", "https") or not urlsplit(service_url).netloc:
+        return "the activity has no valid serviceUrl"
+    return activity
+
+
+class MessagesEndpoint:
+    def __init__(self, adapter: CloudAdapter, bot: ActivityHandler) -> None:
+        self._adapter = adapter
+        self._bot = bot
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if "json" not in (request.content_type or ""):
+            return web.json_response({"error": "expected application/json"}, status=415)
+        parsed = parse_activity(await request.read())
+        if isinstance(parsed, str):
+            log.info("Bot Framework request refused", extra={"reason": parsed})
+            return _bad_request(parsed)
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            invoke_response = await self._adapter.process_activity(
+                auth_header, parsed, self._bot.on_turn)
+        except PermissionError:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        if invoke_response is not None:
+            return web.json_response(serializer_helper(invoke_response.body),
+                                     status=int(invoke_response.status))
+        return web.Response(status=200)

@@ -1,0 +1,153 @@
+"""The Teams bot: activities in, neutral events to the runner, Adaptive Cards out.
+
+Translation only. What to ask and what to advise is the core's business (dialogs/); this
+module decides who is speaking (keys.py), what they did (typed text or a card button), and
+how the core's replies reach them (cards.py, in place where a card can be updated).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any, Protocol, get_args
+
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
+from botbuilder.schema import Activity, ChannelAccount
+from pydantic import ValidationError
+
+from bot.adapters.teams.cards import CardRenderer, RenderedCard, accepted_answers
+from bot.adapters.teams.keys import conversation_key
+from dialogs.events import Command, Event
+from dialogs.replies import Reply
+
+log = logging.getLogger(__name__)
+
+COMMANDS: frozenset[str] = frozenset(get_args(Command))
+# In these the bot hears every message but answers only when @mentioned.
+GROUP_CONVERSATIONS = frozenset({"channel", "groupchat"})
+MAX_SUBMIT_FIELD = 200
+
+
+class Runner(Protocol):
+    async def handle(self, event: Event) -> Any: ...
+
+
+def is_group(activity: Activity) -> bool:
+    conversation = activity.conversation
+    kind = (conversation.conversation_type or "") if conversation is not None else ""
+    return kind.lower() in GROUP_CONVERSATIONS
+
+
+def mentions_bot(activity: Activity) -> bool:
+    bot_id = activity.recipient.id if activity.recipient is not None else None
+    if not bot_id:
+        return False
+    for mention in TurnContext.get_mentions(activity):
+        mentioned = (mention.additional_properties or {}).get("mentioned")
+        if isinstance(mentioned, dict) and mentioned.get("id") == bot_id:
+            return True
+    return False
+
+
+def _field(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if isinstance(value, str) and 0 < len(value) <= MAX_SUBMIT_FIELD:
+        return value
+    return None
+
+
+def event_from_submit(conversation: str, data: Any, event_id: str | None) -> Event:
+    """The event for an Action.Submit's data; anything unrecognised asks for help.
+
+    Card data comes back from the client and may have been tampered with, so it is checked
+    here and again by the core (which validates the value against the question and the state
+    version against the stored state).
+    """
+    kw: dict[str, Any] = {"event_id": event_id}
+    if isinstance(data, dict):
+        question_id, value = _field(data, "question_id"), _field(data, "value")
+        version = data.get("state_version")
+        if isinstance(version, bool) or not isinstance(version, int):
+            version = None
+        command = _field(data, "command")
+        try:
+            if question_id is not None and value is not None:
+                return Event.choice(conversation, question_id, value, state_version=version,
+                                    **kw)
+            if command in COMMANDS:
+                return Event.cmd(conversation, command, _field(data, "value"),  # type: ignore[arg-type]
+                                 **kw)
+        except ValidationError:
+            pass
+    return Event.cmd(conversation, "help", **kw)
+
+
+class TeamsAdvisorBot(ActivityHandler):
+    def __init__(self, runner: Runner, renderer: CardRenderer) -> None:
+        self._runner = runner
+        self._renderer = renderer
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount],
+                                        turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient is not None else None
+        bot_added = any(m.id == bot_id for m in members_added)
+        person_added = any(m.id != bot_id for m in members_added)
+        # The bot added anywhere: say hello once. A person joining a team or group chat the
+        # bot is already in: stay quiet (a welcome per new colleague would be noise).
+        if bot_added or (person_added and not is_group(activity)):
+            await turn_context.send_activity(self._renderer.welcome().activity())
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        conversation = conversation_key(activity)
+        if conversation is None:
+            log.warning("Teams message without a sender ignored",
+                        extra={"activity_id": activity.id})
+            return
+        submitted = activity.value is not None
+        if submitted:
+            event = event_from_submit(conversation, activity.value, activity.id)
+        else:
+            if is_group(activity):
+                if not mentions_bot(activity):
+                    return  # channel chatter not addressed to us
+                TurnContext.remove_recipient_mention(activity)
+            event = Event.typed(conversation, (activity.text or "").strip(),
+                                event_id=activity.id)
+
+        result = await self._runner.handle(event)
+        if result.outcome == "duplicate":
+            return  # a redelivery: the first delivery already answered
+        # A card's button was pressed: that card (activity.reply_to_id) can be updated.
+        card_id = activity.reply_to_id if submitted else None
+        await self._reply(turn_context, result.replies, card_id)
+
+    async def _reply(self, turn_context: TurnContext, replies: Sequence[Reply],
+                     card_id: str | None) -> None:
+        if card_id:
+            accepted, rest = accepted_answers(replies)
+            # Only an accepted answer collapses the card; a stale or refused click leaves it.
+            if accepted and await self._update(turn_context, card_id,
+                                               self._renderer.answered(accepted)):
+                replies = rest
+        cards = self._renderer.render(replies)
+        if cards:
+            await turn_context.send_activities([card.activity() for card in cards])
+
+    @staticmethod
+    async def _update(turn_context: TurnContext, card_id: str, card: RenderedCard) -> bool:
+        try:
+            await turn_context.update_activity(card.activity(card_id))
+        except Exception:
+            # The card may be too old or deleted; the answer is still shown with the next card.
+            log.warning("could not update the answered card", exc_info=True,
+                        extra={"activity_id": card_id})
+            return False
+        return True
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        # This bot uses Action.Submit (message activities), so no invoke carries meaning for
+        # it. Acknowledge rather than answer 501, which Teams shows as an error.
+        return InvokeResponse(status=HTTPStatus.OK)
