@@ -6,7 +6,6 @@ fixes them in one go instead of one restart per mistake.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -190,9 +189,3 @@ def load_settings(**overrides: object) -> Settings:
                 problems += [p for p in _describe(again) if p not in problems]
         raise SettingsError(problems) from None
 
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
