@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.redis_server import free_port
+
 # Settings the developer's shell may carry; each test states the ones it wants.
 _SETTING_VARS = ("REDIS_URL", "REDIS_CLUSTER", "REDIS_KEY_PREFIX", "KNOWLEDGE_PATH", "LOG_LEVEL",
                  "PORT", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
@@ -276,6 +278,15 @@ def test_chat_json_resumes_the_pending_question_from_redis(tmp_path: Path, redis
     other = run_cli(["chat", "--json", "--session", "bob"], tmp_path, stdin="",
                     REDIS_URL=redis_url)
     assert json_lines(other.stdout)[-1]["question_id"] == "use_case"
+
+
+def test_chat_json_with_redis_down_says_so_in_json_and_exits_cleanly(tmp_path: Path) -> None:
+    result = run_cli(["chat", "--json"], tmp_path, stdin="1\n",
+                     REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr
+    replies = json_lines(result.stdout)
+    assert [r["kind"] for r in replies] == ["error", "error"]  # the start, then the line
 
 
 def test_chat_json_without_redis_starts_fresh_each_process(tmp_path: Path) -> None:
