@@ -1,0 +1,99 @@
+"""The Slack adapter: /which-approach, buttons, DMs, threads and sharing, on Bolt's async app.
+
+`attach_slack(app, runner, settings)` adds `POST /slack/events` (slash commands, interactivity
+and events on one URL) to an aiohttp application, and runs Socket Mode beside it when
+SLACK_APP_TOKEN is set. The adapter only translates: Slack payloads into neutral events for the
+runner, neutral replies into Block Kit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from bot.adapters.slack.app import build_app, secret
+from bot.adapters.slack.delivery import SlackDeps
+
+__all__ = ["BOLT_APP_KEY", "EVENTS_PATH", "attach_slack"]
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+BOLT_APP_KEY = web.AppKey("slack_bolt_app", AsyncApp)
+_SOCKET_KEY = web.AppKey("slack_socket_mode", dict)
+
+
+def attach_slack(app: web.Application, runner: Any, settings: Any) -> None:
+    """Mount Slack on `app`. Without SLACK_BOT_TOKEN nothing is mounted (Slack is off); without
+    SLACK_SIGNING_SECRET the HTTP endpoint is not mounted, since it could not verify anyone."""
+    if not secret(settings.slack_bot_token):
+        log.info("Slack is off (SLACK_BOT_TOKEN unset)")
+        return
+    deps = SlackDeps(runner=runner, kb=getattr(runner, "kb", None))
+    bolt = build_app(settings, deps)
+    app[BOLT_APP_KEY] = bolt
+
+    if secret(settings.slack_signing_secret):
+        async def slack_events(request: web.Request) -> web.Response:
+            bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(bolt_response)
+
+        app.router.add_post(EVENTS_PATH, slack_events)
+    else:
+        log.warning("SLACK_SIGNING_SECRET unset: %s is not served (Socket Mode only)",
+                    EVENTS_PATH)
+
+    async def open_session(_: web.Application) -> None:
+        # One connection pool for every Web API call instead of a new session per call.
+        bolt.client.session = aiohttp.ClientSession()
+
+    async def close_session(_: web.Application) -> None:
+        session = bolt.client.session
+        bolt.client.session = None
+        if session is not None:
+            await session.close()
+
+    app.on_startup.append(open_session)
+    app.on_cleanup.append(close_session)
+
+    app_token = secret(settings.slack_app_token)
+    if app_token:
+        app[_SOCKET_KEY] = {}
+        app.on_startup.append(lambda a: _start_socket_mode(a, bolt, app_token))
+        app.on_cleanup.append(_stop_socket_mode)
+
+
+async def _start_socket_mode(app: web.Application, bolt: AsyncApp, app_token: str) -> None:
+    handler = AsyncSocketModeHandler(bolt, app_token=app_token)
+    state = app[_SOCKET_KEY]
+    state["handler"] = handler
+
+    async def connect() -> None:
+        try:
+            await handler.connect_async()
+            log.info("Slack Socket Mode connected")
+        except Exception as error:  # keep serving HTTP (and Teams) if Slack is unreachable
+            log.error("Slack Socket Mode could not connect: %s", type(error).__name__)
+
+    # In the background: a slow or unreachable Slack must not hold up the server's start.
+    state["task"] = asyncio.get_running_loop().create_task(connect())
+
+
+async def _stop_socket_mode(app: web.Application) -> None:
+    state = app[_SOCKET_KEY]
+    task = state.get("task")
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    handler = state.get("handler")
+    if handler is not None:
+        await handler.close_async()

@@ -1,0 +1,43 @@
+"""The Bolt app: bot token, signing secret, and a Web API client aimed at SLACK_API_URL.
+
+Request verification (the signing secret) is Bolt's default and is never turned off here: a
+request without a valid, fresh signature gets 401 before any listener runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.delivery import SlackDeps
+from bot.adapters.slack.listeners import register_listeners
+
+
+def secret(value: Any) -> str:
+    """A settings value as plain text (SecretStr or str; None is empty)."""
+    if value is None:
+        return ""
+    getter = getattr(value, "get_secret_value", None)
+    return str(getter() if getter is not None else value)
+
+
+def api_base_url(url: str) -> str:
+    # slack_sdk joins method names onto the base URL, which must end in a slash.
+    return url if url.endswith("/") else url + "/"
+
+
+def build_app(settings: Any, deps: SlackDeps) -> AsyncApp:
+    client = AsyncWebClient(token=secret(settings.slack_bot_token),
+                            base_url=api_base_url(settings.slack_api_url))
+    app = AsyncApp(
+        name="which-approach",
+        client=client,
+        signing_secret=secret(settings.slack_signing_secret),
+        # Ack first, work after: Bolt returns the ack's response as soon as ack() is called
+        # and the listener goes on in the background.
+        process_before_response=False,
+    )
+    register_listeners(app, deps)
+    return app

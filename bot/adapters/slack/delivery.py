@@ -1,0 +1,138 @@
+"""Running one neutral event through the core and putting the rendered messages in Slack.
+
+Everything here happens after ack(): Slack already has its 200, so a failure to post is logged
+(by error code, never message text) and the person is told where we still can.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.blocks import SlackMessage
+from dialogs.events import Event
+from dialogs.replies import ErrorReply
+from knowledge.models import Knowledge
+
+log = logging.getLogger(__name__)
+
+Respond = Callable[..., Awaitable[Any]]
+
+# Said when something unexpected broke the turn (the runner itself never raises by contract).
+UNEXPECTED = "Something went wrong on my side. Please try again in a minute."
+
+
+class Runner(Protocol):
+    async def handle(self, event: Event) -> Any: ...
+
+
+@dataclass(frozen=True)
+class SlackDeps:
+    """What the listeners need: the turn runner, and the knowledge base for display names."""
+
+    runner: Runner
+    kb: Knowledge | None = None
+
+
+@dataclass
+class Turn:
+    """The parts of the runner's TurnResult the adapter reads."""
+
+    replies: list[Any]
+    outcome: str
+    state: Any | None
+
+    @property
+    def duplicate(self) -> bool:
+        return self.outcome == "duplicate"
+
+
+async def run_turn(deps: SlackDeps, event: Event) -> Turn:
+    try:
+        result = await deps.runner.handle(event)
+    except Exception:  # never let a bug cost Slack its answer or the person a reply
+        log.exception("turn failed (conversation platform slack)")
+        return Turn(replies=[ErrorReply(text=UNEXPECTED)], outcome="store_error", state=None)
+    return Turn(replies=list(result.replies), outcome=result.outcome, state=result.state)
+
+
+def _error_code(error: SlackApiError) -> str:
+    try:
+        return str(error.response.get("error"))
+    except Exception:
+        return "unknown"
+
+
+async def post(client: AsyncWebClient, channel: str, messages: Sequence[SlackMessage],
+               thread_ts: str | None = None) -> list[dict[str, Any]]:
+    """Post each message to a channel (a user id posts to the app's DM with that person).
+    Returns Slack's answers for the messages that went through."""
+    posted: list[dict[str, Any]] = []
+    for message in messages:
+        try:
+            response = await client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                                     **message.payload())
+        except SlackApiError as error:
+            log.warning("chat.postMessage failed: %s", _error_code(error))
+            raise
+        posted.append(dict(response.data) if isinstance(response.data, dict) else {})
+    return posted
+
+
+async def post_quietly(client: AsyncWebClient, channel: str, messages: Sequence[SlackMessage],
+                       thread_ts: str | None = None) -> bool:
+    """post(), logging instead of raising; True when every message went through."""
+    try:
+        await post(client, channel, messages, thread_ts=thread_ts)
+    except SlackApiError:
+        return False
+    return True
+
+
+async def update(client: AsyncWebClient, channel: str, ts: str, message: SlackMessage) -> bool:
+    try:
+        await client.chat_update(channel=channel, ts=ts, **message.payload())
+    except SlackApiError as error:
+        log.warning("chat.update failed: %s", _error_code(error))
+        return False
+    return True
+
+
+async def respond_all(respond: Respond, messages: Sequence[SlackMessage], *,
+                      replace_original: bool = False) -> bool:
+    """Messages through the interaction's response_url, visible to the person alone. The first
+    may replace the message clicked (an ephemeral card cannot be chat.update'd)."""
+    ok = True
+    for i, message in enumerate(messages):
+        try:
+            response = await respond(response_type="ephemeral",
+                                     replace_original=replace_original and i == 0,
+                                     **message.payload())
+        except Exception as error:  # no response_url, or the webhook client's aiohttp errors
+            log.warning("response_url post failed: %s", type(error).__name__)
+            ok = False
+            continue
+        status = getattr(response, "status_code", 200)
+        if status != 200:
+            log.warning("response_url post failed: HTTP %s", status)
+            ok = False
+    return ok
+
+
+async def post_ephemeral(client: AsyncWebClient, channel: str, user: str,
+                         messages: Sequence[SlackMessage]) -> bool:
+    ok = True
+    for message in messages:
+        payload = message.payload()
+        payload.pop("metadata", None)
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, **payload)
+        except SlackApiError as error:
+            log.warning("chat.postEphemeral failed: %s", _error_code(error))
+            ok = False
+    return ok

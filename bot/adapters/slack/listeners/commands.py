@@ -1,0 +1,68 @@
+"""/which-approach: with no text it starts (or resumes) the conversation in the person's DM with
+the app; with text it takes answers, follow-ups or commands and replies where it was typed,
+visible to the person alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.blocks import render_replies
+from bot.adapters.slack.delivery import (
+    Respond,
+    SlackDeps,
+    post_ephemeral,
+    post_quietly,
+    respond_all,
+    run_turn,
+)
+from bot.adapters.slack.keys import command_event_id, conversation_key
+from bot.adapters.slack.mrkdwn import unescape
+from dialogs.events import Event
+
+# The app defines one slash command; matching any keeps a renamed command (say
+# /which-approach-dev for a second install) working without a code change.
+ANY_COMMAND = re.compile(r"^/")
+
+
+def dm_link(body: dict[str, Any]) -> str:
+    app_id, team_id = body.get("api_app_id"), body.get("team_id")
+    if app_id and team_id:
+        return f"<https://slack.com/app_redirect?app={app_id}&team={team_id}|your DM with me>"
+    return "your DM with me"
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    @app.command(ANY_COMMAND)
+    async def on_command(ack: Any, body: dict[str, Any], client: AsyncWebClient,
+                         respond: Respond) -> None:
+        text = unescape(body.get("text") or "").strip()
+        user = body["user_id"]
+        channel = body.get("channel_id")
+        conversation = conversation_key(body.get("team_id") or "", user)
+        extra: dict[str, Any] = {"event_id": command_event_id(body.get("trigger_id") or "")}
+        if not body.get("trigger_id"):
+            extra["event_id"] = None
+        if channel:
+            # Remembered by the core so Share can post the card here later.
+            extra["surface"] = {"channel": channel}
+
+        if not text:
+            await ack(response_type="ephemeral",
+                      text=f"Let's work out your approach in {dm_link(body)}.")
+            turn = await run_turn(deps, Event.cmd(conversation, "start", **extra))
+            if not turn.duplicate:
+                await post_quietly(client, user, render_replies(turn.replies, deps.kb))
+            return
+
+        await ack()
+        turn = await run_turn(deps, Event.typed(conversation, text, **extra))
+        if turn.duplicate:
+            return
+        messages = render_replies(turn.replies, deps.kb)
+        if not await respond_all(respond, messages) and channel:
+            await post_ephemeral(client, channel, user, messages)
