@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import re
 import sys
 from typing import Annotated, NoReturn, TextIO
@@ -21,8 +20,6 @@ from bot.logging_setup import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from dialogs.slots import MAX_COUNT, Slots, slot_values
 from knowledge.models import Knowledge
-
-log = logging.getLogger(__name__)
 
 # Plain (not rich-boxed) usage errors: one greppable line per problem for scripts and people.
 app = typer.Typer(

@@ -280,6 +280,23 @@ def test_chat_json_resumes_the_pending_question_from_redis(tmp_path: Path, redis
     assert json_lines(other.stdout)[-1]["question_id"] == "use_case"
 
 
+def test_chat_json_stops_quietly_when_the_reader_goes_away(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "chat", "--json"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=tmp_path, env=cli_env())
+    assert proc.stdout is not None and proc.stdin is not None and proc.stderr is not None
+    json.loads(proc.stdout.readline())
+    proc.stdout.close()  # like `| head -1` (the CLI library turns EPIPE into a quiet exit 1)
+    try:
+        proc.stdin.write(b"help\n" * 200)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass  # it already stopped reading: fine
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=READ_TIMEOUT) != 0
+    assert "Traceback" not in err
+
+
 def test_chat_json_with_redis_down_says_so_in_json_and_exits_cleanly(tmp_path: Path) -> None:
     result = run_cli(["chat", "--json"], tmp_path, stdin="1\n",
                      REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
