@@ -8,11 +8,12 @@ whichever surface a turn arrives from.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 
 from aiohttp import web
 
+from bot.adapters.slack import attach_slack
+from bot.adapters.teams import attach_teams
 from bot.metrics import metrics_handler
 from bot.runner import TurnRunner
 from bot.settings import Settings
@@ -46,21 +47,6 @@ async def readyz(request: web.Request) -> web.Response:
     return web.Response(status=503, text="store unreachable")
 
 
-def _attach_hook(module_name: str, function: str):  # type: ignore[no-untyped-def]
-    """The adapter's attach function, or None while that adapter is not part of the build yet.
-
-    Transitional: the Slack and Teams adapters are being written alongside this server. Only
-    "not there" is tolerated; an adapter whose own imports fail still fails the start.
-    """
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name is None or not module_name.startswith(error.name):
-            raise
-        return None
-    return getattr(module, function, None)
-
-
 def build_app(settings: Settings, *, store: StateStore | None = None,
               kb: Knowledge | None = None) -> web.Application:
     """The application with every route. A store passed in stays the caller's to close."""
@@ -87,11 +73,8 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
 
     app.router.add_get("/metrics", metrics_handler)
 
-    for module_name, function in (("bot.adapters.slack", "attach_slack"),
-                                  ("bot.adapters.teams", "attach_teams")):
-        attach = _attach_hook(module_name, function)
-        if attach is not None:
-            attach(app, runner, settings)
+    attach_slack(app, runner, settings)  # mounts nothing unless Slack is configured
+    attach_teams(app, runner, settings)
 
     if owns_store:
         async def close_store(app: web.Application) -> None:

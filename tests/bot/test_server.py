@@ -69,6 +69,28 @@ async def test_metrics_are_prometheus_text_and_count_turns(client_for: MakeClien
     assert 'turns_total{outcome="ok",platform="cli"}' in body
 
 
+async def test_platform_endpoints_are_mounted_and_verify_callers(client_for: MakeClient
+                                                                  ) -> None:
+    app = build_app(settings(slack_bot_token="xoxb-test", slack_signing_secret="test-secret",
+                             microsoft_app_id="00000000-0000-0000-0000-000000000001",
+                             microsoft_app_password="test-password"),
+                    store=MemoryStore())
+    client = await client_for(app)
+    # Unsigned / unauthenticated requests reach the adapters and are turned away by them.
+    slack = await client.post("/slack/events", data="command=/which-approach")
+    assert slack.status == 401
+    activity = {"type": "message", "id": "1", "text": "hi", "channelId": "msteams",
+                "serviceUrl": "http://127.0.0.1:9/", "from": {"id": "user"},
+                "recipient": {"id": "bot"}, "conversation": {"id": "conv"}}
+    teams = await client.post("/api/messages", json=activity)
+    assert teams.status == 401
+
+
+async def test_slack_is_not_mounted_without_its_settings(client_for: MakeClient) -> None:
+    client = await client_for(build_app(settings(), store=MemoryStore()))
+    assert (await client.post("/slack/events", data="x=1")).status in (404, 405)
+
+
 async def test_readyz_with_the_memory_store(client_for: MakeClient) -> None:
     client = await client_for(build_app(settings(), store=MemoryStore()))
     assert (await client.get("/readyz")).status == 200
