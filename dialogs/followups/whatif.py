@@ -1,0 +1,87 @@
+"""What-if: the recommendation for hypothetical answers, beside the current one. The
+person's real answers are never touched here (the caller applies them on "keep that")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs.engine import decide
+from dialogs.followups.context import Context, topic_choices
+from dialogs.followups.formatting import answer_label, bullets
+from dialogs.recommendation import Recommendation
+from dialogs.replies import Answer, Table
+from dialogs.slots import Slots
+from knowledge.models import Knowledge
+
+TOPIC = "decision_framework"
+
+
+def hypothetical_slots(slots: Slots, hypothesis: dict[str, Any]) -> Slots:
+    """A validated copy of the answers with the hypothesis applied (the original unchanged)."""
+    return Slots.model_validate({**slots.model_dump(), **hypothesis})
+
+
+def whatif_answer(hypothesis: dict[str, Any], ctx: Context, kb: Knowledge) -> Answer:
+    if ctx.rec is None:
+        return Answer(topic=TOPIC,
+                      text=f"{kb.message('no_recommendation_yet')}\n\n{kb.message('offer_start')}")
+    current = ctx.slots.answered()
+    changes = [
+        f"{kb.question(s).short_label}: {answer_label(s, current[s], kb) if s in current else '?'}"
+        f" → {answer_label(s, v, kb)}"
+        for s, v in hypothesis.items() if current.get(s) != v
+    ]
+    if not changes:
+        return Answer(topic=TOPIC, text=f"That's what you already told me, so my advice stays "
+                                        f"{ctx.rec.title}.")
+    alt = decide(hypothetical_slots(ctx.slots, hypothesis), kb)
+    now = ctx.rec
+    differences = describe_differences(now, alt, kb)
+    parts = ["What if: " + "; ".join(changes)]
+    if differences:
+        parts.append(f"My advice would be {alt.title} (now: {now.title}).")
+        parts.append("What changes:\n" + bullets(differences))
+        if alt.approach != now.approach and alt.reasons:
+            parts.append(f"Why: {alt.reasons[0].text}")
+        elif alt.method != now.method and alt.method_reason:
+            parts.append(f"Why: {alt.method_reason}")
+    else:
+        parts.append(f"My advice would stay the same: {now.title}.")
+    parts.append("Your answers are unchanged; say 'keep that' to use these.")
+    table = Table(columns=["", "Now", "What if"], rows=_rows(now, alt, kb))
+    return Answer(topic=TOPIC, text="\n\n".join(parts), table=table,
+                  choices=topic_choices(("roadmap", "cost", "comparison"), kb))
+
+
+def _approach(rec: Recommendation, kb: Knowledge) -> str:
+    return kb.approaches[rec.approach].name
+
+
+def _method(rec: Recommendation, kb: Knowledge) -> str:
+    return kb.methods[rec.method].name if rec.method else "none"
+
+
+def _hybrids(rec: Recommendation, kb: Knowledge) -> str:
+    return ", ".join(kb.hybrids[h].name for h in rec.hybrids) or "none"
+
+
+def _stage(rec: Recommendation, kb: Knowledge) -> str:
+    return f"{rec.start_stage}: {kb.stages[rec.start_stage - 1].title}"
+
+
+_ASPECTS = (("Approach", _approach), ("Method", _method), ("Hybrids", _hybrids),
+            ("Start stage", _stage))
+
+
+def describe_differences(now: Recommendation, alt: Recommendation, kb: Knowledge) -> list[str]:
+    """ "Approach: Prompt Engineering → Fine-Tuning", one line per aspect that differs."""
+    out = []
+    for label, get in _ASPECTS:
+        a, b = get(now, kb), get(alt, kb)
+        if a != b:
+            out.append(f"{label}: {a} → {b}")
+    return out
+
+
+def _rows(now: Recommendation, alt: Recommendation, kb: Knowledge) -> list[list[str]]:
+    return [[label, get(now, kb), get(alt, kb)] for label, get in _ASPECTS]
