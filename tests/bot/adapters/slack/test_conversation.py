@@ -4,32 +4,17 @@ the slash command."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from tests.bot.adapters.slack import slack_requests as req
 from tests.bot.adapters.slack.blockkit import (
     assert_valid_message,
-    block_ids,
     button,
     buttons_of,
     texts_of,
 )
 from tests.bot.adapters.slack.conftest import SlackApp
+from tests.bot.adapters.slack.flows import CLICK_PATH, question_id
 from tests.bot.adapters.slack.standin import APP_ID, TEAM_ID
-
-# A path the buttons alone can finish (numeric questions have no buttons).
-CLICK_PATH = {
-    "use_case": "Something else", "has_data": "No, not yet", "priority": "A novel architecture",
-    "budget": "High", "uniqueness": "Novel", "accuracy": "Perfect", "timeline": "This quarter",
-    "knowledge_updates": "Often (weekly or more)",
-}
-
-
-def question_id(message: dict[str, Any]) -> str | None:
-    for block_id in block_ids(message):
-        if block_id.startswith("question:"):
-            return block_id.removeprefix("question:")
-    return None
 
 
 async def test_slash_command_acks_with_a_dm_link_and_asks_in_the_dm(slack_app: SlackApp) -> None:
