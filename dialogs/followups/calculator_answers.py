@@ -91,8 +91,8 @@ def memory_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Answer
     order = sorted(METHOD_ORDER, key=lambda m: m != method)
     formula = model.formula.format(activation_pct=percent(model.activation_fraction))
     parts: list[str] = []
-    if ctx.rec is not None and ctx.rec.method is not None:
-        parts.append(f"Your plan uses {_method_name(ctx.rec.method, kb)}.")
+    if ctx.rec is not None:
+        parts.append(f"Your plan: {ctx.rec.title}.")
 
     if size is not None:
         ests = {e.method: e for e in estimate_all(size, model)}

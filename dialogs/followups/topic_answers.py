@@ -134,7 +134,8 @@ def method_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
         parts.append(facts)
     elif rec.approach == "fine_tuning" and rec.method is not None:
         picked = kb.methods[rec.method]
-        parts.append(f"For you I picked {picked.name}, not {info.name}.")
+        parts.append(f"Your plan is {rec.title}. For you I picked {picked.name}, "
+                     f"not {info.name}.")
         if rec.method_reason:
             parts.append(rec.method_reason)
         yours = answers_in_words(ctx.slots, METHOD_SLOTS, kb)
@@ -196,8 +197,7 @@ def data_requirements_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
     rec = ctx.rec
     if rec is not None:
         need = rec.data_needed
-        name = kb.approaches[rec.approach].name
-        parts.insert(0, f"For {name.lower()} you need at least {need.minimum}; better "
+        parts.insert(0, f"For {rec.title} you need at least {need.minimum}; better "
                         f"{need.better}; best {need.best}. You have: {need.you_have}.")
         level = _data_level(ctx, kb)
         if level:
