@@ -18,6 +18,7 @@ from bot.metrics import metrics_handler
 from bot.runner import TurnRunner
 from bot.settings import Settings
 from bot.store import StateStore, make_store
+from bot.web import attach_web
 from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
 
     attach_slack(app, runner, settings)  # mounts nothing unless Slack is configured
     attach_teams(app, runner, settings)
+    attach_web(app, runner, settings)  # GET / unless WEB_ENABLED is false
 
     if owns_store:
         async def close_store(app: web.Application) -> None:

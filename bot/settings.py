@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     port: int = Field(default=3978, ge=1, le=65535)
     knowledge_path: Path | None = None
     web_enabled: bool = True
+    # Signs the web page's conversation cookie; unset: a random secret per process.
+    web_cookie_secret: SecretStr | None = None
     log_level: str = "INFO"
     rate_limit_per_minute: int = Field(default=30, ge=0)  # 0: no limit
 
