@@ -12,7 +12,7 @@ from dialogs.followups.formatting import answer_line, answers_in_words, bullets,
 from dialogs.followups.intent import APPROACH_TOPICS, HYBRID_TOPICS, METHOD_TOPICS
 from dialogs.followups.memory import estimate, max_params_for
 from dialogs.replies import Answer, Table
-from knowledge.models import Knowledge
+from knowledge.models import ApproachId, Knowledge
 
 # Suggested next follow-ups after each topic (buttons).
 RELATED: dict[str, tuple[str, ...]] = {
@@ -265,10 +265,11 @@ def roadmap_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
 
 
 def comparison_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
-    ids = APPROACH_TOPICS
     pick = ctx.rec.approach if ctx.rec is not None else None
+    # The rows' fields are in this order, whatever order the knowledge file lists them in.
+    order: tuple[ApproachId, ...] = ("prompt_engineering", "fine_tuning", "training_from_scratch")
     columns = ["Aspect"] + [kb.approaches[a].name + (" (your pick)" if a == pick else "")
-                            for a in ids]  # type: ignore[index]
+                            for a in order]
     rows = [[r.aspect, r.prompt_engineering, r.fine_tuning, r.training_from_scratch]
             for r in kb.comparison.rows]
     parts = ["The three approaches side by side:"]
