@@ -1,0 +1,132 @@
+"""The web page in real headless Chromium (Debian's, driven by Playwright): a whole conversation
+by clicking, a typed follow-up, the card and roadmap on screen, and a screenshot.
+
+Never skipped: if Chromium is missing the test installs it (as CI does) and fails if it cannot
+start."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.server import build_app
+from bot.settings import Settings
+from bot.store.memory import MemoryStore
+from tests.redis_server import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _ensure_chromium() -> None:
+    if os.path.exists(CHROMIUM):
+        return
+    apt = shutil.which("apt-get")
+    if apt is None:
+        pytest.fail(f"{CHROMIUM} is missing and apt-get is not available", pytrace=False)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", "chromium"]):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            pytest.fail(f"cannot install chromium: {done.stderr[-2000:]}", pytrace=False)
+
+
+@pytest.fixture
+async def base_url() -> AsyncIterator[str]:
+    app = build_app(Settings(_env_file=None), store=MemoryStore())  # type: ignore[call-arg]
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> None:
+    _ensure_chromium()
+    from playwright.async_api import async_playwright, expect
+
+    async with async_playwright() as pw:
+        try:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as error:  # fail, never skip: the page must be proven in a browser
+            pytest.fail(f"cannot start Chromium: {error}", pytrace=False)
+        try:
+            page = await browser.new_page(viewport={"width": 1000, "height": 900})
+            page_errors: list[str] = []
+            page.on("pageerror", lambda e: page_errors.append(str(e)))
+            await page.goto(base_url + "/")
+            log = page.locator("#log")
+            await expect(log).to_have_attribute("aria-live", "polite")
+            await expect(page.get_by_label("Your message")).to_be_visible()
+
+            answered: list[str] = []
+            for _ in range(20):
+                card = log.locator("article.card")
+                question = log.locator(".msg.question").last
+                await expect(question.or_(card).first).to_be_visible()
+                if await card.count():
+                    break
+                qid = await question.get_attribute("data-question-id")
+                assert qid not in answered, f"{qid} asked twice"
+                answered.append(qid or "")
+                # Pinned to this question: `.last` would move on to the next one.
+                question = log.locator(f'.msg.question[data-question-id="{qid}"]').last
+                buttons = question.get_by_role("button")
+                if await buttons.count():
+                    # Yes to having data (so the examples count is asked), else the second.
+                    pick = (question.locator('button[data-value="yes"]') if qid == "has_data"
+                            else buttons.nth(1 if await buttons.count() > 1 else 0))
+                    await pick.click()
+                    await expect(pick).to_be_disabled()
+                else:  # a count (examples, monthly tokens) is typed, as the hint asks
+                    await page.get_by_label("Your message").fill(
+                        "2000" if qid == "examples" else "1M")
+                    await page.get_by_role("button", name="Send").click()
+                await expect(question.locator("xpath=following-sibling::*").first).to_be_visible()
+
+            assert answered[:2] == ["use_case", "has_data"] and "examples" in answered
+            card = log.locator("article.card")
+            await expect(card).to_have_count(1)
+            await expect(card.get_by_role("heading", level=2)).not_to_be_empty()
+            await expect(card.get_by_role("heading", name="Roadmap")).to_be_visible()
+            await expect(card.locator(".stage")).to_have_count(4)
+            here = card.locator(".stage.current")
+            await expect(here).to_have_count(1)
+            await expect(here).to_contain_text("You start here")
+            await expect(card.get_by_role("heading", name="Costs")).to_be_visible()
+            await expect(card.get_by_role("heading", name="Why", exact=True)).to_be_visible()
+
+            await page.get_by_label("Your message").fill("what about QLoRA?")
+            await page.keyboard.press("Enter")  # the form submits from the keyboard
+            answer = log.locator('.msg.answer[data-topic="qlora"]')
+            await expect(answer).to_contain_text("QLoRA")
+            await expect(log.locator(".msg.you").last).to_have_text("You: what about QLoRA?")
+
+            # A follow-up topic button leads to another answer.
+            topic = answer.get_by_role("button").first
+            await topic.click()
+            await expect(log.locator(".msg.answer")).to_have_count(2)
+
+            # Text is never parsed as HTML.
+            await page.get_by_label("Your message").fill("<img src=x onerror=alert(1)>")
+            await page.keyboard.press("Enter")
+            await expect(log.locator(".msg.you").last).to_contain_text("<img src=x")
+            assert await log.locator("img").count() == 0
+
+            shot = tmp_path / "web-page.png"
+            await page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+            await card.screenshot(path=str(tmp_path / "card.png"))
+            assert page_errors == []
+        finally:
+            await browser.close()
