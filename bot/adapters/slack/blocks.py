@@ -85,6 +85,11 @@ def _mrkdwn(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=text, verbatim=True)
 
 
+def _plain(text: str, limit: int) -> PlainTextObject:
+    # Slack decodes &amp; &lt; &gt; in plain text too, so escaping shows the text as written.
+    return PlainTextObject(text=trim(escape(text), limit))
+
+
 def _sections(text: str, block_id: str | None = None) -> list[Block]:
     """Escaped mrkdwn text as one or more sections of at most 3,000 characters."""
     pieces = split(text, SECTION_TEXT_MAX)
@@ -107,7 +112,7 @@ def _field(label: str, value: str) -> MarkdownTextObject:
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
     if len(value) > BUTTON_VALUE_MAX:
         raise ValueError("button value over Slack's limit")  # our own encodings never are
-    return ButtonElement(text=PlainTextObject(text=trim(label, BUTTON_LABEL_MAX)),
+    return ButtonElement(text=_plain(label, BUTTON_LABEL_MAX),
                          action_id=action_id, value=value, style=style)
 
 
@@ -176,7 +181,7 @@ def question_blocks(question: Question) -> list[Block]:
         return blocks
     options = [
         Option(value=encode_choice(question.question_id, c.value, question.state_version),
-               text=PlainTextObject(text=trim(c.label, OPTION_TEXT_MAX)))
+               text=_plain(c.label, OPTION_TEXT_MAX))
         for c in choices[:OPTIONS_MAX]
         if len(encode_choice(question.question_id, c.value, question.state_version))
         <= OPTION_VALUE_MAX]
@@ -244,8 +249,7 @@ def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
                 state_version: int = 0, shared_by: str | None = None) -> list[Block]:
     """The recommendation card. With `shared_by` (a user id) it is the channel copy: credited
     to that person, without the buttons that act on their own conversation."""
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=trim(rec.title,
-                                                                      HEADER_TEXT_MAX)))]
+    blocks: list[Block] = [HeaderBlock(text=_plain(rec.title, HEADER_TEXT_MAX))]
     if shared_by:
         blocks.append(_context(f"Shared by <@{escape(shared_by)}>"))
     blocks += _sections(escape(rec.summary))

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.adapters.slack import attach_slack
 from bot.adapters.slack.keys import conversation_key
-from bot.runner import TurnRunner
+from bot.runner import StepFn, TurnRunner
 from bot.settings import Settings
 from bot.store.base import StateStore
 from bot.store.memory import MemoryStore
@@ -120,9 +120,10 @@ async def make_slack_app(slack_api: StandIn) -> AsyncIterator[MakeApp]:
     """Serve the adapter on 127.0.0.1:<free port> over a store of the test's choosing."""
     started: list[tuple[web.AppRunner, aiohttp.ClientSession]] = []
 
-    async def make(store: StateStore | None = None, **settings: Any) -> SlackApp:
+    async def make(store: StateStore | None = None, step: StepFn | None = None,
+                   **settings: Any) -> SlackApp:
         store = store if store is not None else MemoryStore()
-        runner = TurnRunner(store, default_knowledge())
+        runner = TurnRunner(store, default_knowledge(), step=step)
         app = web.Application()
         attach_slack(app, runner, slack_settings(slack_api, **settings))
         web_runner = web.AppRunner(app)

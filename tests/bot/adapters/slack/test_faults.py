@@ -1,0 +1,84 @@
+"""The state store down: the person gets a friendly "try again in a minute", Slack gets its
+200 (so no retry storm), and nothing half-done is shown."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.store.redis_store import RedisStore
+from knowledge import default_knowledge
+from tests.bot.adapters.slack import slack_requests as req
+from tests.bot.adapters.slack.blockkit import assert_valid_message, button, texts_of
+from tests.bot.adapters.slack.conftest import MakeApp, SlackApp
+from tests.bot.adapters.slack.flows import question_id
+from tests.redis_server import RedisServer, free_port
+
+STORE_DOWN = default_knowledge().message("store_down")
+
+
+@pytest.fixture
+async def down_app(make_slack_app: MakeApp) -> AsyncIterator[SlackApp]:
+    # Nothing listens on this port: every store call fails fast with a connection error.
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", timeout_seconds=0.5)
+    yield await make_slack_app(store)
+    await store.close()
+
+
+def friendly(message: dict[str, object]) -> bool:
+    return STORE_DOWN[:40] in texts_of(message)  # type: ignore[arg-type]
+
+
+async def test_slash_command_with_the_store_down(down_app: SlackApp) -> None:
+    api = down_app.api
+    reply = await down_app.command("")
+    assert reply.status == 200
+    assert reply.json()["response_type"] == "ephemeral"
+    posted = (await api.wait_calls("chat.postMessage"))[0]
+    assert posted["channel"] == "U1"
+    assert friendly(posted)
+    assert_valid_message(posted)
+
+    reply = await down_app.command("we have 5k examples")
+    assert reply.status == 200
+    told = (await api.wait_calls("response_url"))[0]
+    assert friendly(told) and told["response_type"] == "ephemeral"
+
+
+async def test_dm_and_mention_with_the_store_down(down_app: SlackApp) -> None:
+    api = down_app.api
+    assert (await down_app.event(req.dm_event("customer service"))).status == 200
+    assert (await down_app.event(req.mention_event("what is RAG?", user="U2",
+                                                   channel="C9"))).status == 200
+    posts = await api.wait_calls("chat.postMessage", 2)
+    assert all(friendly(p) for p in posts)
+
+
+async def test_a_click_while_redis_is_down_then_back(make_slack_app: MakeApp,
+                                                     own_redis: RedisServer) -> None:
+    store = RedisStore(own_redis.url, timeout_seconds=0.5)
+    app = await make_slack_app(store)
+    api = app.api
+    try:
+        await app.command("")
+        dm = api.dm_channel("U1")
+        await api.wait_for(lambda a: any(ch == dm for ch, _ in a.messages))
+        ts = next(ts for (ch, ts) in api.messages if ch == dm)
+        message = app.message(dm, ts)
+
+        own_redis.stop()
+        reply = await app.click(message, dm, button(message, "Customer service"))
+        assert reply.status == 200
+        told = (await api.wait_calls("response_url"))[0]
+        assert friendly(told) and told["response_type"] == "ephemeral"
+        assert api.to("chat.update") == []  # the question stays, ready to click again
+
+        own_redis.start()  # back, empty (it keeps nothing on disk): the next turn works
+        await app.command("")
+        posted = (await api.wait_calls("chat.postMessage", 2))[-1]
+        assert question_id(posted) == "use_case" and not friendly(posted)
+        state = await app.state()
+        assert state is not None and state.pending == "use_case"
+    finally:
+        await store.close()
