@@ -154,8 +154,7 @@ class _Turn:
         kb, s = self.kb, self.state
         if command == "start":
             if s.phase == "new":
-                self.replies.append(Notice(text=kb.message("welcome")))
-                self._advance()
+                self._advance(intro=kb.message("welcome"))
             elif s.phase == "advised":
                 self.replies.append(Notice(text=kb.say("resumed_card")))
                 self._card()
@@ -321,7 +320,6 @@ class _Turn:
     def _followup(self, intent: followups.Intent) -> None:
         self.replies.extend(followups.answer(intent, self.state.slots, self.kb,
                                              advised=self.state.phase == "advised"))
-        self.state.last_topic = intent.topic
         self._reprompt()
 
     def _topic(self, topic: str, slots: Slots, advised: bool) -> None:
@@ -329,7 +327,6 @@ class _Turn:
             self.replies.append(followups.unplaceable(self.kb))
             return
         self.replies.extend(followups.topic_answer(topic, slots, self.kb, advised))
-        self.state.last_topic = topic
 
     def _apply_and_continue(self, values: dict[str, object]) -> None:
         s, kb = self.state, self.kb
@@ -376,14 +373,14 @@ class _Turn:
 
     # -- asking and recommending ---------------------------------------------------------
 
-    def _advance(self) -> None:
+    def _advance(self, intro: str | None = None) -> None:
         slot = next_question(self.state, self.kb)
         if slot is None:
             self._recommend()
         else:
-            self._ask(slot)
+            self._ask(slot, intro=intro)
 
-    def _ask(self, slot: str, hint: bool = False) -> None:
+    def _ask(self, slot: str, hint: bool = False, intro: str | None = None) -> None:
         s, kb = self.state, self.kb
         q = kb.question(slot)
         s.pending = slot
@@ -393,6 +390,7 @@ class _Turn:
             question_id=slot, text=q.text, hint=q.hint if hint or not q.choices else None,
             choices=[Choice(value=c.value, label=c.label) for c in q.choices],
             state_version=s.version, step=done + 1, total_steps=max(total, done + 1),
+            intro=intro,
         ))
 
     def _progress(self) -> tuple[int, int]:
@@ -434,7 +432,7 @@ class _Turn:
             self._ask(s.pending, hint=hint)
         elif s.phase == "new":
             s.phase = "asking"
-            self._advance()
+            self._advance(intro=self.kb.message("welcome"))
 
     def _hint(self) -> str:
         pending = self.state.pending

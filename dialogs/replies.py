@@ -26,6 +26,9 @@ class Question(BaseModel):
     choices: list[Choice] = Field(default_factory=list)
     # Shown under the question: what a typed answer may look like, or why we re-ask.
     hint: str | None = None
+    # Shown above the question: the welcome, on the first question of a conversation. Part of
+    # the question (not a separate notice) so a conversation's first reply is its question.
+    intro: str | None = None
     # The version of the state this question was asked from; buttons carry it back.
     state_version: int = 0
     # 1-based position among the questions still to ask, for "question 3 of 8".

@@ -43,8 +43,6 @@ class ConversationState(BaseModel):
     history: list[HistoryEntry] = Field(default_factory=list)
     # The last what-if's hypothetical answers, applied if the person says "keep that".
     whatif: dict[str, Any] = Field(default_factory=dict)
-    # Last topic answered, for "tell me more" style follow-ups.
-    last_topic: str | None = None
     # Surface context remembered for the adapters (see Event.surface).
     surface: dict[str, str] = Field(default_factory=dict)
 

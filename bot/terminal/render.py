@@ -56,6 +56,9 @@ def _slot_label(slot: str, kb: Knowledge | None) -> str:
 
 def question_renderable(question: Question) -> RenderableType:
     text = Text()
+    if question.intro:
+        text.append(question.intro)
+        text.append("\n\n")
     if question.step is not None and question.total_steps is not None:
         text.append(f"({question.step}/{question.total_steps}) ", style="dim")
     text.append(question.text, style="bold")

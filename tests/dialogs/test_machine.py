@@ -67,7 +67,8 @@ def finish_by_first_choice(chat: Chat) -> RecommendationReply:
 def test_start_asks_the_first_question_with_choices():
     chat = Chat()
     replies = chat.send(Event.cmd(C, "start"))
-    assert isinstance(replies[0], Notice)
+    # The first reply is the question itself, the welcome riding on it.
+    assert isinstance(replies[0], Question) and replies[0].intro
     q = chat.question()
     assert q is not None and q.question_id == "use_case" and q.choices
     assert chat.state.pending == "use_case"
