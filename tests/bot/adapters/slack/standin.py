@@ -43,6 +43,8 @@ class StandIn:
     # Socket Mode: frames the app sent back over the WebSocket, and a queue of frames to send.
     socket_frames: list[dict[str, Any]] = field(default_factory=list)
     to_socket: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    socket_connections: int = 0
+    socket_closed: int = 0
     base: str = ""
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -189,6 +191,9 @@ class StandIn:
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        async with self._changed:
+            self.socket_connections += 1
+            self._changed.notify_all()
         await ws.send_json({"type": "hello", "num_connections": 1,
                             "connection_info": {"app_id": APP_ID}})
 
@@ -205,4 +210,7 @@ class StandIn:
                         self._changed.notify_all()
         finally:
             sender.cancel()
+            async with self._changed:
+                self.socket_closed += 1
+                self._changed.notify_all()
         return ws

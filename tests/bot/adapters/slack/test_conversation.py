@@ -3,17 +3,21 @@ the slash command."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+from bot.store.base import Loaded
+from bot.store.memory import MemoryStore
 from tests.bot.adapters.slack import slack_requests as req
 from tests.bot.adapters.slack.blockkit import (
     assert_valid_message,
+    block_ids,
     button,
     buttons_of,
     texts_of,
 )
-from tests.bot.adapters.slack.conftest import SlackApp
-from tests.bot.adapters.slack.flows import CLICK_PATH, question_id
+from tests.bot.adapters.slack.conftest import MakeApp, SlackApp
+from tests.bot.adapters.slack.flows import CLICK_PATH, card_by_clicks, question_id
 from tests.bot.adapters.slack.standin import APP_ID, TEAM_ID
 
 
@@ -146,3 +150,70 @@ async def test_a_click_on_an_ephemeral_question_replaces_it_via_response_url(
     state = await slack_app.state()
     assert state is not None and getattr(state.slots, slot or "") is not None
     assert json.dumps(replaced[0])  # serialisable as Slack received it
+
+
+class GatedStore(MemoryStore):
+    """A store whose reads wait for the test to open the gate: a turn that takes its time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def load(self, key: str, event_id: str | None = None) -> Loaded:
+        await self.gate.wait()
+        return await super().load(key, event_id)
+
+
+async def test_every_ack_comes_back_before_the_turn_is_done(make_slack_app: MakeApp) -> None:
+    store = GatedStore()
+    app = await make_slack_app(store)
+    api = app.api
+    replies = [
+        await app.command(""),
+        await app.command("we have 5k examples"),
+        await app.event(req.dm_event("customer service")),
+        await app.click({"ts": "1700000000.000001", "text": "q", "blocks": []}, "DU1",
+                        {"type": "button", "action_id": "answer:0",
+                         "value": "1|use_case|other", "text": {"type": "plain_text",
+                                                               "text": "Something else"}}),
+    ]
+    assert [r.status for r in replies] == [200, 200, 200, 200]
+    assert replies[0].json()["response_type"] == "ephemeral"
+    # Every request was answered while no turn could even read its state.
+    assert [c.method for c in api.calls if c.method != "auth.test"] == []
+    store.gate.set()
+    await api.wait_calls("chat.postMessage", 2)
+    await api.wait_calls("response_url", 1)
+
+
+async def test_card_buttons_explain_start_over_and_topics(slack_app: SlackApp) -> None:
+    api = slack_app.api
+    card = await card_by_clicks(slack_app)
+    dm = card["channel"]
+    posts = len(api.to("chat.postMessage"))
+
+    await slack_app.click(card, dm, button(card, "Explain"))
+    explained = (await api.wait_calls("chat.postMessage", posts + 1))[-1]
+    assert explained["channel"] == dm
+    assert "Why Prompt Engineering" in texts_of(explained)
+    assert_valid_message(explained)
+
+    # Something the core cannot place: it offers topics as buttons; one is clicked.
+    await slack_app.event(req.dm_event("zebra crossing"))
+    offered = (await api.wait_calls("chat.postMessage", posts + 2))[-1]
+    topics = [b for b in buttons_of(offered) if b["action_id"].startswith("topic:")]
+    assert topics, "the unplaceable answer offers follow-up topics"
+    offered_ts = next(ts for (ch, ts), m in api.messages.items()
+                      if ch == dm and m["blocks"] == offered["blocks"])
+    await slack_app.click(slack_app.message(dm, offered_ts), dm, topics[0])
+    topic = (await api.wait_calls("chat.postMessage", posts + 3))[-1]
+    assert_valid_message(topic)
+    assert f"answer:{topics[0]['value']}" in block_ids(topic)
+    posts += 2
+
+    await slack_app.click(card, dm, button(card, "Start over"))
+    restarted = (await api.wait_calls("chat.postMessage", posts + 2))[-1]
+    assert question_id(restarted) == "use_case"
+    state = await slack_app.state()
+    assert state is not None and state.slots.answered() == {}
+    assert state.phase == "asking"
