@@ -24,10 +24,14 @@ _WHATIF = re.compile(
 _COST = re.compile(
     r"\b(?:costs?|costing|price|prices|pricing|priced|spend|spending|break ?even|breakeven"
     r"|expensive|cheap|cheaper|bill|dollars?|usd)\b")
+_DOLLARS = re.compile(r"\$\s*\d")
 _MEMORY = re.compile(
     r"\b(?:vram|gpu memory|gpu ram|(?:how much|enough|more|less) (?:gpu )?memory"
     r"|memory (?:do|does|would|will|is) (?:i|we|it|that|needed|required)|memory footprint"
     r"|fit on|fit in|fits on|fits in|fit into|run on)\b")
+
+# A follow-up is a sentence or two; beyond this the text is not read (bounded work per turn).
+MAX_CLASSIFY_CHARS = 1_000
 
 _matchers: dict[int, tuple[Knowledge, TopicMatcher]] = {}
 
@@ -49,6 +53,7 @@ def whatif_slots(text: str, kb: Knowledge) -> dict[str, object]:
 
 
 def classify(text: str, kb: Knowledge) -> Intent | None:
+    text = text[:MAX_CLASSIFY_CHARS]
     norm = normalise(text)
     if not norm:
         return None
@@ -67,7 +72,7 @@ def classify(text: str, kb: Knowledge) -> Intent | None:
         return Intent(kind="gpu_memory", topic="gpu_memory", score=100.0, params=memory)
 
     tokens = monthly_tokens(text)
-    if tokens is not None or "$" in text or _COST.search(norm):
+    if tokens is not None or _DOLLARS.search(text) or _COST.search(norm):
         params: dict[str, Any] = {} if tokens is None else {"monthly_tokens": tokens}
         return Intent(kind="cost", topic="cost", score=100.0, params=params)
 

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from knowledge.models import TopicInfo
@@ -78,12 +78,13 @@ class TopicMatcher:
         words = normalise(text).split()
         if not words:
             return None
+        windows = _Windows(words)
         allowed = set(only) if only is not None else None
         best: tuple[float, Match] | None = None
         for alias in self._aliases:
             if allowed is not None and alias.topic not in allowed:
                 continue
-            score = _alias_score(alias, words)
+            score = windows.score(alias)
             if score < MATCH_THRESHOLD:
                 continue
             rank = score + LENGTH_BONUS_PER_CHAR * min(len(alias.squashed),
@@ -93,24 +94,48 @@ class TopicMatcher:
         return best[1] if best else None
 
 
-def _alias_score(alias: _Alias, words: list[str]) -> float:
-    if len(alias.squashed) <= EXACT_ONLY_MAX_LEN:
-        n = alias.words
-        grams = (" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
-        return 100.0 if any(g == alias.text for g in grams) else 0.0
-    best = 0.0
-    for n in {max(1, alias.words - 1), alias.words, alias.words + 1}:
-        for i in range(len(words) - n + 1):
-            window = words[i:i + n]
-            joined = " ".join(window)
-            squashed = "".join(window)
-            score = max(fuzz.ratio(joined, alias.text), fuzz.ratio(squashed, alias.squashed),
-                        _transposition_score(squashed, alias.squashed))
-            if score > best:
-                best = score
-                if best == 100.0:
-                    return best
-    return best
+class _Windows:
+    """Runs of n consecutive words of a message, joined with and without spaces, built once
+    per message and scored against every alias in rapidfuzz's C loops."""
+
+    def __init__(self, words: list[str]) -> None:
+        self._words = words
+        self._joined: dict[int, list[str]] = {}
+        self._squashed: dict[int, list[str]] = {}
+        self._anagrams: dict[int, dict[str, list[str]]] = {}
+
+    def _runs(self, n: int) -> tuple[list[str], list[str]]:
+        if n not in self._joined:
+            w = self._words
+            runs = [w[i:i + n] for i in range(len(w) - n + 1)]
+            self._joined[n] = [" ".join(r) for r in runs]
+            self._squashed[n] = ["".join(r) for r in runs]
+        return self._joined[n], self._squashed[n]
+
+    def _same_letters(self, n: int, squashed: str) -> list[str]:
+        if n not in self._anagrams:
+            groups: dict[str, list[str]] = {}
+            for run in self._runs(n)[1]:
+                groups.setdefault("".join(sorted(run)), []).append(run)
+            self._anagrams[n] = groups
+        return self._anagrams[n].get("".join(sorted(squashed)), [])
+
+    def score(self, alias: _Alias) -> float:
+        if len(alias.squashed) <= EXACT_ONLY_MAX_LEN:
+            return 100.0 if alias.text in self._runs(alias.words)[0] else 0.0
+        best = 0.0
+        for n in {max(1, alias.words - 1), alias.words, alias.words + 1}:
+            joined, squashed = self._runs(n)
+            for query, choices in ((alias.text, joined), (alias.squashed, squashed)):
+                found = process.extractOne(query, choices, scorer=fuzz.ratio,
+                                           score_cutoff=best or None)
+                if found is not None and found[1] > best:
+                    best = found[1]
+            for run in self._same_letters(n, alias.squashed):
+                best = max(best, _transposition_score(run, alias.squashed))
+            if best == 100.0:
+                break
+        return best
 
 
 def _transposition_score(typed: str, alias: str) -> float:

@@ -104,3 +104,14 @@ def test_whatif_naming_a_topic_is_a_topic_question(kb) -> None:
 
 def test_whatif_naming_nothing_is_not_guessed(kb) -> None:
     assert classify("what if aliens landed", kb) is None
+
+
+def test_only_the_start_of_a_very_long_message_is_read(kb) -> None:
+    from dialogs.followups.classify import MAX_CLASSIFY_CHARS
+    assert classify("what about qlora " + "blah " * MAX_CLASSIFY_CHARS, kb) is not None
+    assert classify("blah " * MAX_CLASSIFY_CHARS + "what about qlora", kb) is None
+
+
+def test_a_dollar_amount_is_a_cost_question(kb) -> None:
+    intent = classify("is $500 a month a lot", kb)
+    assert intent is not None and intent.kind == "cost"
