@@ -202,7 +202,7 @@ class MethodMemory(_Strict):
     weight_bytes: float = Field(gt=0)         # base weights as loaded (fp16: 2, NF4: ~0.55)
     trainable_fraction: float = Field(gt=0, le=1)  # share of params trained (1.0; adapters ~0.002)
     trainable_bytes: float = Field(ge=0)      # per trained param: gradient + optimizer (+ adapter)
-    weights_label: str                        # "frozen 4-bit NF4 weights (~0.55 bytes/param)"
+    weights_label: str                        # "frozen 4-bit NF4 weights"
 
 
 class MemoryReference(_Strict):

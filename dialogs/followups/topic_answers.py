@@ -111,8 +111,9 @@ def _memory_line(method: str, ctx: Context, kb: Knowledge) -> str:
         biggest = max_params_for(gb, method, model)
         label = kb.choice("hardware", hardware)
         where = label.label if label else hardware
-        return (f"Memory (estimate): with your hardware ({where}, counted as {gigabytes(gb)}) "
-                f"it fits models up to about {count(biggest)} parameters.")
+        name = kb.methods[method].name  # type: ignore[index]
+        return (f"Memory (estimate): {where} counts as {gigabytes(gb)} here, enough for "
+                f"{name} on models up to about {count(biggest)} parameters.")
     sizes = model.example_sizes_b
     cells = [f"{s:g}B ≈ {gigabytes(estimate(s * 1e9, method, model).total_gb)}" for s in sizes]
     return f"Memory (estimate): {', '.join(cells)}."
