@@ -160,8 +160,10 @@ def decode_choice(raw: str) -> tuple[str, str, int] | None:
 # --- one reply each --------------------------------------------------------------------------
 
 def question_blocks(question: Question) -> list[Block]:
-    blocks: list[Block] = _sections(f"*{escape(question.text)}*",
-                                    block_id=f"question:{question.question_id}")
+    # The welcome rides on a conversation's first question; a redraw keeps it (lead blocks).
+    blocks: list[Block] = _sections(escape(question.intro)) if question.intro else []
+    blocks += _sections(f"*{escape(question.text)}*",
+                        block_id=f"question:{question.question_id}")
     notes: list[str] = []
     if question.step is not None and question.total_steps is not None:
         notes.append(f"Question {question.step} of {question.total_steps}")
@@ -351,7 +353,8 @@ def reply_blocks(reply: Reply, kb: Knowledge | None = None) -> list[Block]:
 
 def reply_fallback(reply: Reply) -> str:
     if isinstance(reply, Question):
-        return reply.text
+        # The question first: it is what a notification preview should show.
+        return "\n".join(t for t in (reply.text, reply.intro) if t)
     if isinstance(reply, RecommendationReply):
         return f"{reply.recommendation.title}: {reply.recommendation.summary}"
     return reply.text

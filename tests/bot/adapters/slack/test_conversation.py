@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 
+from bot.adapters.slack.mrkdwn import escape
 from bot.store.base import Loaded
 from bot.store.memory import MemoryStore
+from knowledge import default_knowledge
 from tests.bot.adapters.slack import slack_requests as req
 from tests.bot.adapters.slack.blockkit import (
     assert_valid_message,
@@ -19,6 +21,8 @@ from tests.bot.adapters.slack.blockkit import (
 from tests.bot.adapters.slack.conftest import MakeApp, SlackApp
 from tests.bot.adapters.slack.flows import CLICK_PATH, card_by_clicks, question_id
 from tests.bot.adapters.slack.standin import APP_ID, TEAM_ID
+
+WELCOME = escape(default_knowledge().message("welcome"))
 
 
 async def test_slash_command_acks_with_a_dm_link_and_asks_in_the_dm(slack_app: SlackApp) -> None:
@@ -63,6 +67,8 @@ async def test_a_whole_conversation_by_clicks_updates_one_message(slack_app: Sla
         answered = lines
         if n < len(CLICK_PATH):
             assert question_id(update) == list(CLICK_PATH)[n]
+        # The welcome that came with the first question stays at the top of the record.
+        assert texts_of(update).startswith(WELCOME[:60])
     # No question left in the message; the card follows as a message of its own.
     assert question_id(slack_app.message(channel, ts)) is None
     cards = await api.wait_for(lambda a: [m for m in a.to("chat.postMessage")
