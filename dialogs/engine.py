@@ -332,11 +332,7 @@ def _why_not(chosen: Choice, answers: dict[str, Any], kb: Knowledge) -> list[str
         lines.append(kb.say("why_not_fine_tuning_data"))
     if "training_from_scratch" not in chosen.allowed and winner != "training_from_scratch":
         if n is None or n < t.scratch_minimum:
-            have = (
-                kb.say("you_have_count", count=_count(n))
-                if n is not None
-                else kb.say("you_have_unknown")
-            ).lower()
+            have = _data_needed("training_from_scratch", answers, kb).you_have.lower()
             lines.append(kb.say("why_not_scratch_data", have=have))
         elif answers.get("budget") != "high":
             lines.append(kb.say("why_not_scratch_budget"))

@@ -207,3 +207,9 @@ def test_costs_and_data_needed_come_from_the_guide():
     assert r.costs.monthly_at_1m_tokens.startswith("$1-10")
     assert "50-100" in r.data_needed.minimum
     assert rec(has_data="no").costs.monthly_at_1m_tokens.startswith("$10-100")
+
+
+def test_why_not_scratch_says_what_data_the_person_has():
+    assert any("you have no examples yet" in w for w in rec(has_data="no").why_not)
+    assert any("you have 5,000 examples" in w for w in rec(examples=5_000).why_not)
+    assert any("you have not told yet" in w for w in rec().why_not)
