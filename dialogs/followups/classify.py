@@ -13,7 +13,7 @@ from typing import Any
 from dialogs.followups.intent import METHOD_TOPICS, Intent
 from dialogs.followups.matcher import TopicMatcher, normalise
 from dialogs.followups.quantities import gpu, model_params, monthly_tokens
-from dialogs.understanding import extract_slots
+from dialogs.understanding import extract_slots, is_question
 from knowledge.models import Knowledge
 
 _WHATIF = re.compile(
@@ -72,7 +72,10 @@ def classify(text: str, kb: Knowledge) -> Intent | None:
         return Intent(kind="gpu_memory", topic="gpu_memory", score=100.0, params=memory)
 
     tokens = monthly_tokens(text)
-    if tokens is not None or _DOLLARS.search(text) or _COST.search(norm):
+    # A bare "$3" is not a cost question (Redis protocol text is full of them); a question
+    # naming dollars is ("is $500 a month a lot").
+    dollars = _DOLLARS.search(text) is not None and is_question(text)
+    if tokens is not None or dollars or _COST.search(norm):
         params: dict[str, Any] = {} if tokens is None else {"monthly_tokens": tokens}
         return Intent(kind="cost", topic="cost", score=100.0, params=params)
 
