@@ -133,9 +133,9 @@ def markup_message(mrkdwn: str, fallback: str) -> SlackMessage:
 def display_name(kind: str, value: str, kb: Knowledge | None) -> str:
     """The knowledge base's name for an approach, method or hybrid id."""
     if kb is not None:
-        catalog: Mapping[str, Any] = {
-            "approach": kb.approaches, "method": kb.methods, "hybrid": kb.hybrids}[kind]
-        info = catalog.get(value)
+        catalogs: dict[str, Mapping[Any, Any]] = {
+            "approach": kb.approaches, "method": kb.methods, "hybrid": kb.hybrids}
+        info = catalogs[kind].get(value)
         if info is not None:
             return str(info.name)
     return value.replace("_", " ").capitalize()
