@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,17 +47,19 @@ class Event(BaseModel):
     # typed in, so Share can post there later). Copied into the state; never interpreted.
     surface: dict[str, str] | None = None
 
+    # Shorthands for adapters and tests; extra keyword arguments (event_id, at, surface...)
+    # are validated by the model like any other field.
     @classmethod
-    def typed(cls, conversation: str, text: str, **kw: object) -> Event:
-        return cls(conversation=conversation, kind="text", text=text, **kw)  # type: ignore[arg-type]
+    def typed(cls, conversation: str, text: str, **kw: Any) -> Event:
+        return cls(conversation=conversation, kind="text", text=text, **kw)
 
     @classmethod
-    def choice(cls, conversation: str, question_id: str, value: str, **kw: object) -> Event:
-        return cls(conversation=conversation, kind="choice", question_id=question_id,  # type: ignore[arg-type]
+    def choice(cls, conversation: str, question_id: str, value: str, **kw: Any) -> Event:
+        return cls(conversation=conversation, kind="choice", question_id=question_id,
                    value=value, **kw)
 
     @classmethod
     def cmd(cls, conversation: str, command: Command, value: str | None = None,
-            **kw: object) -> Event:
-        return cls(conversation=conversation, kind="command", command=command,  # type: ignore[arg-type]
-                   value=value, **kw)
+            **kw: Any) -> Event:
+        return cls(conversation=conversation, kind="command", command=command, value=value,
+                   **kw)
