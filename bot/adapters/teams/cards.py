@@ -217,6 +217,8 @@ class CardRenderer:
     def question(self, question: Question,
                  notes: Sequence[Notice | ErrorReply] = ()) -> RenderedCard:
         body = _note_blocks(notes)
+        if question.intro:
+            body += _text_blocks(question.intro)
         if question.step is not None and question.total_steps is not None:
             body.append({"type": "TextBlock", "isSubtle": True, "size": "Small", "wrap": True,
                          "text": f"Question {question.step} of {question.total_steps}"})
@@ -225,7 +227,8 @@ class CardRenderer:
         if question.hint:
             body += _text_blocks(question.hint, isSubtle=True, size="Small")
         actions = [_submit(c.label, choice_data(question, c)) for c in question.choices]
-        fallback_lines = [*_notes_text(notes), question.text]
+        fallback_lines = [*_notes_text(notes), *([question.intro] if question.intro else []),
+                          question.text]
         fallback_lines += [f"{i}. {c.label}" for i, c in enumerate(question.choices, start=1)]
         if question.hint:
             fallback_lines.append(question.hint)

@@ -33,12 +33,13 @@ def parse_activity(body: bytes) -> Activity | str:
         return "the body is not JSON"
     if not isinstance(data, dict):
         return "the body is not a JSON object"
+    # msrest would quietly turn a number into a string; a type that is not one is malformed.
+    if not isinstance(data.get("type"), str) or not data["type"]:
+        return "the activity has no type"
     try:
         activity = Activity().deserialize(data)
     except Exception:  # msrest raises several kinds for a wrongly typed field
         return "the body is not a Bot Framework activity"
-    if not isinstance(activity.type, str) or not activity.type:
-        return "the activity has no type"
     if activity.conversation is None or not activity.conversation.id:
         return "the activity has no conversation"
     service_url = activity.service_url or ""

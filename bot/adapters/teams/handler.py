@@ -122,10 +122,16 @@ class TeamsAdvisorBot(ActivityHandler):
             return  # a redelivery: the first delivery already answered
         # A card's button was pressed: that card (activity.reply_to_id) can be updated.
         card_id = activity.reply_to_id if submitted else None
-        await self._reply(turn_context, result.replies, card_id)
+        await self._reply(turn_context, result.replies, card_id,
+                          replace=event.kind == "command" and event.command == "start")
 
     async def _reply(self, turn_context: TurnContext, replies: Sequence[Reply],
-                     card_id: str | None) -> None:
+                     card_id: str | None, *, replace: bool = False) -> None:
+        """Send the replies; after a button press, update the pressed card in place.
+
+        An accepted answer collapses its question card to one line. Start, pressed on the
+        welcome card, turns that card into the first question (the welcome rides on it).
+        """
         if card_id:
             accepted, rest = accepted_answers(replies)
             # Only an accepted answer collapses the card; a stale or refused click leaves it.
@@ -133,6 +139,8 @@ class TeamsAdvisorBot(ActivityHandler):
                                                self._renderer.answered(accepted)):
                 replies = rest
         cards = self._renderer.render(replies)
+        if card_id and replace and cards and await self._update(turn_context, card_id, cards[0]):
+            cards = cards[1:]
         if cards:
             await turn_context.send_activities([card.activity() for card in cards])
 
