@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -62,17 +63,22 @@ ANSWERED_MARK = "✓ "
 START_HERE = "👉 *You start here*"
 
 
+_B = TypeVar("_B", bound="Block | dict[str, Any]")
+
+
 @dataclass
 class SlackMessage:
     """One Slack message: the fallback text and the blocks (plus optional message metadata)."""
 
     text: str
-    blocks: list[Block]
+    # slack_sdk models, or their JSON already drawn (and validated) once and reused.
+    blocks: Sequence[Block | dict[str, Any]]
     metadata: dict[str, Any] | None = field(default=None)
 
     def payload(self) -> dict[str, Any]:
         """Keyword arguments for chat.postMessage / chat.update / a response_url post."""
-        data: dict[str, Any] = {"text": self.text, "blocks": [b.to_dict() for b in self.blocks]}
+        blocks = [b if isinstance(b, dict) else b.to_dict() for b in self.blocks]
+        data: dict[str, Any] = {"text": self.text, "blocks": blocks}
         if self.metadata is not None:
             data["metadata"] = self.metadata
         return data
@@ -191,6 +197,17 @@ def question_blocks(question: Question) -> list[Block]:
                                  action_id=ANSWER_SELECT_ACTION, options=options)
     blocks.append(ActionsBlock(block_id=f"answers:{question.question_id}", elements=[select]))
     return blocks
+
+
+@lru_cache(maxsize=1024)
+def _question_json(question_json: str) -> tuple[dict[str, Any], ...]:
+    return tuple(b.to_dict() for b in question_blocks(Question.model_validate_json(question_json)))
+
+
+def drawn_question(question: Question) -> list[dict[str, Any]]:
+    """question_blocks() as JSON, drawn once per distinct question: everyone gets the same
+    first question, and slack_sdk's validating to_dict() is the costly part of a reply."""
+    return list(_question_json(question.model_dump_json()))
 
 
 def answered_block(lines: Sequence[str]) -> Block:
@@ -314,15 +331,16 @@ def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
     return fit_blocks(blocks, tail)
 
 
-def fit_blocks(blocks: list[Block], tail: Block | None = None,
-               limit: int = MAX_BLOCKS) -> list[Block]:
+def fit_blocks(blocks: Sequence[_B], tail: Block | None = None,
+               limit: int = MAX_BLOCKS) -> list[_B | Block]:
     """At most `limit` (50) blocks, `tail` (the buttons) always last; over that the end is cut
     and a note says so, rather than Slack rejecting the whole message."""
     room = limit - (1 if tail is not None else 0)
-    if len(blocks) > room:
-        blocks = blocks[:room - 1] + [
+    fitted: list[_B | Block] = list(blocks)
+    if len(fitted) > room:
+        fitted = fitted[:room - 1] + [
             _context("_Trimmed to fit in Slack: ask “explain” for the full reasoning._")]
-    return blocks + ([tail] if tail is not None else [])
+    return fitted + ([tail] if tail is not None else [])
 
 
 def card_fallback(rec: Recommendation) -> str:
@@ -339,9 +357,10 @@ def card_message(reply: RecommendationReply, kb: Knowledge | None = None, *,
                         metadata=metadata)
 
 
-def reply_blocks(reply: Reply, kb: Knowledge | None = None) -> list[Block]:
+def reply_blocks(reply: Reply,
+                 kb: Knowledge | None = None) -> Sequence[Block | dict[str, Any]]:
     if isinstance(reply, Question):
-        return question_blocks(reply)
+        return list(drawn_question(reply))
     if isinstance(reply, RecommendationReply):
         return card_blocks(reply.recommendation, kb, state_version=reply.state_version)
     if isinstance(reply, Answer):
@@ -371,7 +390,7 @@ def render_replies(replies: Sequence[Reply], kb: Knowledge | None = None,
     messages: list[SlackMessage] = []
     lines: list[str] = list(answered)
     new_lines: list[str] = []  # this turn's accepted answers, as plain text for the fallback
-    blocks: list[Block] = []
+    blocks: list[Block | dict[str, Any]] = []
     texts: list[str] = []
 
     def flush() -> None:
@@ -408,10 +427,10 @@ def in_place_message(lines: Sequence[str], question: Question | None,
     """The clicked question's message redrawn: what led it (`lead`, e.g. the welcome), the
     record of answers (`lines`, mrkdwn) and the next question, or a pointer to what follows
     when there is no next question."""
-    blocks: list[Block] = list(lead)
+    blocks: list[Block | dict[str, Any]] = list(lead)
     blocks += [answered_block(lines)] if lines else []
     if question is not None:
-        blocks += question_blocks(question)
+        blocks += drawn_question(question)
         text = fallback_text([question.text])
     else:
         if more_below:
