@@ -205,3 +205,14 @@ def test_every_slack_model_round_trips() -> None:
                                                                            shared_by="U9")):
         raw = block.to_dict()
         assert Block.parse(raw).to_dict() == raw  # type: ignore[union-attr]
+
+
+def test_a_question_drawn_once_is_what_the_models_draw() -> None:
+    question = Question(question_id="budget", text="Budget <b>?", intro="Hi & welcome",
+                        choices=[Choice(value="low", label="Low")], state_version=5)
+    fresh = [b.to_dict() for b in kit.question_blocks(question)]
+    assert kit.drawn_question(question) == fresh
+    assert kit.drawn_question(question) == fresh  # again, from the cache
+    other = question.model_copy(update={"state_version": 6})
+    assert kit.drawn_question(other) != fresh  # the version is in the buttons
+    assert_valid_message({"text": "x", "blocks": kit.drawn_question(question)})
