@@ -24,16 +24,22 @@ def _clean(part: str) -> str:
 
 
 def tenant_id(activity: Activity) -> str | None:
-    """The tenant, from the conversation (Teams) or channelData.tenant (older payloads)."""
-    conversation = activity.conversation
-    if conversation is not None and conversation.tenant_id:
-        return str(conversation.tenant_id)
+    """The tenant: channelData.tenant.id (Teams always sends it), else the conversation's."""
     channel_data = activity.channel_data
     if isinstance(channel_data, dict):
         tenant = channel_data.get("tenant")
         if isinstance(tenant, dict) and isinstance(tenant.get("id"), str) and tenant["id"]:
             return tenant["id"]
-    return None
+    conversation = activity.conversation
+    if conversation is None:
+        return None
+    if conversation.tenant_id:
+        return str(conversation.tenant_id)
+    # botbuilder-schema maps the field as "tenantID"; Teams spells it "tenantId", which msrest
+    # keeps among the additional properties.
+    extra = getattr(conversation, "additional_properties", None) or {}
+    value = extra.get("tenantId")
+    return value if isinstance(value, str) and value else None
 
 
 def conversation_key(activity: Activity) -> str | None:
