@@ -44,9 +44,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         user = body["user_id"]
         channel = body.get("channel_id")
         conversation = conversation_key(body.get("team_id") or "", user)
-        extra: dict[str, Any] = {"event_id": command_event_id(body.get("trigger_id") or "")}
-        if not body.get("trigger_id"):
-            extra["event_id"] = None
+        trigger = body.get("trigger_id")
+        extra: dict[str, Any] = {"event_id": command_event_id(trigger) if trigger else None}
         if channel:
             # Remembered by the core so Share can post the card here later.
             extra["surface"] = {"channel": channel}

@@ -95,6 +95,8 @@ async def test_plain_thread_replies_elsewhere_are_left_alone(slack_app: SlackApp
     await slack_app.event(req.channel_message("thanks", user="U2", channel="C42",
                                               thread_ts="1700000001.000100",
                                               parent_user_id=BOT_USER_ID))
+    # The second was looked at (its thread's first message fetched) and found no card.
+    await api.wait_calls("conversations.replies")
     # One more event we know is answered, so the two before it have been handled too.
     await slack_app.event(req.mention_event("help", user="U2", channel="C42"))
     await api.wait_calls("chat.postMessage")
@@ -122,3 +124,26 @@ async def test_a_mention_inside_a_thread_answers_in_that_thread(slack_app: Slack
     await slack_app.event(event)
     posted = (await api.wait_calls("chat.postMessage"))[0]
     assert posted["thread_ts"] == "1700000000.000500"
+
+
+async def test_a_mention_under_a_shared_card_is_answered_once_in_its_context(
+        slack_app: SlackApp) -> None:
+    api = slack_app.api
+    card = await card_by_clicks(slack_app, channel="C42")
+    await share(slack_app, card)
+    shared_ts = await api.wait_for(lambda a: next(
+        (ts for (ch, ts), m in a.messages.items() if ch == "C42" and is_card(m)), None))
+    # Slack sends both: the app_mention event and the channel's message event.
+    mention = req.mention_event("why?", user="U2", channel="C42", thread_ts=shared_ts)
+    message = {**req.channel_message(mention["text"], user="U2", channel="C42",
+                                     thread_ts=shared_ts, parent_user_id=BOT_USER_ID),
+               "ts": mention["ts"]}
+    await slack_app.event(message)
+    await slack_app.event(mention)
+    answer = (await api.wait_for(lambda a: [m for m in a.to("chat.postMessage")
+                                            if m.get("thread_ts") == shared_ts]))[0]
+    assert "Why Prompt Engineering + RAG" in texts_of(answer)
+    # One more event known to be answered, so a second answer would have shown by now.
+    await slack_app.event(req.mention_event("help", user="U2", channel="C9"))
+    await api.wait_for(lambda a: any(m["channel"] == "C9" for m in a.to("chat.postMessage")))
+    assert len([m for m in api.to("chat.postMessage") if m.get("thread_ts") == shared_ts]) == 1
