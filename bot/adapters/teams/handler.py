@@ -7,6 +7,7 @@ how the core's replies reach them (cards.py, in place where a card can be update
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -27,6 +28,7 @@ COMMANDS: frozenset[str] = frozenset(get_args(Command))
 # In these the bot hears every message but answers only when @mentioned.
 GROUP_CONVERSATIONS = frozenset({"channel", "groupchat"})
 MAX_SUBMIT_FIELD = 200
+MAX_EVENT_ID = 256  # Event.event_id's limit
 
 
 class Runner(Protocol):
@@ -48,6 +50,18 @@ def mentions_bot(activity: Activity) -> bool:
         if isinstance(mentioned, dict) and mentioned.get("id") == bot_id:
             return True
     return False
+
+
+def event_id(activity: Activity) -> str | None:
+    """The activity id, the runner's dedup key (a redelivery carries the same id).
+
+    Teams ids are short; an oversized one is hashed rather than refused, so it still dedups.
+    """
+    if not activity.id:
+        return None
+    if len(activity.id) <= MAX_EVENT_ID:
+        return activity.id
+    return "sha256:" + hashlib.sha256(activity.id.encode()).hexdigest()
 
 
 def _field(data: dict[str, Any], name: str) -> str | None:
@@ -108,14 +122,14 @@ class TeamsAdvisorBot(ActivityHandler):
             return
         submitted = activity.value is not None
         if submitted:
-            event = event_from_submit(conversation, activity.value, activity.id)
+            event = event_from_submit(conversation, activity.value, event_id(activity))
         else:
             if is_group(activity):
                 if not mentions_bot(activity):
                     return  # channel chatter not addressed to us
                 TurnContext.remove_recipient_mention(activity)
             event = Event.typed(conversation, (activity.text or "").strip(),
-                                event_id=activity.id)
+                                event_id=event_id(activity))
 
         result = await self._runner.handle(event)
         if result.outcome == "duplicate":

@@ -300,6 +300,14 @@ async def test_a_redelivered_activity_is_applied_and_answered_once(
     assert len(connector.calls) == after_typed
 
 
+async def test_an_oversized_activity_id_still_dedups(
+        ada: TeamsClient, connector: ConnectorStandIn, bot: ServedBot) -> None:
+    message = ada.message("hi", id="x" * 1000)
+    assert await ada.send(message) == 200
+    assert await ada.send(message) == 200
+    assert len(connector.calls) == 1
+
+
 async def test_a_stale_card_gets_a_notice_and_the_current_question(
         ada: TeamsClient, connector: ConnectorStandIn, bot: ServedBot) -> None:
     await ada.send(ada.message("hi"))
