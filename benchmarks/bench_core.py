@@ -47,9 +47,11 @@ from bot.runner import TurnResult, TurnRunner  # noqa: E402
 from bot.store.memory import MemoryStore  # noqa: E402
 from bot.store.redis_store import SAVE_LUA, RedisStore  # noqa: E402
 from dialogs import machine  # noqa: E402
+from dialogs.engine import decide  # noqa: E402
 from dialogs.events import Event  # noqa: E402
 from dialogs.replies import Question, RecommendationReply  # noqa: E402
-from dialogs.state import ConversationState  # noqa: E402
+from dialogs.slots import ALL_SLOTS, MAX_COUNT, Slots, slot_values  # noqa: E402
+from dialogs.state import HISTORY_LIMIT, ConversationState, HistoryEntry  # noqa: E402
 from knowledge import default_knowledge  # noqa: E402
 from knowledge.models import Knowledge  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
@@ -201,9 +203,19 @@ def ends_in_card(result: TurnResult) -> bool:
     return any(isinstance(r, RecommendationReply) for r in result.replies)
 
 
+@dataclass(frozen=True)
+class Rate:
+    turns_per_second: float
+    # This process's CPU per turn (redis-server's own CPU is not in it): unlike the wall-clock
+    # rate, it barely moves when other work shares the machine, and the difference between
+    # ours and a floor is what the bot logic costs.
+    cpu_us_per_turn: float
+
+
 async def timed_turns(conversations: int, concurrency: int,
-                      one: Callable[[int], Awaitable[Any]]) -> float:
+                      one: Callable[[int], Awaitable[Any]]) -> Rate:
     """Turns per second of `conversations` conversations, `concurrency` at a time."""
+    cpu_started = time.process_time_ns()
     started = time.perf_counter()
     for first in range(0, conversations, concurrency):
         batch = range(first, min(conversations, first + concurrency))
@@ -212,23 +224,29 @@ async def timed_turns(conversations: int, concurrency: int,
         else:
             await asyncio.gather(*(one(n) for n in batch))
     elapsed = time.perf_counter() - started
-    return conversations * TURNS_PER_CONVERSATION / elapsed
+    turns = conversations * TURNS_PER_CONVERSATION
+    return Rate(turns / elapsed, (time.process_time_ns() - cpu_started) / 1000 / turns)
+
+
+def median_rate(rates: list[Rate]) -> Rate:
+    return Rate(statistics.median(r.turns_per_second for r in rates),
+                statistics.median(r.cpu_us_per_turn for r in rates))
 
 
 @dataclass(frozen=True)
 class ThroughputFigures:
     mode: str                   # "sequential" or "N concurrent"
-    ours: float                 # turns/s
-    floor_get_set: float
-    floor_mirror: float
+    ours: Rate
+    floor_get_set: Rate
+    floor_mirror: Rate
 
     @property
     def ratio(self) -> float:
-        return self.ours / self.floor_get_set
+        return self.ours.turns_per_second / self.floor_get_set.turns_per_second
 
     @property
     def ratio_mirror(self) -> float:
-        return self.ours / self.floor_mirror
+        return self.ours.turns_per_second / self.floor_mirror.turns_per_second
 
 
 async def sample_payloads(kb: Knowledge) -> list[str]:
@@ -290,7 +308,7 @@ async def bench_redis(kb: Knowledge, url: str, sizes: Sizes) -> list[ThroughputF
               sizes.concurrency * sizes.concurrent_batches))
     try:
         for mode, concurrency, conversations in modes:
-            rates: dict[str, list[float]] = {"ours": [], "get_set": [], "mirror": []}
+            rates: dict[str, list[Rate]] = {"ours": [], "get_set": [], "mirror": []}
             for round_no in range(sizes.rounds):
                 # Alternate who goes first, so drift on a shared machine hits both sides.
                 order = [("ours", ours), ("get_set", floor_get_set), ("mirror", floor_mirror)]
@@ -303,9 +321,9 @@ async def bench_redis(kb: Knowledge, url: str, sizes: Sizes) -> list[ThroughputF
                         await fn(n, tag)
 
                     rates[name].append(await timed_turns(conversations, concurrency, one))
-            figures.append(ThroughputFigures(mode, statistics.median(rates["ours"]),
-                                             statistics.median(rates["get_set"]),
-                                             statistics.median(rates["mirror"])))
+            figures.append(ThroughputFigures(mode, median_rate(rates["ours"]),
+                                             median_rate(rates["get_set"]),
+                                             median_rate(rates["mirror"])))
     finally:
         await store.close()
     return figures
@@ -315,11 +333,33 @@ async def bench_redis(kb: Knowledge, url: str, sizes: Sizes) -> list[ThroughputF
 
 @dataclass(frozen=True)
 class MemoryFigures:
-    history_entries: int
+    case: str
     state_bytes: int
     state_json_bytes: int
     seen_keys: int
     seen_bytes: int
+
+
+async def worst_case_memory(kb: Knowledge, store: RedisStore) -> MemoryFigures:
+    """No conversation path answers everything, so this state is built: all 13 answers with
+    their longest values, the largest counts, and 5 history entries just as long."""
+    answers: dict[str, object] = {}
+    for slot in ALL_SLOTS:
+        values = slot_values(slot)
+        answers[slot] = max(values, key=len) if values else MAX_COUNT
+    slots = Slots.model_validate(answers)
+    title = decide(slots, kb).title
+    at = dt.datetime.now(dt.UTC)
+    state = ConversationState(slots=slots, phase="advised", history=[
+        HistoryEntry(at=at, slots=slots, title=title) for _ in range(HISTORY_LIMIT)])
+    conversation = f"bench:memory-worst:{uuid.uuid4().hex[:8]}"
+    data = state.dump()
+    saved = await store.save(conversation, data, 0)
+    assert saved.outcome == "ok"
+    usage = await store.memory_usage(conversation)
+    assert usage is not None
+    return MemoryFigures(f"worst case, built: all {len(ALL_SLOTS)} answers, "
+                         f"{HISTORY_LIMIT} entries", int(usage), len(data), 0, 0)
 
 
 async def bench_memory(kb: Knowledge, url: str) -> list[MemoryFigures]:
@@ -346,8 +386,10 @@ async def bench_memory(kb: Knowledge, url: str) -> list[MemoryFigures]:
             seen_bytes = 0
             for key in seen:
                 seen_bytes += int(await store.client.memory_usage(key, samples=0) or 0)
-            figures.append(MemoryFigures(n, int(usage), len(result.state.dump()), len(seen),
+            figures.append(MemoryFigures(f"{n} history entr{'y' if n == 1 else 'ies'}",
+                                         int(usage), len(result.state.dump()), len(seen),
                                          seen_bytes))
+        figures.append(await worst_case_memory(kb, store))
     finally:
         await store.close()
     return figures
@@ -438,12 +480,12 @@ def peer_texts(kb: Knowledge) -> list[str]:
 
 @dataclass(frozen=True)
 class PeerFigures:
-    ours: float
-    peer: float
+    ours: Rate
+    peer: Rate
 
     @property
     def ratio(self) -> float:
-        return self.ours / self.peer
+        return self.ours.turns_per_second / self.peer.turns_per_second
 
 
 async def bench_peer(kb: Knowledge, sizes: Sizes) -> PeerFigures:
@@ -467,7 +509,7 @@ async def bench_peer(kb: Knowledge, sizes: Sizes) -> PeerFigures:
     for warm in range(3):
         await ours(warm, "warm-ours")
         await peer(warm, "warm-peer")
-    rates: dict[str, list[float]] = {"ours": [], "peer": []}
+    rates: dict[str, list[Rate]] = {"ours": [], "peer": []}
     for round_no in range(sizes.rounds):
         order = [("ours", ours), ("peer", peer)]
         if round_no % 2:
@@ -479,7 +521,7 @@ async def bench_peer(kb: Knowledge, sizes: Sizes) -> PeerFigures:
                 await fn(n, tag)
 
             rates[name].append(await timed_turns(sizes.peer_conversations, 1, one))
-    return PeerFigures(statistics.median(rates["ours"]), statistics.median(rates["peer"]))
+    return PeerFigures(median_rate(rates["ours"]), median_rate(rates["peer"]))
 
 
 # -- the machine, the report ------------------------------------------------------------------
@@ -570,25 +612,31 @@ async def run(sizes: Sizes, redis_url: str, out: Callable[[str], None] = print) 
     out("   floor = same client, no bot logic: GET + SET EX per turn (the issue's floor);")
     out("   mirror = our own round trips with no bot logic: pipelined HMGET+EXISTS, EVALSHA")
     for t in await bench_redis(kb, redis_url, sizes):
-        out(f"   redis [{t.mode:<13}] ours {t.ours:8.0f}   floor {t.floor_get_set:8.0f}   "
-            f"ratio {t.ratio:5.2f} {verdict(t.ratio >= RATIO_TARGET)}   "
-            f"mirror {t.floor_mirror:8.0f}   ratio vs mirror {t.ratio_mirror:5.2f}")
+        out(f"   redis [{t.mode:<13}] ours {t.ours.turns_per_second:8.0f}   floor "
+            f"{t.floor_get_set.turns_per_second:8.0f}   ratio {t.ratio:5.2f} "
+            f"{verdict(t.ratio >= RATIO_TARGET)}   mirror {t.floor_mirror.turns_per_second:8.0f}"
+            f"   ratio vs mirror {t.ratio_mirror:5.2f}")
+        out(f"   cpu   [{t.mode:<13}] ours {t.ours.cpu_us_per_turn:8.0f}   floor "
+            f"{t.floor_get_set.cpu_us_per_turn:8.0f}   mirror {t.floor_mirror.cpu_us_per_turn:8.0f}"
+            f"   (us of this process's CPU per turn)")
     out("")
 
     out(f"3. Redis memory of a finished conversation (MEMORY USAGE of its state key; target < "
         f"{MEMORY_TARGET_BYTES} B)")
     for m in await bench_memory(kb, redis_url):
-        out(f"   memory [{m.history_entries} history entr{'y' if m.history_entries == 1 else 'ies'}"
-            f"] {m.state_bytes:5d} B (state JSON {m.state_json_bytes} B)   "
-            f"{verdict(m.state_bytes < MEMORY_TARGET_BYTES)}   "
-            f"+ {m.seen_keys} dedup markers {m.seen_bytes} B, expiring after a day")
+        markers = (f"   + {m.seen_keys} dedup markers {m.seen_bytes} B, expiring after a day"
+                   if m.seen_keys else "")
+        out(f"   memory [{m.case}] {m.state_bytes:5d} B (state JSON {m.state_json_bytes} B)   "
+            f"{verdict(m.state_bytes < MEMORY_TARGET_BYTES)}{markers}")
     out("")
 
     out(f"4. peer: botbuilder-dialogs WaterfallDialog + ChoicePrompts on MemoryStorage via "
         f"TestAdapter (sequential turns/s; target ours/peer > {PEER_TARGET:.0f})")
     p = await bench_peer(kb, sizes)
-    out(f"   peer [in memory] ours {p.ours:8.0f}   botbuilder {p.peer:8.0f}   "
-        f"ratio {p.ratio:5.1f} {verdict(p.ratio > PEER_TARGET)}")
+    out(f"   peer [in memory] ours {p.ours.turns_per_second:8.0f}   botbuilder "
+        f"{p.peer.turns_per_second:8.0f}   ratio {p.ratio:5.1f} {verdict(p.ratio > PEER_TARGET)}")
+    out(f"   cpu  [in memory] ours {p.ours.cpu_us_per_turn:8.0f}   botbuilder "
+        f"{p.peer.cpu_us_per_turn:8.0f}   (us of CPU per turn)")
     out("")
     out(f"after the run: {load_line()}")
 

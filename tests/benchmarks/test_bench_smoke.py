@@ -31,11 +31,14 @@ async def test_every_figure_is_printed(redis_url: str) -> None:
         assert re.search(rf"redis \[{mode}\s*\] ours\s+{NUMBER}\s+floor\s+{NUMBER}\s+ratio\s+"
                          rf"{NUMBER} (PASS|MISS)\s+mirror\s+{NUMBER}\s+ratio vs mirror\s+{NUMBER}",
                          text), mode
-    for entries in ("1 history entry", "5 history entries"):
-        assert re.search(rf"memory \[{entries}\]\s+\d+ B \(state JSON \d+ B\)\s+(PASS|MISS)",
-                         text), entries
+        assert re.search(rf"cpu\s+\[{mode}\s*\] ours\s+{NUMBER}\s+floor\s+{NUMBER}\s+mirror\s+"
+                         rf"{NUMBER}", text), mode
+    for case in ("1 history entry", "5 history entries", "worst case, built: all 13 answers"):
+        assert re.search(rf"memory \[{re.escape(case)}[^]]*\]\s+\d+ B \(state JSON \d+ B\)\s+"
+                         r"(PASS|MISS)", text), case
     assert re.search(rf"peer \[in memory\] ours\s+{NUMBER}\s+botbuilder\s+{NUMBER}\s+ratio\s+"
                      rf"{NUMBER} (PASS|MISS)", text)
+    assert re.search(rf"cpu\s+\[in memory\] ours\s+{NUMBER}\s+botbuilder\s+{NUMBER}", text)
 
 
 def test_the_scripted_answers_ask_exactly_the_eight_core_questions() -> None:
