@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn, TextIO
 
 import typer
@@ -241,6 +243,30 @@ def serve(
     from bot.server import run
 
     run(settings, host=host, port=port if port is not None else settings.port, kb=kb)
+
+
+# ------------------------------------------------------------------------- teams-package
+
+
+@app.command("teams-package")
+def teams_package(
+    out: Annotated[Path, typer.Option("--out", help="Zip path or an existing directory.")]
+    = Path("."),
+    app_id: Annotated[str | None, typer.Option(
+        "--app-id", help="The bot's Microsoft app id (default: MICROSOFT_APP_ID).")] = None,
+) -> None:
+    """Write the Teams app package (manifest and icons) to upload, with the app id filled in."""
+    # Read directly: packaging needs the app id only, not the password the settings insist on.
+    app_id = app_id or os.environ.get("MICROSOFT_APP_ID", "").strip()
+    if not app_id:
+        _fail("Set MICROSOFT_APP_ID (or pass --app-id): the package names the bot by it.", 2)
+    from bot.adapters.teams.package import write_package
+
+    try:
+        path = write_package(app_id, out)
+    except (OSError, ValueError) as error:
+        _fail(f"Cannot write the Teams package: {error}")
+    typer.echo(str(path))
 
 
 def main() -> None:
