@@ -74,6 +74,24 @@ def allowed_approaches(answers: dict[str, Any], kb: Knowledge) -> tuple[Approach
     return ("prompt_engineering", "fine_tuning")
 
 
+_VOTE_TABLES: dict[int, tuple[Knowledge, dict[tuple[str, object], Approach]]] = {}
+
+
+def _vote_table(kb: Knowledge) -> dict[tuple[str, object], Approach]:
+    """(slot, value) -> the approach it votes for, built once per knowledge object: choose()
+    runs a dozen times per recommendation (what would change it)."""
+    cached = _VOTE_TABLES.get(id(kb))
+    if cached is None or cached[0] is not kb:
+        table: dict[tuple[str, object], Approach] = {
+            (slot, c.value): c.points_to
+            for slot in VOTING_SLOTS for c in kb.questions[slot].choices
+            if c.points_to is not None
+        }
+        cached = (kb, table)
+        _VOTE_TABLES[id(kb)] = cached
+    return cached[1]
+
+
 def choose(answers: dict[str, Any], kb: Knowledge) -> Choice:
     """Rules 1-4 over plain answers (slot -> value)."""
     allowed = allowed_approaches(answers, kb)
@@ -81,13 +99,11 @@ def choose(answers: dict[str, Any], kb: Knowledge) -> Choice:
     dv = data_vote(answers, kb)
     if dv is not None:
         votes[dv] += 1
+    table = _vote_table(kb)
     for slot in VOTING_SLOTS:
-        value = answers.get(slot)
-        if value is None:
-            continue
-        choice = kb.choice(slot, value)
-        if choice is not None and choice.points_to is not None:
-            votes[choice.points_to] += 1
+        points_to = table.get((slot, answers.get(slot)))
+        if points_to is not None:
+            votes[points_to] += 1
     # max() keeps the first of equals, and `allowed` is in simplest-first order.
     winner = max(allowed, key=lambda a: votes[a])
     return Choice(approach=winner, allowed=allowed, votes=votes, data_vote=dv)

@@ -120,7 +120,10 @@ def _command_of(norm: str) -> tuple[str, str | None] | None:
 class _Turn:
     def __init__(self, state: ConversationState, event: Event, kb: Knowledge) -> None:
         self.original = state
-        self.state = state.model_copy(deep=True)
+        # A turn mutates only the answers and the surface in place (lists are replaced, not
+        # appended to), so copying those two is enough and much cheaper than a deep copy.
+        self.state = state.model_copy(update={"slots": state.slots.model_copy(),
+                                              "surface": dict(state.surface)})
         self.event = event
         self.kb = kb
         self.replies: list[Reply] = []
@@ -142,7 +145,8 @@ class _Turn:
 
     def _reject(self, reply: Reply) -> None:
         """Bad input: a clear reply, the state exactly as it was, the question again."""
-        self.state = self.original.model_copy(deep=True)
+        self.state = self.original.model_copy(update={
+            "slots": self.original.slots.model_copy(), "surface": dict(self.original.surface)})
         if self.event.surface:
             self.state.surface.update(self.event.surface)
         self.replies.append(reply)
@@ -295,6 +299,12 @@ class _Turn:
             return
 
         asking = is_question(raw)
+        if not asking and s.phase == "asking" and not followups.is_whatif(raw):
+            # A plain answer ("2,000", "tight budget"): no need to run the topic matcher.
+            quick = parse(raw, kb, pending=s.pending)
+            if quick.values:
+                self._apply_and_continue(quick.values)
+                return
         intent = followups.classify(raw, kb)
         if intent is not None and intent.kind == "whatif":
             self.state.whatif = followups.whatif_slots(raw, kb)

@@ -5,7 +5,7 @@ the person's answers (the caller owns the state)."""
 from __future__ import annotations
 
 from dialogs.followups.calculator_answers import cost_answer, memory_answer
-from dialogs.followups.classify import classify, whatif_slots
+from dialogs.followups.classify import classify, is_whatif, whatif_slots
 from dialogs.followups.context import build_context, topic_choices
 from dialogs.followups.intent import TOPIC_IDS, Intent
 from dialogs.followups.topic_answers import BUILDERS
@@ -14,8 +14,8 @@ from dialogs.replies import Answer, Reply
 from dialogs.slots import Slots
 from knowledge.models import Knowledge
 
-__all__ = ["TOPIC_IDS", "UNPLACEABLE_TOPICS", "Intent", "answer", "classify", "topic_answer",
-           "unplaceable", "whatif_slots"]
+__all__ = ["TOPIC_IDS", "UNPLACEABLE_TOPICS", "Intent", "answer", "classify", "is_whatif",
+           "topic_answer", "unplaceable", "whatif_slots"]
 
 # The topics offered as buttons when a message cannot be placed: the most asked-for.
 UNPLACEABLE_TOPICS: tuple[str, ...] = (
@@ -51,5 +51,6 @@ def topic_answer(topic_id: str, slots: Slots, kb: Knowledge, advised: bool) -> l
 
 def unplaceable(kb: Knowledge) -> Answer:
     """ "I can help with ..." and the topics as buttons: what to say instead of a guess."""
-    return Answer(topic="unplaceable", text=kb.message("unplaceable"),
+    # Topic "help": DESIGN.md's topic ids are a closed list, and this is help with buttons.
+    return Answer(topic="help", text=kb.message("unplaceable"),
                   choices=topic_choices(UNPLACEABLE_TOPICS, kb))

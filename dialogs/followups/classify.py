@@ -47,6 +47,11 @@ def matcher_for(kb: Knowledge) -> TopicMatcher:
     return cached[1]
 
 
+def is_whatif(text: str) -> bool:
+    """Does the text pose a hypothetical ("what if we had 50k examples?")?"""
+    return _WHATIF.search(normalise(text[:MAX_CLASSIFY_CHARS])) is not None
+
+
 def whatif_slots(text: str, kb: Knowledge) -> dict[str, object]:
     """The hypothetical answers a what-if names ({"examples": 50000}, {"budget": "high"})."""
     return dict(extract_slots(text, kb))

@@ -231,4 +231,4 @@ def test_unplaceable_gives_the_topic_list_not_an_error(kb) -> None:
 
 def test_unknown_topic_id_falls_back_to_the_topic_list(kb) -> None:
     [a] = topic_answer("no_such_topic", Slots(), kb, advised=False)
-    assert isinstance(a, Answer) and a.topic == "unplaceable" and a.choices
+    assert isinstance(a, Answer) and a.topic == "help" and a.choices
