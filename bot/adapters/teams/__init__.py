@@ -48,3 +48,8 @@ def attach_teams(app: web.Application, runner: Any, settings: Settings, *,
         log.info("Teams endpoint ready", extra={"route": ROUTE,
                                                 "app_type": settings.microsoft_app_type})
     app.router.add_post(ROUTE, endpoint.handle)
+
+    async def close_connections(app: web.Application) -> None:
+        await adapter.bot_framework_authentication.close()
+
+    app.on_cleanup.append(close_connections)

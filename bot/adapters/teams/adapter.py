@@ -7,7 +7,8 @@ Three things beyond the stock wiring, each for a reason:
    ConnectorClient and a new UserTokenClient on every turn; each build makes a fresh msrest
    configuration, requests session and (with an app id) a fresh MSAL app, so every turn pays
    for a token lookup and a new TCP connection. Clients are keyed by (app id, service URL,
-   audience) and kept in a small LRU.
+   audience) and kept in a small LRU. Each connector client sends with aiohttp on the loop
+   (connector_http.py) rather than requests in a worker thread.
 
 2. msrest's `ClientRetryPolicy` is made cheap to build (`use_fast_msrest_retry_policy`).
    Every msrest Configuration builds one, and its constructor computes
@@ -48,6 +49,7 @@ from botframework.connector.auth import (
 )
 from botframework.connector.skills import BotFrameworkClient
 
+from bot.adapters.teams.connector_http import SharedSession, connector_pipeline
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -112,16 +114,20 @@ class CachingConnectorFactory(ConnectorFactory):
     reuses the token.
     """
 
-    def __init__(self, inner: ConnectorFactory, cache: _LRU, app_id: str | None) -> None:
+    def __init__(self, inner: ConnectorFactory, cache: _LRU, app_id: str | None,
+                 session: SharedSession) -> None:
         self._inner = inner
         self._cache = cache
         self._app_id = app_id or ""
+        self._session = session
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         key = (self._app_id, service_url or "", audience or "")
         client = self._cache.get(key)
         if client is None:
-            client = self._cache.put(key, await self._inner.create(service_url, audience))
+            client = await self._inner.create(service_url, audience)
+            client.config.pipeline = connector_pipeline(client.config, self._session)
+            self._cache.put(key, client)
         return client
 
 
@@ -141,6 +147,11 @@ class TeamsAuthentication(BotFrameworkAuthentication):
         self._credentials = credentials
         self._connectors = _LRU(CLIENT_CACHE_SIZE)
         self._token_clients = _LRU(CLIENT_CACHE_SIZE)
+        self.http_session = SharedSession()
+
+    async def close(self) -> None:
+        """Close the connections outgoing calls keep open (call on server shutdown)."""
+        await self.http_session.close()
 
     async def authentication_disabled(self) -> bool:
         return bool(await self._credentials.is_authentication_disabled())
@@ -160,7 +171,8 @@ class TeamsAuthentication(BotFrameworkAuthentication):
             raise PermissionError("Unauthorized: the token could not be verified") from None
         if result.connector_factory is not None:
             result.connector_factory = CachingConnectorFactory(
-                result.connector_factory, self._connectors, _app_id(result.claims_identity))
+                result.connector_factory, self._connectors, _app_id(result.claims_identity),
+                self.http_session)
         return result
 
     async def authenticate_streaming_request(self, auth_header: str,
@@ -169,7 +181,8 @@ class TeamsAuthentication(BotFrameworkAuthentication):
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return CachingConnectorFactory(self._inner.create_connector_factory(claims_identity),
-                                       self._connectors, _app_id(claims_identity))
+                                       self._connectors, _app_id(claims_identity),
+                                       self.http_session)
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         key = (_app_id(claims_identity) or "",)

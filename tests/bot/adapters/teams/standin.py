@@ -83,6 +83,7 @@ class ConnectorStandIn:
     calls: list[Call] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     fail_with: int | None = None  # answer every call with this status (connector outage)
+    fail_next: list[int] = field(default_factory=list)  # statuses for the next calls, in turn
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -117,8 +118,11 @@ class ConnectorStandIn:
                                request.headers.get("Authorization"),
                                peer[1] if peer else 0, resource_id))
         self.problems += card_problems(body, len(raw))
-        if self.fail_with is not None:
-            return web.json_response({"error": {"code": "ServiceError"}}, status=self.fail_with)
+        status = self.fail_next.pop(0) if self.fail_next else self.fail_with
+        if status is not None:
+            headers = {"Retry-After": "0"} if status == 429 else None
+            return web.json_response({"error": {"code": "ServiceError"}}, status=status,
+                                     headers=headers)
         return web.json_response({"id": resource_id})
 
     async def _post(self, request: web.Request) -> web.Response:

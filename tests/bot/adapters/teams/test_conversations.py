@@ -358,7 +358,6 @@ async def test_a_connector_that_refuses_replies_is_still_a_success_for_the_chann
     assert await ada.send(ada.message("hi")) == 200
     # The turn's reply and the turn-error notice were both tried.
     assert len(connector.calls) == 2
-    connector.calls.clear()
 
 
 # --- malformed input --------------------------------------------------------------------------
@@ -422,10 +421,19 @@ async def test_tampered_button_data_gets_help_and_changes_nothing(
     assert all(c.method == "POST" for c in connector.calls)
 
 
-async def test_connector_clients_are_reused_across_turns(
+async def test_outgoing_calls_reuse_one_connection_across_turns(
         ada: TeamsClient, connector: ConnectorStandIn, bot: ServedBot) -> None:
     for text in ("hi", "customer service", "yes", "5000"):
         await ada.send(ada.message(text))
     # Stock CloudAdapter opens a new client (and connection) per turn; ours keeps one.
     assert len(connector.calls) >= 4
     assert len({c.peer_port for c in connector.calls}) == 1
+
+
+async def test_a_connector_hiccup_is_retried_and_the_reply_arrives(
+        ada: TeamsClient, connector: ConnectorStandIn, bot: ServedBot) -> None:
+    connector.fail_next = [503, 429]
+    assert await ada.send(ada.message("hi")) == 200
+    # Two refusals, then the same reply accepted: three deliveries of one activity.
+    assert len(connector.calls) == 3
+    assert connector.calls[0].body == connector.calls[1].body == connector.calls[2].body
