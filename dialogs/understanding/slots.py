@@ -204,6 +204,11 @@ def parse(text: str, kb: Knowledge, pending: str | None = None) -> Extraction:
         if value is not None:
             out.values[pending] = value
 
+    if pending == "has_data" and not out.values and not asking:
+        # "Do you have training examples?" "2,000": a count answers it, and the next question.
+        count = _pending_answer(norm, "examples", kb, counts)
+        if count is not None:
+            out.values["examples"] = count
     _counts_with_nouns(norm, counts, out.values)
     for slot, q in kb.questions.items():
         if slot in out.values or not q.choices:

@@ -89,7 +89,13 @@ def test_text_without_answers_sets_nothing_unprompted(text):
     ("has_data", "yep", "yes"),
     ("has_data", "nope", "no"),
     ("monthly_tokens", "20M", 20_000_000),
+    ("has_data", "2", "no"),
 ])
+
+
+def test_a_count_answers_do_you_have_examples():
+    assert extract_slots("2,000", KB, pending="has_data") == {"has_data": "yes", "examples": 2000}
+    assert extract_slots("none", KB, pending="has_data")["has_data"] == "no"
 def test_answers_to_the_pending_question(pending, text, value):
     assert extract_slots(text, KB, pending=pending)[pending] == value
 
