@@ -92,10 +92,6 @@ def test_text_without_answers_sets_nothing_unprompted(text):
     ("has_data", "2", "no"),
 ])
 
-
-def test_a_count_answers_do_you_have_examples():
-    assert extract_slots("2,000", KB, pending="has_data") == {"has_data": "yes", "examples": 2000}
-    assert extract_slots("none", KB, pending="has_data")["has_data"] == "no"
 def test_answers_to_the_pending_question(pending, text, value):
     assert extract_slots(text, KB, pending=pending)[pending] == value
 
@@ -118,3 +114,8 @@ def test_counts():
     assert find_counts("a b testing") == []
     with pytest.raises(BadNumber):
         find_counts("-3 examples")
+
+
+def test_a_count_answers_do_you_have_examples():
+    assert extract_slots("2,000", KB, pending="has_data") == {"has_data": "yes", "examples": 2000}
+    assert extract_slots("none", KB, pending="has_data")["has_data"] == "no"
