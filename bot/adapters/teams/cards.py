@@ -164,17 +164,26 @@ def _notes_text(notes: Sequence[Notice | ErrorReply]) -> list[str]:
     return [n.text for n in notes]
 
 
+def _size(card: Card) -> int:
+    return len(json.dumps(card, ensure_ascii=False).encode())
+
+
 def _fit(card: Card, summary: str) -> RenderedCard:
     """The card, or a trimmed text-only card when it would not fit Teams' message limit."""
-    if len(json.dumps(card, ensure_ascii=False).encode()) <= CARD_BUDGET_BYTES:
+    if _size(card) <= CARD_BUDGET_BYTES:
         return RenderedCard(card, summary)
-    fallback: str = card.get("fallbackText", summary)
+    text: str = card.get("fallbackText") or summary
     actions = card.get("actions")
-    # Escaping can double a text's size; half the budget for the text always fits.
-    budget = CARD_BUDGET_BYTES // 2 - 2048
-    text = fallback.encode()[:budget].decode(errors="ignore")
-    trimmed = _card(_text_blocks(text + " …"), text, actions)
-    return RenderedCard(trimmed, summary)
+    keep = len(text)
+    while True:
+        cut = text[:keep]
+        # One block: per-line blocks would cost ~60 bytes of JSON for every short line.
+        block = {"type": "TextBlock", "wrap": True,
+                 "text": escape_markdown(cut.replace("\n", "\n\n") + " …")}
+        trimmed = _card([block], cut, actions)
+        if _size(trimmed) <= CARD_BUDGET_BYTES or keep == 0:
+            return RenderedCard(trimmed, summary)
+        keep = keep * 3 // 4
 
 
 # --- the cards --------------------------------------------------------------------------------

@@ -180,6 +180,14 @@ def test_a_huge_reply_is_trimmed_to_fit_teams_message_limit() -> None:
     assert [a["title"] for a in submit_actions(cards[-1].content)] == ["Low"]
 
 
+def test_many_short_lines_are_trimmed_too() -> None:
+    # Per-line text blocks would cost far more than the text itself.
+    (rendered,) = RENDER.render([Notice(text="a\n" * 20000)])
+    card = valid(rendered.content)
+    assert len(json.dumps(card).encode()) <= CARD_BUDGET_BYTES
+    assert card["body"][0]["text"].startswith("a")
+
+
 def test_the_welcome_card_has_start_and_help() -> None:
     card = valid(RENDER.welcome().content)
     assert KB.message("welcome") in card_texts(card)
