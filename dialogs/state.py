@@ -7,12 +7,12 @@ in Redis and means a knowledge update shows in the next answer without a migrati
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-from dialogs.slots import Slots
+from dialogs.slots import ALL_SLOTS, Slots
 
 # Bump when a stored state can no longer be read as this model; older states are dropped
 # with a friendly "let's start again" rather than a traceback.
@@ -21,11 +21,42 @@ HISTORY_LIMIT = 5
 
 
 class HistoryEntry(BaseModel):
+    """One past recommendation. Stored compactly (the answers as a list in ALL_SLOTS order,
+    the time as epoch seconds): five entries with every answer would otherwise double a
+    conversation's size in Redis. The dict form is still read."""
+
     model_config = ConfigDict(extra="forbid")
     at: datetime
     slots: Slots
     # Kept for the list ("Fine-tuning with LoRA"); the card itself is re-derived from slots.
     title: str
+
+    @field_serializer("slots", when_used="json")
+    def _slots_as_list(self, slots: Slots) -> list[object]:
+        values = [getattr(slots, name) for name in ALL_SLOTS]
+        while values and values[-1] is None:
+            values.pop()
+        return values
+
+    @field_validator("slots", mode="before")
+    @classmethod
+    def _slots_from_list(cls, value: object) -> object:
+        if isinstance(value, list):
+            if len(value) > len(ALL_SLOTS):
+                raise ValueError("more answers than slots")
+            return {k: v for k, v in zip(ALL_SLOTS, value, strict=False) if v is not None}
+        return value
+
+    @field_serializer("at", when_used="json")
+    def _at_as_epoch(self, at: datetime) -> int:
+        return int(at.timestamp())
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at_from_epoch(cls, value: object) -> object:
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, UTC)
+        return value
 
 
 class ConversationState(BaseModel):
