@@ -127,6 +127,8 @@ class _Turn:
         self.event = event
         self.kb = kb
         self.replies: list[Reply] = []
+        # A revision decides for the old answers, the new ones, then the card: once each.
+        self._decisions: dict[str, Recommendation] = {}
         if event.surface:
             self.state.surface.update(event.surface)
 
@@ -142,6 +144,12 @@ class _Turn:
             self._choice(event.question_id or "", event.value or "")
         else:
             self._text(event.text)
+
+    def _decide(self, slots: Slots) -> Recommendation:
+        key = slots.model_dump_json()
+        if key not in self._decisions:
+            self._decisions[key] = decide(slots, self.kb)
+        return self._decisions[key]
 
     def _reject(self, reply: Reply) -> None:
         """Bad input: a clear reply, the state exactly as it was, the question again."""
@@ -196,7 +204,7 @@ class _Turn:
             self.replies.append(Notice(text=kb.message("no_recommendation_yet")))
             self._reprompt()
             return
-        rec = decide(slots, kb)
+        rec = self._decide(slots)
         parts = [kb.say("explain_header", title=rec.title)]
         parts += [f"• {r.text}" for r in rec.reasons if r.points_to == rec.approach]
         if rec.method_reason:
@@ -241,7 +249,7 @@ class _Turn:
         entry = entries[number - 1]
         self.replies.append(Notice(text=kb.say("show_header", number=number,
                                                date=entry.at.strftime("%Y-%m-%d"))))
-        self.replies.append(RecommendationReply(recommendation=decide(entry.slots, kb)))
+        self.replies.append(RecommendationReply(recommendation=self._decide(entry.slots)))
 
     def _keep_whatif(self) -> None:
         if not self.state.whatif:
@@ -364,7 +372,7 @@ class _Turn:
         if not changed:
             if was_advised:
                 self.replies.append(Notice(text=kb.message("decision_same",
-                                                           title=decide(s.slots, kb).title)))
+                                                           title=self._decide(s.slots).title)))
             else:
                 self._advance()
             return
@@ -372,8 +380,8 @@ class _Turn:
         if s.slots.has_data == "no" and s.slots.examples is None:
             s.slots.examples = 0
         if was_advised:
-            old_title = decide(before, kb).title
-            new_title = decide(s.slots, kb).title
+            old_title = self._decide(before).title
+            new_title = self._decide(s.slots).title
             if old_title != new_title:
                 self.replies.append(Notice(text=kb.message("decision_changed", old=old_title,
                                                            new=new_title)))
@@ -418,7 +426,7 @@ class _Turn:
 
     def _recommend(self) -> None:
         s = self.state
-        rec = decide(s.slots, self.kb)
+        rec = self._decide(s.slots)
         s.pending = None
         s.phase = "advised"
         self._remember(rec)
@@ -432,7 +440,7 @@ class _Turn:
         s.history = [*s.history, entry][-HISTORY_LIMIT:]
 
     def _card(self) -> None:
-        self.replies.append(RecommendationReply(recommendation=decide(self.state.slots, self.kb),
+        self.replies.append(RecommendationReply(recommendation=self._decide(self.state.slots),
                                                 state_version=self.state.version))
 
     def _reprompt(self, hint: bool = False) -> None:
