@@ -83,12 +83,12 @@ def next_question(state: ConversationState, kb: Knowledge) -> str | None:
     for slot in OPTIONAL_SLOTS:
         if slot in state.asked or getattr(slots, slot) is not None:
             continue
-        if _worth_asking(slot, answers, approach):
+        if _worth_asking(slot, answers, approach, kb):
             return slot
     return None
 
 
-def _worth_asking(slot: str, answers: dict[str, Any], approach: str) -> bool:
+def _worth_asking(slot: str, answers: dict[str, Any], approach: str, kb: Knowledge) -> bool:
     """Optional questions only where the answer can change the advice."""
     use_case = answers.get("use_case")
     if slot == "knowledge_updates":
@@ -100,7 +100,9 @@ def _worth_asking(slot: str, answers: dict[str, Any], approach: str) -> bool:
     if slot == "explainability":
         return approach == "fine_tuning" and answers.get("accuracy") in ("high", "perfect")
     if slot == "data_quality":
-        return approach == "fine_tuning" and (answers.get("examples") or 0) >= 10_000
+        # Quality against quantity matters once there is more than fine-tuning's usual range.
+        return (approach == "fine_tuning"
+                and (answers.get("examples") or 0) > kb.thresholds.fine_tuning_range_max)
     if slot == "monthly_tokens":
         return approach != "training_from_scratch" and answers.get("budget") in ("low", "medium")
     return False
@@ -420,7 +422,7 @@ class _Turn:
         approach = choose(answers, self.kb).approach
         optional = [o for o in OPTIONAL_SLOTS
                     if getattr(slots, o) is not None or o in self.state.asked
-                    or _worth_asking(o, answers, approach)]
+                    or _worth_asking(o, answers, approach, self.kb)]
         done += sum(1 for o in optional if getattr(slots, o) is not None or o in self.state.asked)
         return done, len(relevant) + len(optional)
 
