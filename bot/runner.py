@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import re
 import time
 import traceback
 from collections.abc import AsyncIterator, Callable
@@ -55,6 +56,16 @@ class TurnResult:
 def conversation_ref(conversation: str) -> str:
     """A short digest that names a conversation in logs without its platform ids."""
     return hashlib.sha1(conversation.encode("utf-8")).hexdigest()[:12]
+
+
+# dump() leaves schema_version out while it is the default, so only a newer one appears.
+_NEWER_SCHEMA = re.compile(r'"schema_version":\s*(\d{1,6})')
+
+
+class _NewerState(Exception):
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
 
 
 class _ConversationLocks:
@@ -124,6 +135,11 @@ class TurnRunner:
                 # growing, jittered pause so racers spread out instead of colliding again.
                 await asyncio.sleep(random.uniform(
                     0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** attempt)))
+        except _NewerState as newer:
+            log.warning("conversation written by a newer release; left untouched",
+                        extra={"schema_version": newer.version, "platform": platform_of(key),
+                               "conversation": conversation_ref(key)})
+            return self._store_error()
         except StoreUnavailable as error:
             self.metrics.store_errors.inc()
             log.warning("state store unavailable; turn not applied",
@@ -142,6 +158,10 @@ class TurnRunner:
         if loaded.data is None:
             return ConversationState(version=loaded.version), []
         problem: str | None = None
+        newer = _NEWER_SCHEMA.search(loaded.data)
+        if newer is not None and int(newer.group(1)) > SCHEMA_VERSION:
+            # Written by a newer release (a rolling deploy): never overwrite it from here.
+            raise _NewerState(int(newer.group(1)))
         try:
             state = ConversationState.model_validate_json(loaded.data)
         except ValidationError:

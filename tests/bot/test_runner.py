@@ -180,7 +180,6 @@ async def test_endless_conflicts_end_in_a_friendly_error(
 @pytest.mark.parametrize("stored", [
     '{"slots": {"use_case": "customer_service", "budget": "private-budget-answer"',
     '{"schema_version": 0, "slots": {"budget": "low"}, "private": "old-layout-answer"}',
-    json.dumps({"schema_version": SCHEMA_VERSION + 1, "slots": {"budget": "low"}}),
     "\x00\x01 not json at all",
 ])
 async def test_an_unreadable_state_starts_again_with_a_notice(
@@ -202,6 +201,18 @@ async def test_an_unreadable_state_starts_again_with_a_notice(
     for private in ("private-budget-answer", "old-layout-answer", "customer_service"):
         assert private not in logged
     assert not any(r.exc_info for r in caplog.records)
+
+
+async def test_a_state_from_a_newer_release_is_left_untouched(
+        store: StateStore, kb: Knowledge) -> None:
+    # During a rolling deploy an older replica must not wipe what a newer one saved.
+    newer = json.dumps({"schema_version": SCHEMA_VERSION + 1, "slots": {"budget": "low"}})
+    await store.save(KEY, newer, expected_version=0)
+    result = await TurnRunner(store, kb, step=count_step, metrics=Metrics()).handle(turn("e1"))
+    assert result.outcome == "store_error"
+    assert result.replies == [ErrorReply(text=kb.message("store_down"))]
+    loaded = await store.load(KEY)
+    assert (loaded.data, loaded.version) == (newer, 1)
 
 
 async def test_non_utf8_bytes_in_redis_start_again(redis_url: str, kb: Knowledge) -> None:
