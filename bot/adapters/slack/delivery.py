@@ -23,11 +23,11 @@ log = logging.getLogger(__name__)
 
 Respond = Callable[..., Awaitable[Any]]
 
-# Said when something unexpected broke the turn (the runner itself never raises by contract).
-UNEXPECTED = "Something went wrong on my side. Please try again in a minute."
 
 
 class Runner(Protocol):
+    kb: Knowledge
+
     async def handle(self, event: Event) -> Any: ...
 
 
@@ -57,7 +57,8 @@ async def run_turn(deps: SlackDeps, event: Event) -> Turn:
         result = await deps.runner.handle(event)
     except Exception:  # never let a bug cost Slack its answer or the person a reply
         log.exception("turn failed (conversation platform slack)")
-        return Turn(replies=[ErrorReply(text=UNEXPECTED)], outcome="store_error", state=None)
+        text = deps.runner.kb.message("internal_error")
+        return Turn(replies=[ErrorReply(text=text)], outcome="error", state=None)
     return Turn(replies=list(result.replies), outcome=result.outcome, state=result.state)
 
 

@@ -26,8 +26,6 @@ EMULATOR_WARNING = (
     "MICROSOFT_APP_ID is not set: the Teams endpoint POST /api/messages runs in Bot Framework "
     "Emulator mode and accepts requests WITHOUT authentication. Set MICROSOFT_APP_ID and "
     "MICROSOFT_APP_PASSWORD before exposing it to a network.")
-# The knowledge has no sentence for "the bot itself failed"; this is the one place it is said.
-TURN_FAILED = "Sorry, something went wrong on my side. Please try again in a minute."
 
 __all__ = ["ROUTE", "attach_teams"]
 
@@ -39,7 +37,7 @@ def attach_teams(app: web.Application, runner: Any, settings: Settings, *,
     `credentials_factory` overrides how outgoing calls get their token (tests only).
     """
     renderer = CardRenderer(getattr(runner, "kb", None))
-    adapter = make_adapter(settings, friendly_error=TURN_FAILED,
+    adapter = make_adapter(settings, friendly_error=runner.kb.message("internal_error"),
                            credentials_factory=credentials_factory)
     endpoint = MessagesEndpoint(adapter, TeamsAdvisorBot(runner, renderer))
     if not settings.microsoft_app_id:
