@@ -1,0 +1,401 @@
+"""Slack (issue 3's figure): slash commands that each start a conversation, acked over HTTP on
+loopback with 50 concurrent signed requests. Printed, never asserted:
+
+    python benchmarks/bench_slack.py [--concurrency 50] [--requests 1500] [--rounds 3]
+
+Three servers, each in a process of its own, measured one after the other in one run:
+- the floor: a minimal slack-bolt AsyncApp that acks the command and posts one
+  `chat.postMessage` to the person (the same platform work: signature check, ack, one Web API
+  call; no bot logic, no state). It gets the same shared aiohttp session for Web API calls as
+  ours, so the floor is not slowed by a new session per call;
+- ours, `bot.server.build_app` on a RedisStore over a redis-server this script starts on a
+  free loopback port (never the machine's 6379);
+- ours on the MemoryStore, for reference.
+
+This process runs the load (real Slack v0 signatures, form-encoded bodies, built before each
+timed round) and the Web API stand-in from the Slack tests, which every server posts to.
+Every request is a new person's `/which-approach` (distinct user ids across all rounds), so
+each one starts a conversation. Acks per second are requests over the time to the last ack;
+"drained" is requests over the time until the stand-in has every reply (the work Bolt does
+after the ack); the next round starts only once the last one drained. Server CPU per request
+is the server process's user+system time over the rounds (ack and the work after it).
+
+`--profile DIR` runs our servers under cProfile and writes DIR/slack-<store>.prof.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
+    sys.path.insert(0, str(ROOT))
+
+from tests.bot.adapters.slack import slack_requests as req  # noqa: E402
+from tests.bot.adapters.slack.standin import BOT_TOKEN, StandIn  # noqa: E402
+from tests.redis_server import RedisServer, free_port  # noqa: E402
+
+SIGNING_SECRET = "bench-signing-secret-5d1e"
+RATIO_TARGET = 0.8
+P99_TARGET_MS = 300.0
+EVENTS_PATH = "/slack/events"
+FORM = "application/x-www-form-urlencoded"
+
+
+# --- the Web API stand-in, counting what arrives ------------------------------------------
+
+@dataclass
+class CountingStandIn(StandIn):
+    """The Slack tests' stand-in, plus counters a load generator can wait on: messages posted or
+    updated per channel, and in all; and the first message's ts in each channel."""
+
+    total: int = 0
+    per_channel: dict[str, int] = field(default_factory=dict)
+    first_ts: dict[str, str] = field(default_factory=dict)
+    _waiters: dict[str, tuple[int, asyncio.Future[None]]] = field(default_factory=dict)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        answer = super()._answer(method, params)
+        if answer.get("ok") and method in ("chat.postMessage", "chat.update"):
+            channel = str(answer["channel"])
+            self.first_ts.setdefault(channel, str(answer["ts"]))
+            self.per_channel[channel] = self.per_channel.get(channel, 0) + 1
+            self.total += 1
+            self._wake(channel, self.per_channel[channel])
+            self._wake("*", self.total)
+        return answer
+
+    def _wake(self, key: str, count: int) -> None:
+        waiter = self._waiters.get(key)
+        if waiter is not None and count >= waiter[0] and not waiter[1].done():
+            waiter[1].set_result(None)
+            del self._waiters[key]
+
+    async def wait_count(self, key: str, count: int, timeout: float = 60.0) -> None:
+        """Until `key` (a channel, or "*" for all) has had `count` messages posted or updated."""
+        have = self.total if key == "*" else self.per_channel.get(key, 0)
+        if have >= count:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters[key] = (count, future)
+        await asyncio.wait_for(future, timeout)
+
+    async def _record(self, method: str, params: dict[str, Any], token: str | None) -> None:
+        return  # the load waits on the counters; keeping every call would only grow memory
+
+
+# --- the servers (each run as a subprocess of this script) ---------------------------------
+
+def slack_settings(api_url: str, redis_url: str | None) -> Any:
+    from bot.settings import Settings
+
+    return Settings(_env_file=None, slack_bot_token=BOT_TOKEN,  # type: ignore[call-arg]
+                    slack_signing_secret=SIGNING_SECRET, slack_api_url=api_url,
+                    redis_url=redis_url, log_level="WARNING")
+
+
+def serve_ours(port: int, api_url: str, redis_url: str | None, profile: str | None) -> None:
+    import logging
+
+    from aiohttp import web
+
+    from bot.server import build_app
+
+    logging.disable(logging.WARNING)
+    app = build_app(slack_settings(api_url, redis_url))
+    _run(lambda: web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None),
+         profile)
+
+
+def serve_floor(port: int, api_url: str) -> None:
+    import logging
+
+    from aiohttp import web
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    logging.disable(logging.WARNING)
+    bolt = AsyncApp(client=AsyncWebClient(token=BOT_TOKEN, base_url=api_url),
+                    signing_secret=SIGNING_SECRET)
+
+    @bolt.command(re.compile(r"^/"))
+    async def command(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack(response_type="ephemeral", text="Let's talk in your DM with me.")
+        await client.chat_postMessage(channel=body["user_id"], text="Hello")
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(
+            await to_bolt_request(request)))
+
+    async def open_session(_: web.Application) -> None:
+        bolt.client.session = aiohttp.ClientSession()
+
+    async def close_session(_: web.Application) -> None:
+        if bolt.client.session is not None:
+            await bolt.client.session.close()
+
+    app = web.Application()
+    app.router.add_post(EVENTS_PATH, events)
+    app.on_startup.append(open_session)
+    app.on_cleanup.append(close_session)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def _run(serve: Callable[[], None], profile: str | None) -> None:
+    """Serve until SIGTERM (run_app exits cleanly on it), under cProfile if asked."""
+    if not profile:
+        serve()
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        serve()
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile)
+
+
+# --- running a server and measuring it -----------------------------------------------------
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Server:
+    """One server subprocess: `python bench_*.py --serve ...` or `python -m bot serve`."""
+
+    def __init__(self, argv: list[str], port: int, env: dict[str, str] | None = None) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(argv, cwd=ROOT,
+                                     env=env or {**os.environ, "PYTHONPATH": str(ROOT)})
+
+    async def ready(self, session: aiohttp.ClientSession, path: str = EVENTS_PATH) -> None:
+        """Until the server answers anything (an unsigned POST gets 401 from Bolt)."""
+        for _ in range(400):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.proc.returncode})")
+            try:
+                async with session.post(self.url + path, data=b"{}",
+                                        headers={"Content-Type": "application/json"}):
+                    return
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
+        raise RuntimeError(f"{self.url} did not start")
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def signed(body: str) -> tuple[bytes, dict[str, str]]:
+    return body.encode(), {"Content-Type": FORM, **req.sign(SIGNING_SECRET, body)}
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[max(0, min(len(sorted_values) - 1, int(len(sorted_values) * q) - 1))]
+
+
+async def fire(session: aiohttp.ClientSession, url: str,
+               requests: list[tuple[bytes, dict[str, str]]], concurrency: int
+               ) -> tuple[float, list[float]]:
+    """Send every request, `concurrency` at a time; (seconds to the last answer, latencies)."""
+    latencies: list[float] = []
+    queue = iter(requests)
+
+    async def worker() -> None:
+        for body, headers in queue:
+            started = time.perf_counter()
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"{url} answered {response.status}")
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies
+
+
+@dataclass
+class AckFigure:
+    acks_per_second: float
+    drained_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    cpu_us: float
+
+
+async def measure_acks(server: Server, api: CountingStandIn, name: str, concurrency: int,
+                       per_round: int, rounds: int, warmup: int) -> AckFigure:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await server.ready(session)
+        url = server.url + EVENTS_PATH
+        rates, drained, latencies, cpu = [], [], [], 0.0
+        for r in range(-1, rounds):  # round -1 warms up (connections, caches, auth.test)
+            n = warmup if r < 0 else per_round
+            bodies = [signed(req.command_body(
+                "", user=f"U{name.upper()}{r + 1}X{i:06d}", channel="C42",
+                response_url=api.response_url("cmd"))) for i in range(n)]
+            before_posts, before_cpu = api.total, server.cpu()
+            started = time.perf_counter()
+            seconds, lat = await fire(session, url, bodies, concurrency)
+            await api.wait_count("*", before_posts + n)
+            if r >= 0:
+                rates.append(n / seconds)
+                drained.append(n / (time.perf_counter() - started))
+                latencies += lat
+                cpu += server.cpu() - before_cpu
+    latencies.sort()
+    return AckFigure(statistics.median(rates), statistics.median(drained),
+                     1000 * percentile(latencies, 0.50), 1000 * percentile(latencies, 0.99),
+                     len(latencies), 1e6 * cpu / max(1, len(latencies)))
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sizes:
+    concurrency: int = 50
+    per_round: int = 1500
+    rounds: int = 3
+    warmup: int = 300
+
+    @classmethod
+    def tiny(cls) -> Sizes:
+        return cls(concurrency=5, per_round=20, rounds=1, warmup=5)
+
+
+def machine_line() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"machine: {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()} "
+            f"{platform.machine()}; Python {platform.python_version()}")
+
+
+def load_line() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average: {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def server_argv(*args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), *args]
+
+
+async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
+              profile_dir: Path | None = None) -> dict[str, AckFigure]:
+    out("== Slack slash commands: acks over HTTP on loopback (issue 3) ==")
+    out(f"date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+    out(machine_line())
+    out(load_line())
+    out(f"load: {sizes.concurrency} concurrent signed requests, {sizes.per_round} per round, "
+        f"median of {sizes.rounds} rounds; every request a new person's /which-approach")
+    api = CountingStandIn()
+    await api.start()
+    figures: dict[str, AckFigure] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        redis = RedisServer(Path(tmp) / "redis")
+        redis.start()
+        try:
+            targets: list[tuple[str, list[str]]] = [
+                ("floor", ["--serve", "floor"]),
+                ("redis", ["--serve", "ours", "--redis-url", redis.url]),
+                ("memory", ["--serve", "ours"]),
+            ]
+            for name, args in targets:
+                port = free_port()
+                argv = server_argv(*args, "--port", str(port), "--api-url", api.api_url)
+                if profile_dir is not None and name != "floor":
+                    argv += ["--profile", str(profile_dir / f"slack-{name}.prof")]
+                server = Server(argv, port)
+                try:
+                    figures[name] = await measure_acks(
+                        server, api, name, sizes.concurrency, sizes.per_round, sizes.rounds,
+                        sizes.warmup)
+                finally:
+                    server.stop()
+        finally:
+            redis.stop()
+            await api.stop()
+
+    labels = {"floor": "floor: bolt ack + chat.postMessage", "redis": "ours: RedisStore",
+              "memory": "ours: MemoryStore"}
+    for name, f in figures.items():
+        out(f"  acks [{labels[name]:34}] {f.acks_per_second:7.0f} acks/s   "
+            f"p50 {f.p50_ms:6.1f} ms   p99 {f.p99_ms:6.1f} ms   drained {f.drained_per_second:6.0f}"
+            f"/s   server cpu {f.cpu_us:5.0f} us/request   ({f.requests} requests)")
+    floor = figures["floor"]
+    for name in ("redis", "memory"):
+        f = figures[name]
+        ratio = f.acks_per_second / floor.acks_per_second
+        verdict = "PASS" if ratio >= RATIO_TARGET and f.p99_ms < P99_TARGET_MS else "MISS"
+        out(f"  ratio [{labels[name]:34}] {ratio:5.2f} x the floor's acks/s (target >= "
+            f"{RATIO_TARGET}), p99 ack {f.p99_ms:.1f} ms (target < {P99_TARGET_MS:.0f})   "
+            f"{verdict}   drained ratio {f.drained_per_second / floor.drained_per_second:.2f}")
+    out(load_line())
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=Sizes.concurrency)
+    parser.add_argument("--requests", type=int, default=Sizes.per_round, help="per round")
+    parser.add_argument("--rounds", type=int, default=Sizes.rounds)
+    parser.add_argument("--warmup", type=int, default=Sizes.warmup)
+    parser.add_argument("--profile", help="our servers under cProfile, stats in this directory "
+                        "(as a server: the stats file)")
+    parser.add_argument("--serve", choices=["ours", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    parser.add_argument("--redis-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve == "ours":
+        serve_ours(args.port, args.api_url, args.redis_url, args.profile)
+    elif args.serve == "floor":
+        serve_floor(args.port, args.api_url)
+    else:
+        profile_dir = Path(args.profile) if args.profile else None
+        if profile_dir is not None:
+            profile_dir.mkdir(parents=True, exist_ok=True)
+        asyncio.run(run(Sizes(args.concurrency, args.requests, args.rounds, args.warmup),
+                        profile_dir=profile_dir))
+
+
+if __name__ == "__main__":
+    main()
