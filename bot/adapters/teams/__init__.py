@@ -39,7 +39,8 @@ def attach_teams(app: web.Application, runner: Any, settings: Settings, *,
     renderer = CardRenderer(getattr(runner, "kb", None))
     adapter = make_adapter(settings, friendly_error=runner.kb.message("internal_error"),
                            credentials_factory=credentials_factory)
-    endpoint = MessagesEndpoint(adapter, TeamsAdvisorBot(runner, renderer))
+    endpoint = MessagesEndpoint(adapter, TeamsAdvisorBot(runner, renderer),
+                                local_service_urls_only=not settings.microsoft_app_id)
     if not settings.microsoft_app_id:
         log.warning(EMULATOR_WARNING)
     else:

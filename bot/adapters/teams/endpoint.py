@@ -9,6 +9,7 @@ was down (the person got a friendly reply), is 200, so the channel does not rede
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 from urllib.parse import urlsplit
@@ -48,10 +49,24 @@ def parse_activity(body: bytes) -> Activity | str:
     return activity
 
 
+def is_loopback_url(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class MessagesEndpoint:
-    def __init__(self, adapter: CloudAdapter, bot: ActivityHandler) -> None:
+    def __init__(self, adapter: CloudAdapter, bot: ActivityHandler, *,
+                 local_service_urls_only: bool = False) -> None:
         self._adapter = adapter
         self._bot = bot
+        # Emulator mode (no app id) authenticates nobody, so it must not post replies to a
+        # service URL a stranger names: only the local Bot Framework Emulator is answered.
+        self._local_only = local_service_urls_only
 
     async def handle(self, request: web.Request) -> web.Response:
         if "json" not in (request.content_type or ""):
@@ -60,6 +75,11 @@ class MessagesEndpoint:
         if isinstance(parsed, str):
             log.info("Bot Framework request refused", extra={"reason": parsed})
             return _bad_request(parsed)
+        if self._local_only and not is_loopback_url(parsed.service_url or ""):
+            log.warning("emulator mode refused a non-local serviceUrl")
+            return web.json_response(
+                {"error": "without MICROSOFT_APP_ID only a local emulator is answered"},
+                status=403)
         auth_header = request.headers.get("Authorization", "")
         try:
             invoke_response = await self._adapter.process_activity(

@@ -437,3 +437,16 @@ async def test_a_connector_hiccup_is_retried_and_the_reply_arrives(
     # Two refusals, then the same reply accepted: three deliveries of one activity.
     assert len(connector.calls) == 3
     assert connector.calls[0].body == connector.calls[1].body == connector.calls[2].body
+
+
+async def test_emulator_mode_answers_only_a_local_service_url(
+        ada: TeamsClient, connector: ConnectorStandIn, bot: ServedBot) -> None:
+    # No app id: nobody is authenticated, so a stranger must not make the bot post elsewhere.
+    for service_url in ("https://attacker.example/", "http://10.0.0.5:8080/",
+                        "http://169.254.169.254/"):
+        status, _ = await ada.post(ada.message("hi", serviceUrl=service_url))
+        assert status == 403, service_url
+    assert connector.calls == []
+    assert await stored(bot) is None
+    status, _ = await ada.post(ada.message("hi"))  # the local emulator (the stand-in)
+    assert status == 200
