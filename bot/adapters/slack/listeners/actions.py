@@ -141,17 +141,13 @@ async def _share(click: Click, turn_state: Any, replies: list[Reply], deps: Slac
     if card is None:  # no recommendation yet, or the store is down: the core says which
         await tell_privately(click, client, respond, render_replies(replies, deps.kb))
         return
-    surface = getattr(turn_state, "surface", None) or {}
-    channel = surface.get("channel")
+    # A card only comes with an applied turn, which always carries its state.
+    channel = turn_state.surface.get("channel")
     if not channel or not CHANNEL_ID.fullmatch(channel):
         await tell_privately(click, client, respond, [_text_message(NO_CHANNEL)])
         return
-    if turn_state is not None:
-        slots = turn_state.slots.answered()
-    else:  # the card's reasons name the answers that counted
-        slots = {r.slot: r.value for r in card.recommendation.reasons}
     message = card_message(card, deps.kb, shared_by=click.user,
-                           metadata=card_metadata(slots, click.user))
+                           metadata=card_metadata(turn_state.slots.answered(), click.user))
     try:
         await post(client, channel, [message])
     except SlackApiError:
