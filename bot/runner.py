@@ -25,6 +25,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from bot.metrics import Metrics, default_metrics, platform_of
+from bot.rate_limit import WINDOW_SECONDS, WindowCounter
 from bot.store.base import Loaded, StateStore, StoreUnavailable
 from dialogs import machine
 from dialogs.events import Event
@@ -35,7 +36,7 @@ from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["ok", "duplicate", "store_error", "error"]
+Outcome = Literal["ok", "duplicate", "store_error", "error", "rate_limited"]
 StepFn = Callable[[ConversationState, Event, Knowledge], StepResult]
 
 _BACKOFF_BASE_SECONDS = 0.002
@@ -46,7 +47,8 @@ _BACKOFF_CAP_SECONDS = 0.1
 class TurnResult:
     replies: list[Reply]
     # ok: applied; duplicate: the event was applied before, nothing to say; store_error: the
-    # store failed or stayed contended, the turn was not applied; error: the step failed.
+    # store failed or stayed contended, the turn was not applied; error: the step failed;
+    # rate_limited: the person is over RATE_LIMIT_PER_MINUTE, the turn was not applied.
     outcome: Outcome
     state: ConversationState | None = None
 
@@ -94,13 +96,19 @@ class _ConversationLocks:
 
 class TurnRunner:
     def __init__(self, store: StateStore, kb: Knowledge, *, step: StepFn | None = None,
-                 max_attempts: int = 8, metrics: Metrics | None = None) -> None:
+                 max_attempts: int = 8, metrics: Metrics | None = None,
+                 rate_limit_per_minute: int = 0) -> None:
         self.store = store
         self.kb = kb
         self._step: StepFn = step if step is not None else machine.step
         self._max_attempts = max(1, max_attempts)
         self.metrics = metrics if metrics is not None else default_metrics()
         self._locks = _ConversationLocks()
+        # 0: no limit. Counted in the store's load round trip where the store can (Redis, so
+        # every replica shares the count), else in this process.
+        self._rate_limit = max(0, rate_limit_per_minute)
+        self._counted_load = getattr(store, "load_counted", None)
+        self._local_counter = WindowCounter(WINDOW_SECONDS)
 
     async def handle(self, event: Event) -> TurnResult:
         started = time.perf_counter()
@@ -114,9 +122,15 @@ class TurnRunner:
         key = event.conversation
         try:
             for attempt in range(self._max_attempts):
-                loaded = await self.store.load(key, event.event_id)
+                count: int | None = None
+                if attempt == 0 and self._rate_limit:  # a retry is the same turn: count once
+                    loaded, count = await self._load_counting(key, event.event_id)
+                else:
+                    loaded = await self.store.load(key, event.event_id)
                 if loaded.duplicate:
                     return self._duplicate(event)
+                if count is not None and count > self._rate_limit:
+                    return self._rate_limited(event)
                 state, notices = self._read_state(loaded, event)
                 try:
                     stepped = self._step(state, event, self.kb)
@@ -149,6 +163,16 @@ class TurnRunner:
                     extra={"platform": platform_of(key), "attempts": self._max_attempts,
                            "conversation": conversation_ref(key)})
         return self._store_error()
+
+    async def _load_counting(self, key: str, event_id: str | None) -> tuple[Loaded, int | None]:
+        """The load, and this turn's number in the person's current window (None: unknown)."""
+        if self._counted_load is not None:
+            loaded, count = await self._counted_load(key, event_id, WINDOW_SECONDS)
+            return loaded, count
+        loaded = await self.store.load(key, event_id)
+        if loaded.duplicate:
+            return loaded, None
+        return loaded, self._local_counter.hit(key)
 
     def _read_state(self, loaded: Loaded, event: Event) -> tuple[ConversationState, list[Reply]]:
         """The stored state, or a fresh one with a "let's start again" notice when the stored
@@ -196,6 +220,14 @@ class TurnRunner:
                  extra={"platform": platform_of(event.conversation),
                         "conversation": conversation_ref(event.conversation)})
         return TurnResult(replies=[], outcome="duplicate", state=None)
+
+    def _rate_limited(self, event: Event) -> TurnResult:
+        log.info("turn refused: over the rate limit",
+                 extra={"platform": platform_of(event.conversation),
+                        "limit_per_minute": self._rate_limit,
+                        "conversation": conversation_ref(event.conversation)})
+        return TurnResult(replies=[ErrorReply(text=self.kb.message("rate_limited"))],
+                          outcome="rate_limited", state=None)
 
     def _store_error(self) -> TurnResult:
         return TurnResult(replies=[ErrorReply(text=self.kb.message("store_down"))],

@@ -62,7 +62,7 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
             log.warning("REDIS_URL is not set: conversations are kept in this process's memory, "
                         "lost on restart and not shared between replicas")
         store = make_store(settings)
-    runner = TurnRunner(store, kb)
+    runner = TurnRunner(store, kb, rate_limit_per_minute=settings.rate_limit_per_minute)
 
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS_KEY] = settings

@@ -5,11 +5,13 @@ in one slot and the Lua script may touch them together):
 
     <prefix>:{<tag>}:state            hash {v: version, s: state JSON}, TTL = state TTL
     <prefix>:{<tag>}:seen:<event>     "1", TTL = dedup TTL
+    <prefix>:{<tag>}:rate             turns in the current rate-limit window, TTL = window
 
 `<tag>` and `<event>` are short SHA-1 digests of the conversation key and the event id: keys
 stay short and never carry anything a person or a platform typed.
 
-A turn costs two round trips: `load` (one pipeline) and `save` (one EVALSHA).
+A turn costs two round trips: `load` (one pipeline) or `load_counted` (one EVALSHA, when a
+rate limit is set) and `save` (one EVALSHA).
 """
 
 from __future__ import annotations
@@ -53,6 +55,27 @@ end
 return {'ok', version}
 """
 
+# KEYS[1] state hash, KEYS[2] rate counter, KEYS[3] seen marker (absent when no event id).
+# ARGV[1]: the rate window in seconds. Returns {version, state, duplicate 0|1, count}; count
+# is 0 for a duplicate (not counted) and -1 when the counter could not be written.
+# The counter is a fixed window opened by the turn that finds it absent; EXPIRE NX gives a
+# TTL to a counter that has none, so no counter outlives its window. pcall: a counter that
+# cannot be written (Redis full) must not fail the load.
+LOAD_COUNTED_LUA = """
+local state = redis.call('HMGET', KEYS[1], 'v', 's')
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then
+  return {state[1], state[2], 1, 0}
+end
+local count = redis.pcall('INCR', KEYS[2])
+if type(count) ~= 'number' then
+  return {state[1], state[2], 0, -1}
+end
+if type(redis.pcall('EXPIRE', KEYS[2], ARGV[1], 'NX')) ~= 'number' then
+  count = -1
+end
+return {state[1], state[2], 0, count}
+"""
+
 _DIGEST_CHARS = 16  # 64 bits: collisions are not a practical concern at any deployment size
 
 
@@ -87,6 +110,7 @@ class RedisStore:
         else:
             self._client = aioredis.from_url(url, health_check_interval=30, **options)
         self._save_script = self._client.register_script(SAVE_LUA)
+        self._load_counted_script = self._client.register_script(LOAD_COUNTED_LUA)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisStore:
@@ -132,6 +156,26 @@ class RedisStore:
         if data is None:
             return Loaded(data=None, version=0, duplicate=duplicate)
         return Loaded(data=data, version=int(version or 0), duplicate=duplicate)
+
+    def rate_key(self, conversation: str) -> str:
+        return f"{self._prefix}:{{{_digest(conversation)}}}:rate"
+
+    async def load_counted(self, key: str, event_id: str | None,
+                           window_seconds: int) -> tuple[Loaded, int | None]:
+        """`load`, and one more turn on the conversation's counter unless the event is a
+        duplicate, in one round trip (the LOAD_COUNTED_LUA script).
+
+        The count is None when the counter could not be updated (Redis full, or older than
+        7.0): a limit then lets the turn through rather than refuse everyone.
+        """
+        keys = [self.state_key(key), self.rate_key(key)]
+        if event_id is not None:
+            keys.append(self.seen_key(key, event_id))
+        version, data, duplicate, count = await self._call(
+            lambda: self._load_counted_script(keys=keys, args=[int(window_seconds)]))
+        loaded = (Loaded(data=None, version=0, duplicate=bool(duplicate)) if data is None
+                  else Loaded(data=data, version=int(version or 0), duplicate=bool(duplicate)))
+        return loaded, None if int(count) < 0 else int(count)
 
     async def save(self, key: str, data: str, expected_version: int,
                    event_id: str | None = None) -> Saved:

@@ -1,0 +1,176 @@
+"""The per-person turn limit: enforced once, in the runner, for every surface; counted in Redis
+(shared by replicas, in the load's own round trip) or in process for the memory store. A turn
+over the limit gets the friendly message and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+import redis.asyncio as aioredis
+import redis.exceptions
+from aiohttp.test_utils import TestClient, TestServer
+from redis.crc import key_slot
+
+from bot.metrics import Metrics
+from bot.rate_limit import WINDOW_SECONDS, WindowCounter
+from bot.runner import TurnRunner
+from bot.server import build_app
+from bot.settings import Settings
+from bot.store import MemoryStore, StateStore
+from bot.store.redis_store import RedisStore
+from dialogs.events import Event
+from knowledge import default_knowledge
+from tests.redis_server import RedisServer
+
+KEY = "slack:T1:U1"
+LIMIT = 3
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    redis_store = RedisStore(request.getfixturevalue("redis_url"))
+    yield redis_store
+    await redis_store.close()
+
+
+def runner_on(store: StateStore, limit: int = LIMIT) -> TurnRunner:
+    return TurnRunner(store, default_knowledge(), metrics=Metrics(),
+                      rate_limit_per_minute=limit)
+
+
+def say(text: str, event_id: str, key: str = KEY) -> Event:
+    return Event.typed(key, text, event_id=event_id)
+
+
+def test_window_counter_counts_per_key_and_forgets_at_the_window_end() -> None:
+    now = [1000.0 * WINDOW_SECONDS]
+    counter = WindowCounter(WINDOW_SECONDS, clock=lambda: now[0])
+    assert [counter.hit("a") for _ in range(3)] == [1, 2, 3]
+    assert counter.hit("b") == 1
+    now[0] += WINDOW_SECONDS - 1
+    assert counter.hit("a") == 4
+    now[0] += 1
+    assert counter.hit("a") == 1
+    assert len(counter) == 1  # b's count went with the old window
+
+
+async def test_turns_over_the_limit_get_the_message_and_change_nothing(
+        store: StateStore) -> None:
+    runner = runner_on(store)
+    kb = default_knowledge()
+    results = [await runner.handle(say(text, f"e{i}")) for i, text in
+               enumerate(["start", "customer service", "yes"])]
+    assert [r.outcome for r in results] == ["ok"] * LIMIT
+    before = await store.load(KEY)
+
+    over = await runner.handle(say("about 5k examples", "e-over"))
+    assert over.outcome == "rate_limited"
+    assert [r.kind for r in over.replies] == ["error"]
+    assert over.replies[0].text == kb.message("rate_limited")
+    assert over.state is None
+    assert await store.load(KEY) == before
+    # The refused event was not marked as applied: once the window passes it can be sent again.
+    assert not (await store.load(KEY, "e-over")).duplicate
+    assert runner.metrics.registry.get_sample_value(
+        "turns_total", {"platform": "slack", "outcome": "rate_limited"}) == 1.0
+
+
+async def test_the_limit_is_per_person(store: StateStore) -> None:
+    runner = runner_on(store)
+    for i in range(LIMIT + 1):
+        await runner.handle(say("start", f"a{i}"))
+    other = await runner.handle(say("start", "b0", key="slack:T1:U2"))
+    assert other.outcome == "ok"
+
+
+async def test_redelivered_events_are_dropped_before_they_count(store: StateStore) -> None:
+    runner = runner_on(store, limit=2)
+    assert (await runner.handle(say("start", "e1"))).outcome == "ok"
+    # A duplicate is dropped silently, never answered with the limit message.
+    assert (await runner.handle(say("start", "e1"))).outcome == "duplicate"
+    assert (await runner.handle(say("customer service", "e2"))).outcome == "ok"
+
+
+async def test_zero_means_no_limit(store: StateStore) -> None:
+    runner = runner_on(store, limit=0)
+    outcomes = {(await runner.handle(say("help", f"e{i}"))).outcome for i in range(40)}
+    assert outcomes == {"ok"}
+
+
+async def test_replicas_share_one_count_in_redis(redis_url: str) -> None:
+    stores = [RedisStore(redis_url), RedisStore(redis_url)]
+    try:
+        replicas = [runner_on(s) for s in stores]
+        outcomes = [(await replicas[i % 2].handle(say("help", f"e{i}"))).outcome
+                    for i in range(LIMIT + 2)]
+        assert outcomes == ["ok"] * LIMIT + ["rate_limited"] * 2
+    finally:
+        for s in stores:
+            await s.close()
+
+
+async def test_the_redis_counter_expires_with_its_window_and_shares_the_slot(
+        redis_url: str) -> None:
+    store = RedisStore(redis_url)
+    client = aioredis.from_url(redis_url)
+    try:
+        await runner_on(store).handle(say("start", "e1"))
+        rate_key = store.rate_key(KEY)
+        assert int(await client.get(rate_key)) == 1
+        assert 0 < await client.ttl(rate_key) <= WINDOW_SECONDS
+        # Same Cluster slot as the state, so the load's pipeline reaches one node.
+        assert key_slot(rate_key.encode()) == key_slot(store.state_key(KEY).encode())
+        # A counter left without a TTL (say, by a crash between the two commands) gets one
+        # at the next turn instead of counting forever.
+        await client.persist(rate_key)
+        await runner_on(store).handle(say("help", "e2"))
+        assert 0 < await client.ttl(rate_key) <= WINDOW_SECONDS
+    finally:
+        await client.aclose()
+        await store.close()
+
+
+async def test_serve_applies_the_setting_on_every_surface_it_mounts() -> None:
+    settings = Settings(_env_file=None, rate_limit_per_minute=2,  # type: ignore[call-arg]
+                        web_cookie_secret="test-secret")
+    client = TestClient(TestServer(build_app(settings, store=MemoryStore())))
+    await client.start_server()
+    try:
+        kinds = []
+        for _ in range(3):
+            response = await client.post("/web/turn", json={"command": "help"})
+            assert response.status == 200
+            kinds.append([r["kind"] for r in await response.json()])
+        assert "error" not in kinds[0] and "error" not in kinds[1]
+        assert kinds[2] == ["error"]
+    finally:
+        await client.close()
+
+
+async def test_a_full_redis_still_loads_and_the_counter_never_fails_the_turn(
+        redis_factory: Callable[..., RedisServer]) -> None:
+    server = redis_factory(extra=["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"])
+    store = RedisStore(server.url)
+    try:
+        assert (await store.save(KEY, '{"x": 1}', 0)).outcome == "ok"
+        filler = server.client()
+        try:
+            for i in range(10_000):  # until Redis refuses writes
+                filler.set(f"fill:{i}", "x" * 1024)
+        except redis.exceptions.OutOfMemoryError:
+            pass
+        else:
+            pytest.fail("redis never filled up")
+        finally:
+            filler.close()
+        loaded, count = await store.load_counted(KEY, "e1", WINDOW_SECONDS)
+        assert loaded.data == '{"x": 1}' and loaded.version == 1
+        # Redis may still take the counter's few bytes, or refuse them (None): either way the
+        # turn is not refused by the limit.
+        assert count in (None, 1)
+    finally:
+        await store.close()
