@@ -214,8 +214,7 @@ class CardRenderer:
 
     # Welcome, shown when the bot is added to a chat, team or group.
     def welcome(self) -> RenderedCard:
-        text = self._message("welcome", "Hi! I help you choose between prompt engineering, "
-                                        "fine-tuning and training from scratch.")
+        text = self._message("welcome", "Hi!")
         body = [{"type": "TextBlock", "text": "which-approach", "size": "Large",
                  "weight": "Bolder", "wrap": True}, *_text_blocks(text)]
         fallback = text + "\nType 'start' to begin."
