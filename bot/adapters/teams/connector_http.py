@@ -17,6 +17,7 @@ sends with one shared aiohttp session instead, keeping what the requests driver 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import aiohttp
@@ -117,9 +118,15 @@ class AiohttpSender(AsyncHTTPSender):
 class BearerTokenPolicy(AsyncHTTPPolicy):
     """Puts the bot's token on each request, as msrest's requests credentials policy does."""
 
+    # Tokens live about an hour and the credentials renew them well before expiry; reusing
+    # the header this long spares every reply a worker-thread hop and a requests.Session.
+    HEADER_REUSE_SECONDS = 300.0
+
     def __init__(self, credentials: Any) -> None:
         super().__init__()
         self._credentials = credentials
+        self._header: str | None = None
+        self._header_until = 0.0
 
     def _needs_token(self) -> bool:
         credentials = self._credentials
@@ -133,7 +140,12 @@ class BearerTokenPolicy(AsyncHTTPPolicy):
 
     async def send(self, request: Request, **kwargs: Any) -> Response:
         if self._needs_token():
-            header = await asyncio.get_running_loop().run_in_executor(None, self._authorization)
+            header = self._header
+            if header is None or time.monotonic() >= self._header_until:
+                header = await asyncio.get_running_loop().run_in_executor(
+                    None, self._authorization)
+                self._header = header
+                self._header_until = time.monotonic() + self.HEADER_REUSE_SECONDS
             if header:
                 request.http_request.headers["Authorization"] = header
         return await self.next.send(request, **kwargs)
