@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn, TextIO
 
 import typer
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from rich.console import Console
 
 from bot.logging_setup import setup_logging
@@ -248,6 +248,11 @@ def serve(
 # ------------------------------------------------------------------------- teams-package
 
 
+class _AppIdOnly(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", case_sensitive=False, extra="ignore")
+    microsoft_app_id: str = ""
+
+
 @app.command("teams-package")
 def teams_package(
     out: Annotated[Path, typer.Option("--out", help="Zip path or an existing directory.")]
@@ -256,8 +261,8 @@ def teams_package(
         "--app-id", help="The bot's Microsoft app id (default: MICROSOFT_APP_ID).")] = None,
 ) -> None:
     """Write the Teams app package (manifest and icons) to upload, with the app id filled in."""
-    # Read directly: packaging needs the app id only, not the password the settings insist on.
-    app_id = app_id or os.environ.get("MICROSOFT_APP_ID", "").strip()
+    # Only the app id: packaging must not insist on the password the full settings require.
+    app_id = app_id or _AppIdOnly().microsoft_app_id
     if not app_id:
         _fail("Set MICROSOFT_APP_ID (or pass --app-id): the package names the bot by it.", 2)
     from bot.adapters.teams.package import write_package

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 
@@ -35,3 +36,14 @@ def test_without_an_app_id_it_says_what_to_set(tmp_path):
     assert result.returncode == 2
     assert "MICROSOFT_APP_ID" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_the_app_id_may_come_from_a_dot_env_file(tmp_path):
+    (tmp_path / ".env").write_text(f"MICROSOFT_APP_ID={APP_ID}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "REDIS_"))}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    result = subprocess.run([sys.executable, "-m", "bot", "teams-package", "--out", "."],
+                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "which-approach-teams.zip") as z:
+        assert json.loads(z.read("manifest.json"))["id"] == APP_ID
