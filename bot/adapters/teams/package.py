@@ -12,8 +12,10 @@ import re
 import zipfile
 from pathlib import Path
 
-# deploy/teams/ in a source checkout (the package is built by operators, from the repo).
-SOURCE = Path(__file__).resolve().parents[3] / "deploy" / "teams"
+# deploy/teams/ of a source checkout: beside this file's tree in an editable install, else
+# the checkout the command is run from (a regular install has no deploy/ of its own).
+_BESIDE_CODE = Path(__file__).resolve().parents[3] / "deploy" / "teams"
+SOURCE = _BESIDE_CODE if _BESIDE_CODE.is_dir() else Path("deploy") / "teams"
 PACKAGE_NAME = "which-approach-teams.zip"
 ICONS = ("color.png", "outline.png")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -25,6 +27,9 @@ def build_manifest(app_id: str, source: Path = SOURCE) -> dict[str, object]:
     """The manifest with `app_id` as the app id and the bot id."""
     if not _GUID.match(app_id):
         raise ValueError(f"the Microsoft App ID must be a GUID, got {app_id!r}")
+    if not (source / "manifest.json").is_file():
+        raise FileNotFoundError(f"no manifest.json in {source.resolve()}: run this from a "
+                                "checkout of which-approach (it reads deploy/teams/)")
     manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
     manifest["id"] = app_id
     for bot in manifest.get("bots", []):
