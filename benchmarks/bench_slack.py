@@ -3,7 +3,8 @@ loopback with 50 concurrent signed requests. Printed, never asserted:
 
     python benchmarks/bench_slack.py [--concurrency 50] [--requests 1500] [--rounds 3]
 
-Three servers, each in a process of its own, measured one after the other in one run:
+Three servers, each in a process of its own, in one run, their rounds alternating (floor,
+redis, memory, floor, ...) so that other work on the machine slows all three alike:
 - the floor: a minimal slack-bolt AsyncApp that acks the command and posts one
   `chat.postMessage` to the person (the same platform work: signature check, ack, one Web API
   call; no bot logic, no state). It gets the same shared aiohttp session for Web API calls as
@@ -18,9 +19,11 @@ Every request is a new person's `/which-approach` (distinct user ids across all 
 each one starts a conversation. Acks per second are requests over the time to the last ack;
 "drained" is requests over the time until the stand-in has every reply (the work Bolt does
 after the ack); the next round starts only once the last one drained. Server CPU per request
-is the server process's user+system time over the rounds (ack and the work after it).
+is the server process's user+system time over the rounds (ack and the work after it); beside
+it, this process's (the load and the stand-in), to show when the load itself is the limit.
 
-`--profile DIR` runs our servers under cProfile and writes DIR/slack-<store>.prof.
+`--profile DIR` runs the servers under cProfile (CPU time) and writes DIR/slack-<name>.prof;
+the profiler's overhead makes that run's rates meaningless, its shares are what it is for.
 """
 
 from __future__ import annotations
@@ -123,7 +126,7 @@ def serve_ours(port: int, api_url: str, redis_url: str | None, profile: str | No
          profile)
 
 
-def serve_floor(port: int, api_url: str) -> None:
+def serve_floor(port: int, api_url: str, profile: str | None) -> None:
     import logging
 
     from aiohttp import web
@@ -155,7 +158,8 @@ def serve_floor(port: int, api_url: str) -> None:
     app.router.add_post(EVENTS_PATH, events)
     app.on_startup.append(open_session)
     app.on_cleanup.append(close_session)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    _run(lambda: web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None),
+         profile)
 
 
 def _run(serve: Callable[[], None], profile: str | None) -> None:
@@ -165,7 +169,7 @@ def _run(serve: Callable[[], None], profile: str | None) -> None:
         return
     import cProfile
 
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU, not wall: other processes share the CPUs
     profiler.enable()
     try:
         serve()
@@ -245,6 +249,31 @@ async def fire(session: aiohttp.ClientSession, url: str,
     return time.perf_counter() - started, latencies
 
 
+TURNS_LINE = re.compile(r'^turns_total\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$', re.M)
+
+
+async def turn_outcomes(session: aiohttp.ClientSession, base: str,
+                        platform_name: str) -> dict[str, int] | None:
+    """Turns by outcome (ok, store_error, ...) from our server's GET /metrics; None where there
+    is no such endpoint (the floors). Shows every timed request was a turn really applied."""
+    async with session.get(base + "/metrics") as response:
+        if response.status != 200:
+            return None
+        text = await response.text()
+    outcomes: dict[str, int] = {}
+    for match in TURNS_LINE.finditer(text):
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', match["labels"]))
+        if labels.get("platform") == platform_name:
+            outcomes[labels["outcome"]] = int(float(match["value"]))
+    return outcomes
+
+
+def outcomes_text(outcomes: dict[str, int] | None) -> str:
+    if outcomes is None:
+        return ""
+    return "   turns: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+
+
 @dataclass
 class AckFigure:
     acks_per_second: float
@@ -253,33 +282,53 @@ class AckFigure:
     p99_ms: float
     requests: int
     cpu_us: float
+    client_cpu_us: float
+    outcomes: dict[str, int] | None = None  # ours only: turns by outcome, from GET /metrics
 
 
-async def measure_acks(server: Server, api: CountingStandIn, name: str, concurrency: int,
-                       per_round: int, rounds: int, warmup: int) -> AckFigure:
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        await server.ready(session)
-        url = server.url + EVENTS_PATH
-        rates, drained, latencies, cpu = [], [], [], 0.0
-        for r in range(-1, rounds):  # round -1 warms up (connections, caches, auth.test)
-            n = warmup if r < 0 else per_round
-            bodies = [signed(req.command_body(
-                "", user=f"U{name.upper()}{r + 1}X{i:06d}", channel="C42",
-                response_url=api.response_url("cmd"))) for i in range(n)]
-            before_posts, before_cpu = api.total, server.cpu()
-            started = time.perf_counter()
-            seconds, lat = await fire(session, url, bodies, concurrency)
-            await api.wait_count("*", before_posts + n)
-            if r >= 0:
-                rates.append(n / seconds)
-                drained.append(n / (time.perf_counter() - started))
-                latencies += lat
-                cpu += server.cpu() - before_cpu
-    latencies.sort()
-    return AckFigure(statistics.median(rates), statistics.median(drained),
-                     1000 * percentile(latencies, 0.50), 1000 * percentile(latencies, 0.99),
-                     len(latencies), 1e6 * cpu / max(1, len(latencies)))
+class AckTarget:
+    """One server under load: its rounds so far, measured one round at a time so the three
+    servers' rounds can alternate (a busy machine then slows all of them alike)."""
+
+    def __init__(self, name: str, server: Server, api: CountingStandIn,
+                 concurrency: int) -> None:
+        self.name, self.server, self.api, self.concurrency = name, server, api, concurrency
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
+        self.rates: list[float] = []
+        self.drained: list[float] = []
+        self.latencies: list[float] = []
+        self.cpu = self.client_cpu = 0.0
+        self._rounds = 0
+
+    async def round(self, n: int, *, timed: bool = True) -> None:
+        self._rounds += 1
+        bodies = [signed(req.command_body(
+            "", user=f"U{self.name.upper()}{self._rounds}X{i:06d}", channel="C42",
+            response_url=self.api.response_url("cmd"))) for i in range(n)]
+        before_posts, before_cpu = self.api.total, self.server.cpu()
+        before_client = time.process_time()
+        started = time.perf_counter()
+        seconds, latencies = await fire(self.session, self.server.url + EVENTS_PATH, bodies,
+                                        self.concurrency)
+        await self.api.wait_count("*", before_posts + n)  # the work after the acks, done
+        if timed:
+            self.rates.append(n / seconds)
+            self.drained.append(n / (time.perf_counter() - started))
+            self.latencies += latencies
+            self.cpu += self.server.cpu() - before_cpu
+            self.client_cpu += time.process_time() - before_client
+
+    async def figure(self) -> AckFigure:
+        latencies = sorted(self.latencies)
+        n = max(1, len(latencies))
+        return AckFigure(statistics.median(self.rates), statistics.median(self.drained),
+                         1000 * percentile(latencies, 0.50), 1000 * percentile(latencies, 0.99),
+                         len(latencies), 1e6 * self.cpu / n, 1e6 * self.client_cpu / n,
+                         await turn_outcomes(self.session, self.server.url, "slack"))
+
+    async def close(self) -> None:
+        await self.session.close()
+        self.server.stop()
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -333,23 +382,30 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
         redis = RedisServer(Path(tmp) / "redis")
         redis.start()
         try:
-            targets: list[tuple[str, list[str]]] = [
+            commands: list[tuple[str, list[str]]] = [
                 ("floor", ["--serve", "floor"]),
                 ("redis", ["--serve", "ours", "--redis-url", redis.url]),
                 ("memory", ["--serve", "ours"]),
             ]
-            for name, args in targets:
-                port = free_port()
-                argv = server_argv(*args, "--port", str(port), "--api-url", api.api_url)
-                if profile_dir is not None and name != "floor":
-                    argv += ["--profile", str(profile_dir / f"slack-{name}.prof")]
-                server = Server(argv, port)
-                try:
-                    figures[name] = await measure_acks(
-                        server, api, name, sizes.concurrency, sizes.per_round, sizes.rounds,
-                        sizes.warmup)
-                finally:
-                    server.stop()
+            targets: list[AckTarget] = []
+            try:
+                for name, args in commands:
+                    port = free_port()
+                    argv = server_argv(*args, "--port", str(port), "--api-url", api.api_url)
+                    if profile_dir is not None:
+                        argv += ["--profile", str(profile_dir / f"slack-{name}.prof")]
+                    targets.append(AckTarget(name, Server(argv, port), api, sizes.concurrency))
+                for target in targets:
+                    await target.server.ready(target.session)
+                    await target.round(sizes.warmup, timed=False)  # connections, auth.test
+                for _ in range(sizes.rounds):
+                    for target in targets:
+                        await target.round(sizes.per_round)
+                for target in targets:
+                    figures[target.name] = await target.figure()
+            finally:
+                for target in targets:
+                    await target.close()
         finally:
             redis.stop()
             await api.stop()
@@ -359,7 +415,8 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
     for name, f in figures.items():
         out(f"  acks [{labels[name]:34}] {f.acks_per_second:7.0f} acks/s   "
             f"p50 {f.p50_ms:6.1f} ms   p99 {f.p99_ms:6.1f} ms   drained {f.drained_per_second:6.0f}"
-            f"/s   server cpu {f.cpu_us:5.0f} us/request   ({f.requests} requests)")
+            f"/s   cpu us/request: server {f.cpu_us:5.0f}, load+stand-in {f.client_cpu_us:4.0f}   "
+            f"({f.requests} requests){outcomes_text(f.outcomes)}")
     floor = figures["floor"]
     for name in ("redis", "memory"):
         f = figures[name]
@@ -388,7 +445,7 @@ def main() -> None:
     if args.serve == "ours":
         serve_ours(args.port, args.api_url, args.redis_url, args.profile)
     elif args.serve == "floor":
-        serve_floor(args.port, args.api_url)
+        serve_floor(args.port, args.api_url, args.profile)
     else:
         profile_dir = Path(args.profile) if args.profile else None
         if profile_dir is not None:
