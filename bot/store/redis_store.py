@@ -77,6 +77,10 @@ return {state[1], state[2], 0, count}
 """
 
 _DIGEST_CHARS = 16  # 64 bits: collisions are not a practical concern at any deployment size
+# redis-py's pools (plain and per cluster node) hold 100 connections and refuse the 101st
+# command with MaxConnectionsError instead of waiting; a burst of turns queues here instead,
+# still within the operation's deadline.
+MAX_IN_FLIGHT = 100
 
 
 def _digest(text: str) -> str:
@@ -93,6 +97,7 @@ class RedisStore:
         # Bounds a whole operation, the one reconnect-and-retry included, so an outage costs
         # a turn about this long and no more.
         self._deadline = timeout_seconds
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         options: dict[str, Any] = dict(
             socket_timeout=timeout_seconds,
             socket_connect_timeout=timeout_seconds,
@@ -134,7 +139,7 @@ class RedisStore:
 
     async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
         try:
-            async with asyncio.timeout(self._deadline):
+            async with asyncio.timeout(self._deadline), self._in_flight:
                 return await operation()
         except (RedisError, OSError, TimeoutError) as error:
             # The message names the failure, never a key's content or the URL's password.

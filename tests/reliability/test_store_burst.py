@@ -1,0 +1,26 @@
+"""A burst of turns larger than redis-py's connection pool waits for a connection instead of
+failing: under load, the friendly "I can't reach my memory" is for outages only.
+
+Found by benchmarks/load_run.py: at 500 concurrent conversations a third of the turns got the
+store-down reply while Redis was fine (redis-py 8 refuses the 101st concurrent command with
+MaxConnectionsError).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.store.redis_store import RedisStore
+
+
+async def test_more_concurrent_operations_than_the_pool_holds_all_succeed(redis_url: str) -> None:
+    store = RedisStore(redis_url, timeout_seconds=5.0)
+    try:
+        loads = await asyncio.gather(*(store.load(f"burst:{i}", f"event:{i}")
+                                       for i in range(300)))
+        saves = await asyncio.gather(*(store.save(f"burst:{i}", "{}", 0, f"event:{i}")
+                                       for i in range(300)))
+    finally:
+        await store.close()
+    assert all(not loaded.duplicate and loaded.version == 0 for loaded in loads)
+    assert [saved.outcome for saved in saves] == ["ok"] * 300
