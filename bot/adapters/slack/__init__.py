@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 from typing import Any
 
 import aiohttp
@@ -43,7 +44,26 @@ def attach_slack(app: web.Application, runner: Any, settings: Any) -> None:
 
     if secret(settings.slack_signing_secret):
         async def slack_events(request: web.Request) -> web.Response:
-            bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+            raw = await request.text()  # before the guard: a body over the size cap is a 413
+            try:
+                # Bolt parses the body (as JSON when it starts with "{", and any payload=
+                # field) before it checks the signature; a body it cannot parse is a 400,
+                # not a 500 with a traceback in the log.
+                bolt_request = await to_bolt_request(request)
+                _check_parsed(bolt_request.body)
+            except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+                log.info("Slack request refused: malformed body",
+                         extra={"content_type": request.content_type, "bytes": len(raw)})
+                return web.json_response({"error": "malformed request"}, status=400)
+            try:
+                bolt_response = await bolt.async_dispatch(bolt_request)
+            except Exception as error:
+                # Bolt's own error path can fail again on the same malformed payload (an
+                # actions list that is empty, say): the request is refused, never a 500.
+                log.error("Slack request not handled: Bolt failed on it",
+                          extra={"error": type(error).__name__,
+                                 "trace": "".join(traceback.format_tb(error.__traceback__))})
+                return web.json_response({"error": "request not handled"}, status=400)
             return await to_aiohttp_response(bolt_response)
 
         app.router.add_post(EVENTS_PATH, slack_events)
@@ -69,6 +89,12 @@ def attach_slack(app: web.Application, runner: Any, settings: Any) -> None:
         app[_SOCKET_KEY] = {}
         app.on_startup.append(lambda a: _start_socket_mode(a, bolt, app_token))
         app.on_cleanup.append(_stop_socket_mode)
+
+
+def _check_parsed(body: object) -> None:
+    """Raise ValueError unless Bolt parsed the body into a JSON object / form fields."""
+    if not isinstance(body, dict):
+        raise ValueError("the body is not a JSON object or a form")
 
 
 async def _start_socket_mode(app: web.Application, bolt: AsyncApp, app_token: str) -> None:

@@ -6,13 +6,18 @@ request without a valid, fresh signature gets 401 before any listener runs.
 
 from __future__ import annotations
 
+import logging
+import traceback
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.delivery import SlackDeps
 from bot.adapters.slack.listeners import register_listeners
+
+log = logging.getLogger(__name__)
 
 
 def secret(value: Any) -> str:
@@ -40,4 +45,15 @@ def build_app(settings: Any, deps: SlackDeps) -> AsyncApp:
         process_before_response=False,
     )
     register_listeners(app, deps)
+    app.error(_on_error)
     return app
+
+
+async def _on_error(error: Exception) -> BoltResponse:
+    """A listener or middleware failed (a signed but malformed request: a missing user id, a
+    payload of the wrong shape). Bolt's default answers 500, which Slack retries, and logs
+    str(error), which may quote the request; this answers 400 and logs the type and frames."""
+    log.error("Slack request not handled: a listener failed",
+              extra={"error": type(error).__name__,
+                     "trace": "".join(traceback.format_tb(error.__traceback__))})
+    return BoltResponse(status=400, body={"error": "request not handled"})
