@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from bot.settings import Settings
 from bot.web.session import COOKIE_NAME, CookieSigner
 from dialogs.events import Event
+from dialogs import machine
 from dialogs.replies import reply_json
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,9 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 TURN_ROUTE = "/web/turn"
 MAX_BODY_BYTES = 8 * 1024
-MAX_TEXT_CHARS = 2000
+# The same bound the core applies on every surface, so the page refuses exactly what the
+# core would (the core answers it with "too_long"; here the browser's limit matches).
+MAX_TEXT_CHARS = machine.MAX_TEXT_CHARS
 COOKIE_MAX_AGE = 30 * 24 * 60 * 60
 # The page loads nothing from elsewhere and nothing inline: the strictest policy that works.
 SECURITY_HEADERS = {
