@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from bot.settings import Settings
 from bot.web.session import COOKIE_NAME, CookieSigner
-from dialogs.events import Event
 from dialogs import machine
+from dialogs.events import Event
 from dialogs.replies import reply_json
 
 log = logging.getLogger(__name__)
