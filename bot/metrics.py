@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import (
@@ -50,17 +51,27 @@ class Metrics:
                                    registry=r)
         self.store_errors = Counter("store_errors", "Turns that failed on the state store",
                                     registry=r)
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        # labels() parses keyword arguments and takes a lock on every call; the label sets are
+        # small and fixed, so each child is looked up once per process and kept.
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def record_turn(self, conversation: str, outcome: str, seconds: float,
                     replies: Iterable[Reply] = ()) -> None:
         platform = platform_of(conversation)
-        self.turns.labels(platform=platform, outcome=outcome).inc()
-        self.turn_seconds.labels(platform=platform).observe(seconds)
+        self._child(self.turns, platform, outcome).inc()
+        self._child(self.turn_seconds, platform).observe(seconds)
         for reply in replies:
             if isinstance(reply, RecommendationReply):
-                self.recommendations.labels(approach=reply.recommendation.approach).inc()
+                self._child(self.recommendations, reply.recommendation.approach).inc()
             elif isinstance(reply, Answer):
-                self.followups.labels(topic=reply.topic[:_MAX_LABEL]).inc()
+                self._child(self.followups, reply.topic[:_MAX_LABEL]).inc()
 
     def render(self) -> bytes:
         """The Prometheus text exposition of these metrics."""

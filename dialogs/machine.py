@@ -414,17 +414,22 @@ class _Turn:
         ))
 
     def _progress(self) -> tuple[int, int]:
-        slots = self.state.slots
-        relevant = [c for c in CORE_SLOTS
-                    if not (c == "examples" and slots.has_data == "no")]
-        done = sum(1 for c in relevant if getattr(slots, c) is not None or c in self.state.asked)
-        answers = slots.answered()
+        """(questions answered or skipped, questions in all) for "question 3 of 9"."""
+        answers = self.state.slots.answered()
+        skipped = set(self.state.asked)
         approach = choose(answers, self.kb).approach
-        optional = [o for o in OPTIONAL_SLOTS
-                    if getattr(slots, o) is not None or o in self.state.asked
-                    or _worth_asking(o, answers, approach, self.kb)]
-        done += sum(1 for o in optional if getattr(slots, o) is not None or o in self.state.asked)
-        return done, len(relevant) + len(optional)
+        done = total = 0
+        for slot in CORE_SLOTS:
+            if slot == "examples" and answers.get("has_data") == "no":
+                continue
+            total += 1
+            done += slot in answers or slot in skipped
+        for slot in OPTIONAL_SLOTS:
+            known = slot in answers or slot in skipped
+            if known or _worth_asking(slot, answers, approach, self.kb):
+                total += 1
+                done += known
+        return done, total
 
     def _recommend(self) -> None:
         s = self.state
