@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from bot.metrics import Metrics, default_metrics, platform_of
 from bot.rate_limit import WINDOW_SECONDS, WindowCounter
-from bot.store.base import Loaded, StateStore, StoreUnavailable
+from bot.store.base import Loaded, StateStore, StoreBusy, StoreUnavailable
 from dialogs import machine
 from dialogs.events import Event
 from dialogs.machine import StepResult
@@ -152,6 +152,12 @@ class TurnRunner:
                         extra={"schema_version": newer.version, "platform": platform_of(key),
                                "conversation": conversation_ref(key)})
             return self._store_error()
+        except StoreBusy:
+            self.metrics.store_errors.inc()
+            log.warning("turn not applied: too many store operations in flight (overloaded)",
+                        extra={"platform": platform_of(key),
+                               "conversation": conversation_ref(key)})
+            return self._store_error("busy")
         except StoreUnavailable as error:
             self.metrics.store_errors.inc()
             log.warning("state store unavailable; turn not applied",
@@ -229,8 +235,8 @@ class TurnRunner:
         return TurnResult(replies=[ErrorReply(text=self.kb.message("rate_limited"))],
                           outcome="rate_limited", state=None)
 
-    def _store_error(self) -> TurnResult:
-        return TurnResult(replies=[ErrorReply(text=self.kb.message("store_down"))],
+    def _store_error(self, message: str = "store_down") -> TurnResult:
+        return TurnResult(replies=[ErrorReply(text=self.kb.message(message))],
                           outcome="store_error", state=None)
 
     def _step_failed(self, event: Event, error: Exception) -> TurnResult:

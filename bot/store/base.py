@@ -14,6 +14,11 @@ class StoreUnavailable(Exception):
     """The store could not be reached or answered with an error (Redis down, slow, full)."""
 
 
+class StoreBusy(StoreUnavailable):
+    """This process had too many store operations in flight to start one in time: the store
+    may be fine, the process is overloaded."""
+
+
 @dataclass(frozen=True)
 class Loaded:
     data: str | None          # serialized state, None when the conversation is new/expired

@@ -27,7 +27,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from bot.store.base import Loaded, Saved, StoreUnavailable
+from bot.store.base import Loaded, Saved, StoreBusy, StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -138,10 +138,16 @@ class RedisStore:
         return f"{self._prefix}:{{{_digest(conversation)}}}:seen:{_digest(event_id)}"
 
     async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
+        started = False
         try:
             async with asyncio.timeout(self._deadline), self._in_flight:
+                started = True
                 return await operation()
-        except (RedisError, OSError, TimeoutError) as error:
+        except TimeoutError as error:
+            if not started:  # the deadline passed queued behind our own in-flight calls
+                raise StoreBusy("queued") from error
+            raise StoreUnavailable(type(error).__name__) from error
+        except (RedisError, OSError) as error:
             # The message names the failure, never a key's content or the URL's password.
             raise StoreUnavailable(type(error).__name__) from error
 
