@@ -4,7 +4,7 @@ over the limit gets the friendly message and changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 import redis.asyncio as aioredis
@@ -27,14 +27,6 @@ KEY = "slack:T1:U1"
 LIMIT = 3
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    redis_store = RedisStore(request.getfixturevalue("redis_url"))
-    yield redis_store
-    await redis_store.close()
 
 
 def runner_on(store: StateStore, limit: int = LIMIT) -> TurnRunner:

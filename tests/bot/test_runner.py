@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -34,14 +33,6 @@ def kb() -> Knowledge:
     return default_knowledge()
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    redis_store = RedisStore(request.getfixturevalue("redis_url"))
-    yield redis_store
-    await redis_store.close()
 
 
 def count_step(state: ConversationState, event: Event, kb: Knowledge) -> StepResult:

@@ -4,13 +4,10 @@ stores: answered to the end, resumed by a second process's runner, double clicks
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.metrics import Metrics
 from bot.runner import TurnResult, TurnRunner
-from bot.store import MemoryStore, StateStore
+from bot.store import StateStore
 from bot.store.redis_store import RedisStore
 from dialogs.events import Event
 from dialogs.replies import Question, RecommendationReply
@@ -19,14 +16,6 @@ from knowledge import default_knowledge
 KEY = "cli:conversation-test"
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    redis_store = RedisStore(request.getfixturevalue("redis_url"))
-    yield redis_store
-    await redis_store.close()
 
 
 def runner_for(store: StateStore) -> TurnRunner:

@@ -6,9 +6,8 @@ conversation leaves never carry what they typed or who they are."""
 from __future__ import annotations
 
 import io
-import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -16,7 +15,6 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from bot.logging_setup import JsonFormatter
 from bot.server import build_app
 from bot.settings import Settings
 from bot.store.redis_store import RedisStore
@@ -31,19 +29,6 @@ SAID = [f"{PHRASE} support tickets", f"about 5k {PHRASE} examples", "budget is t
         f"what about QLoRA for {PHRASE}?"]
 
 
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    """All records at INFO and above, formatted as `serve` writes them."""
-    out = io.StringIO()
-    handler = logging.StreamHandler(out)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield out
-    root.removeHandler(handler)
-    root.setLevel(old_level)
 
 
 @pytest.fixture

@@ -8,14 +8,10 @@ Azure AD for a token, which no test can reach); the endpoint, handler and runner
 from __future__ import annotations
 
 import io
-import logging
 import re
-from collections.abc import Iterator
 
 import aiohttp
-import pytest
 
-from bot.logging_setup import JsonFormatter
 from tests.bot.adapters.teams.conftest import ServeBot, make_settings
 from tests.bot.adapters.teams.standin import ConnectorStandIn, TeamsClient
 from tests.bot.adapters.teams.test_auth import (  # noqa: F401 (openid_metadata is a fixture)
@@ -33,18 +29,6 @@ SAID = ["hi", f"{PHRASE} customer service", f"we have 5k {PHRASE} examples",
 CONNECTOR_PATHS = re.compile(r'"first_request_line": "(POST|PUT) /v3/')
 
 
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    out = io.StringIO()
-    handler = logging.StreamHandler(out)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield out
-    root.removeHandler(handler)
-    root.setLevel(old_level)
 
 
 async def test_logs_hold_no_secret_token_id_or_text(
