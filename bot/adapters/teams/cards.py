@@ -214,7 +214,7 @@ class CardRenderer:
 
     # Welcome, shown when the bot is added to a chat, team or group.
     def welcome(self) -> RenderedCard:
-        text = self._message("welcome", "Hi!")
+        text = self._message("greeting", "Hi!")
         body = [{"type": "TextBlock", "text": "which-approach", "size": "Large",
                  "weight": "Bolder", "wrap": True}, *_text_blocks(text)]
         fallback = text + "\nType 'start' to begin."

@@ -190,7 +190,7 @@ def test_many_short_lines_are_trimmed_too() -> None:
 
 def test_the_welcome_card_has_start_and_help() -> None:
     card = valid(RENDER.welcome().content)
-    assert KB.message("welcome") in card_texts(card)
+    assert KB.message("greeting") in card_texts(card)
     assert [a["data"] for a in submit_actions(card)] == [{"command": "start"},
                                                          {"command": "help"}]
 

@@ -73,11 +73,21 @@ async def test_the_bot_added_to_a_chat_says_welcome_with_a_start_button(
     assert status == 200
     (call,) = connector.calls
     assert call.method == "POST" and call.conversation_id == ada.conversation_id
-    assert KB.message("welcome") in card_texts(call.card)
+    assert KB.message("greeting") in card_texts(call.card)
     start = [a for a in submit_actions(call.card) if a["title"] == "Start"]
     assert start and start[0]["data"] == {"command": "start"}
     assert call.body["summary"]  # the notification line for clients without cards
     assert await stored(bot) is None  # a welcome is not a turn
+
+
+async def test_the_welcome_is_said_once_when_the_person_then_types_hi(
+        ada: TeamsClient, connector: ConnectorStandIn) -> None:
+    await ada.send(ada.activity("conversationUpdate", membersAdded=[dict(BOT)]))
+    await ada.send(ada.message("hi"))
+    texts = [t for call in connector.calls for t in card_texts(call.card)]
+    welcome = KB.message("welcome")
+    assert sum(welcome in t for t in texts) == 1
+    assert question_id(connector.calls[-1].card) == "use_case"
 
 
 async def test_a_colleague_joining_a_team_gets_no_welcome_in_the_channel(
