@@ -33,9 +33,19 @@ def api_base_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def web_api_logger(level: str) -> logging.Logger:
+    """The Web API client's logger, with its own level set. slack_sdk tests the logger's own
+    level (NOTSET by default passes) and then formats every request's whole payload into a
+    debug line that is never shown: ~30 us a post for a question's blocks."""
+    logger = logging.getLogger("bot.adapters.slack.web_api")
+    logger.setLevel(level if level == "DEBUG" else "INFO")
+    return logger
+
+
 def build_app(settings: Any, deps: SlackDeps) -> AsyncApp:
     client = AsyncWebClient(token=secret(settings.slack_bot_token),
-                            base_url=api_base_url(settings.slack_api_url))
+                            base_url=api_base_url(settings.slack_api_url),
+                            logger=web_api_logger(str(getattr(settings, "log_level", "INFO"))))
     app = AsyncApp(
         name="which-approach",
         client=client,

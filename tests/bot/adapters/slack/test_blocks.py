@@ -4,6 +4,7 @@ split or trimmed (never rejected), mrkdwn escaping and cutting."""
 from __future__ import annotations
 
 import itertools
+import logging
 
 import pytest
 from hypothesis import given
@@ -216,3 +217,10 @@ def test_a_question_drawn_once_is_what_the_models_draw() -> None:
     other = question.model_copy(update={"state_version": 6})
     assert kit.drawn_question(other) != fresh  # the version is in the buttons
     assert_valid_message({"text": "x", "blocks": kit.drawn_question(question)})
+
+
+def test_the_web_api_client_does_not_format_debug_lines_it_will_not_show() -> None:
+    from bot.adapters.slack.app import web_api_logger
+
+    assert web_api_logger("INFO").level == logging.INFO  # not NOTSET: slack_sdk checks it
+    assert web_api_logger("DEBUG").level == logging.DEBUG
