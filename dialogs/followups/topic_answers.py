@@ -51,7 +51,8 @@ def reply(topic: str, parts: list[str], ctx: Context, kb: Knowledge,
     """An answer: the parts as paragraphs, the offer to start when there is no context yet,
     and related topics as buttons."""
     text = "\n\n".join(p for p in parts if p)
-    if not ctx.advised:
+    # Offer to start only to someone who has not: mid-conversation the question comes next.
+    if not ctx.advised and not ctx.slots.answered():
         text = f"{text}\n\n{kb.message('offer_start')}"
     return Answer(topic=topic, text=text, table=table,
                   choices=topic_choices(RELATED.get(topic, ()), kb))

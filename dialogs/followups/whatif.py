@@ -23,8 +23,10 @@ def hypothetical_slots(slots: Slots, hypothesis: dict[str, Any]) -> Slots:
 
 def whatif_answer(hypothesis: dict[str, Any], ctx: Context, kb: Knowledge) -> Answer:
     if ctx.rec is None:
-        return Answer(topic=TOPIC,
-                      text=f"{kb.message('no_recommendation_yet')}\n\n{kb.message('offer_start')}")
+        text = kb.message("no_recommendation_yet")
+        if not ctx.slots.answered():
+            text = f"{text}\n\n{kb.message('offer_start')}"
+        return Answer(topic=TOPIC, text=text)
     current = ctx.slots.answered()
     changes = [
         f"{kb.question(s).short_label}: {answer_label(s, current[s], kb) if s in current else '?'}"

@@ -124,6 +124,14 @@ def test_prompt_tuning_for_consumer_gpu_says_qlora(kb) -> None:
     assert "For you I picked QLoRA, not Prompt/Prefix Tuning" in a.text
 
 
+def test_mid_conversation_a_general_answer_does_not_offer_to_start_again(kb) -> None:
+    # Two questions answered, the third pending: the person has started already.
+    a = ask("What about QLoRA?", Slots(use_case="customer_service", examples=2000), kb,
+            advised=False)
+    assert kb.message("offer_start") not in a.text
+    assert "Works on consumer GPUs" in a.text
+
+
 def test_method_answer_before_advice_is_general(kb) -> None:
     a = ask("What about QLoRA?", Slots(), kb, advised=False)
     assert "picked" not in a.text
