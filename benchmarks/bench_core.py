@@ -7,8 +7,8 @@
    mid-conversation, and of the last answer, the one that produces the recommendation card.
 2. A whole conversation through `bot.runner.TurnRunner` on the Redis store, against a floor:
    the same redis.asyncio client doing the same round trips with no bot logic. Two floors:
-   the issue's (GET + SET EX per turn) and a mirror of our own round trips (one pipelined
-   HMGET+EXISTS, one EVALSHA of the store's own script, same payloads).
+   the issue's (GET + SET EX per turn) and a mirror of our own round trip (one EVALSHA of the
+   store's own script, same payloads).
 3. `MEMORY USAGE` of a finished conversation's state key, with 1 and with 5 history entries.
 4. A fair peer: the same 8 questions as a botbuilder-dialogs WaterfallDialog (ChoicePrompts and a
    NumberPrompt for the count) on MemoryStorage, driven by botbuilder's TestAdapter, against
@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:  # run as a script: make `tests.redis_server` impo
     sys.path.insert(0, str(ROOT))
 
 from bot.metrics import Metrics  # noqa: E402
+from bot.rate_limit import WINDOW_SECONDS  # noqa: E402
 from bot.runner import TurnResult, TurnRunner  # noqa: E402
 from bot.store.memory import MemoryStore  # noqa: E402
 from bot.store.redis_store import SAVE_LUA, RedisStore  # noqa: E402
@@ -284,14 +285,12 @@ async def bench_redis(kb: Knowledge, url: str, sizes: Sizes) -> list[ThroughputF
     async def floor_mirror(n: int, tag: str) -> None:
         conversation = f"bench:{run}:{tag}:{n}"
         key = store.state_key(conversation)
+        rate = store.rate_key(conversation)
         for turn, payload in enumerate(payloads):
             seen = store.seen_key(conversation, f"{run}-{turn}")
-            async with client.pipeline(transaction=False) as pipe:
-                pipe.hmget(key, "v", "s")
-                pipe.exists(seen)
-                (version, _data), _duplicate = await pipe.execute()
-            outcome, _ = await script(keys=[key, seen],
-                                      args=[int(version or 0), payload, ttl, dedup_ttl])
+            # The version is known here, as the runner knows it from its own last save.
+            outcome, *_ = await script(keys=[key, rate, seen],
+                                       args=[turn, payload, ttl, dedup_ttl, WINDOW_SECONDS, 0])
             if outcome != "ok":
                 raise RuntimeError(f"floor script said {outcome}")
 
@@ -610,7 +609,7 @@ async def run(sizes: Sizes, redis_url: str, out: Callable[[str], None] = print) 
     out(f"2. whole conversation through the runner on Redis (turns/s; median of {sizes.rounds} "
         f"rounds; target ours/floor >= {RATIO_TARGET})")
     out("   floor = same client, no bot logic: GET + SET EX per turn (the issue's floor);")
-    out("   mirror = our own round trips with no bot logic: pipelined HMGET+EXISTS, EVALSHA")
+    out("   mirror = our own round trip with no bot logic: one EVALSHA of the save script")
     for t in await bench_redis(kb, redis_url, sizes):
         out(f"   redis [{t.mode:<13}] ours {t.ours.turns_per_second:8.0f}   floor "
             f"{t.floor_get_set.turns_per_second:8.0f}   ratio {t.ratio:5.2f} "

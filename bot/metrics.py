@@ -47,6 +47,9 @@ class Metrics:
                                  registry=r)
         self.cas_retries = Counter("cas_retries", "Turns stepped again after a version conflict",
                                    registry=r)
+        self.state_cache_misses = Counter(
+            "state_cache_misses", "Turns stepped again because this process's copy of the "
+            "conversation was missing or stale (another replica, a restart)", registry=r)
         self.dedup_drops = Counter("dedup_drops", "Events dropped as already applied",
                                    registry=r)
         self.store_errors = Counter("store_errors", "Turns that failed on the state store",

@@ -1,4 +1,5 @@
-"""The turn runner: dedup -> load -> step -> compare-and-set save, for every surface.
+"""The turn runner: step -> compare-and-set save (dedup and rate limit in the same round trip),
+for every surface.
 
 Adapters hand it a neutral Event and render the replies it returns. It never raises for a
 store fault: the person gets a friendly error and the adapter still answers its platform.
@@ -25,7 +26,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from bot.metrics import Metrics, default_metrics, platform_of
-from bot.rate_limit import WINDOW_SECONDS, WindowCounter
+from bot.state_cache import StateCache
 from bot.store.base import Loaded, StateStore, StoreBusy, StoreUnavailable
 from dialogs import machine
 from dialogs.events import Event
@@ -104,11 +105,10 @@ class TurnRunner:
         self._max_attempts = max(1, max_attempts)
         self.metrics = metrics if metrics is not None else default_metrics()
         self._locks = _ConversationLocks()
-        # 0: no limit. Counted in the store's load round trip where the store can (Redis, so
-        # every replica shares the count), else in this process.
+        # 0: no limit. Counted by the store in the save's own round trip (in Redis every
+        # replica shares the count).
         self._rate_limit = max(0, rate_limit_per_minute)
-        self._counted_load = getattr(store, "load_counted", None)
-        self._local_counter = WindowCounter(WINDOW_SECONDS)
+        self._cache = StateCache()
 
     async def handle(self, event: Event) -> TurnResult:
         started = time.perf_counter()
@@ -120,34 +120,45 @@ class TurnRunner:
 
     async def _turn(self, event: Event) -> TurnResult:
         key = event.conversation
+        # Straight to the compare-and-set on what this process last saved (or a new
+        # conversation): one store round trip. A wrong guess comes back as a conflict that
+        # carries the stored state, and the turn is stepped again on that.
+        loaded, guessed = self._cache.guess(key)
+        rate_limit = self._rate_limit
+        conflicts = 0
         try:
-            for attempt in range(self._max_attempts):
-                count: int | None = None
-                if attempt == 0 and self._rate_limit:  # a retry is the same turn: count once
-                    loaded, count = await self._load_counting(key, event.event_id)
-                else:
-                    loaded = await self.store.load(key, event.event_id)
-                if loaded.duplicate:
-                    return self._duplicate(event)
-                if count is not None and count > self._rate_limit:
-                    return self._rate_limited(event)
+            while True:
                 state, notices = self._read_state(loaded, event)
                 try:
                     stepped = self._step(state, event, self.kb)
                 except Exception as error:  # a bug in the dialog: never shown as a traceback
                     return self._step_failed(event, error)
-                saved = await self.store.save(key, stepped.state.dump(), loaded.version,
-                                              event.event_id)
+                data = stepped.state.dump()
+                saved = await self.store.save(key, data, loaded.version, event.event_id,
+                                              rate_limit=rate_limit)
+                rate_limit = 0  # a second try is the same turn: it was counted once
                 if saved.outcome == "ok":
+                    self._cache.put(key, saved.version, data)
                     return self._applied(stepped, notices, saved.version)
                 if saved.outcome == "duplicate":
                     return self._duplicate(event)
+                if saved.outcome == "rate_limited":
+                    return self._rate_limited(event)
+                loaded = Loaded(data=saved.current, version=saved.version, duplicate=False)
+                if guessed:  # not a race: this process just did not know the state
+                    guessed = False
+                    self.metrics.state_cache_misses.inc()
+                    continue
+                conflicts += 1
                 self.metrics.cas_retries.inc()
-                # Another replica wrote in between: reload and step again, after a short,
+                if conflicts >= self._max_attempts:
+                    break
+                # Another replica wrote in between: step again on what it wrote, after a short,
                 # growing, jittered pause so racers spread out instead of colliding again.
                 await asyncio.sleep(random.uniform(
-                    0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** attempt)))
+                    0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** (conflicts - 1))))
         except _NewerState as newer:
+            self._cache.drop(key)
             log.warning("conversation written by a newer release; left untouched",
                         extra={"schema_version": newer.version, "platform": platform_of(key),
                                "conversation": conversation_ref(key)})
@@ -159,26 +170,19 @@ class TurnRunner:
                                "conversation": conversation_ref(key)})
             return self._store_error("busy")
         except StoreUnavailable as error:
+            # The write may or may not have happened: the next turn finds out from the store.
+            self._cache.drop(key)
             self.metrics.store_errors.inc()
             log.warning("state store unavailable; turn not applied",
                         extra={"platform": platform_of(key), "error": str(error),
                                "conversation": conversation_ref(key)})
             return self._store_error()
+        self._cache.drop(key)
         self.metrics.store_errors.inc()
         log.warning("turn not applied: the conversation stayed contended",
                     extra={"platform": platform_of(key), "attempts": self._max_attempts,
                            "conversation": conversation_ref(key)})
         return self._store_error()
-
-    async def _load_counting(self, key: str, event_id: str | None) -> tuple[Loaded, int | None]:
-        """The load, and this turn's number in the person's current window (None: unknown)."""
-        if self._counted_load is not None:
-            loaded, count = await self._counted_load(key, event_id, WINDOW_SECONDS)
-            return loaded, count
-        loaded = await self.store.load(key, event_id)
-        if loaded.duplicate:
-            return loaded, None
-        return loaded, self._local_counter.hit(key)
 
     def _read_state(self, loaded: Loaded, event: Event) -> tuple[ConversationState, list[Reply]]:
         """The stored state, or a fresh one with a "let's start again" notice when the stored

@@ -28,8 +28,11 @@ class Loaded:
 
 @dataclass(frozen=True)
 class Saved:
-    outcome: Literal["ok", "conflict", "duplicate"]
-    version: int              # the new version on ok; the current version on conflict
+    outcome: Literal["ok", "conflict", "duplicate", "rate_limited"]
+    version: int              # the new version on ok; the current version otherwise
+    # On conflict, the stored state (None when there is none): the caller steps again on it
+    # without another round trip.
+    current: str | None = None
 
 
 class StateStore(Protocol):
@@ -38,9 +41,13 @@ class StateStore(Protocol):
         ...
 
     async def save(self, key: str, data: str, expected_version: int,
-                   event_id: str | None = None) -> Saved:
+                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
         """One round trip: write only if the stored version is still expected_version and the
-        event id is unseen; mark the event seen in the same atomic step."""
+        event id is unseen; mark the event seen in the same atomic step.
+
+        With rate_limit > 0 the turn is also counted in the conversation's current window
+        (rate_limit.WINDOW_SECONDS) unless it is a duplicate, and nothing is written when the
+        count goes over the limit ("rate_limited")."""
         ...
 
     async def ping(self) -> bool: ...

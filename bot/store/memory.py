@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.rate_limit import WINDOW_SECONDS, WindowCounter
 from bot.store.base import Loaded, Saved
 
 # Sweep expired entries every this many saves, so a long-running process does not keep
@@ -36,6 +37,7 @@ class MemoryStore:
         self._seen: dict[tuple[str, str], float] = {}
         self._lock = asyncio.Lock()
         self._saves = 0
+        self._turns = WindowCounter(WINDOW_SECONDS, clock=clock)
 
     def _state(self, key: str, now: float) -> _Entry | None:
         entry = self._states.get(key)
@@ -64,15 +66,17 @@ class MemoryStore:
                           duplicate=self._is_seen(key, event_id, now))
 
     async def save(self, key: str, data: str, expected_version: int,
-                   event_id: str | None = None) -> Saved:
+                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
         async with self._lock:
             now = self._clock()
             entry = self._state(key, now)
             current = entry.version if entry else 0
             if self._is_seen(key, event_id, now):
                 return Saved("duplicate", current)
+            if rate_limit > 0 and self._turns.hit(key) > rate_limit:
+                return Saved("rate_limited", current)
             if current != expected_version:
-                return Saved("conflict", current)
+                return Saved("conflict", current, entry.data if entry else None)
             self._states[key] = _Entry(current + 1, data, now + self._state_ttl)
             if event_id is not None:
                 self._seen[(key, event_id)] = now + self._dedup_ttl

@@ -1,5 +1,5 @@
 """The per-person turn limit: enforced once, in the runner, for every surface; counted in Redis
-(shared by replicas, in the load's own round trip) or in process for the memory store. A turn
+(shared by replicas, in the save's own round trip) or in process for the memory store. A turn
 over the limit gets the friendly message and changes nothing."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from bot.rate_limit import WINDOW_SECONDS, WindowCounter
 from bot.runner import TurnRunner
 from bot.server import build_app
 from bot.settings import Settings
-from bot.store import MemoryStore, StateStore
+from bot.store import MemoryStore, StateStore, StoreUnavailable
 from bot.store.redis_store import RedisStore
 from dialogs.events import Event
 from knowledge import default_knowledge
@@ -114,7 +114,7 @@ async def test_the_redis_counter_expires_with_its_window_and_shares_the_slot(
         rate_key = store.rate_key(KEY)
         assert int(await client.get(rate_key)) == 1
         assert 0 < await client.ttl(rate_key) <= WINDOW_SECONDS
-        # Same Cluster slot as the state, so the load's pipeline reaches one node.
+        # Same Cluster slot as the state, so the save's script may touch both.
         assert key_slot(rate_key.encode()) == key_slot(store.state_key(KEY).encode())
         # A counter left without a TTL (say, by a crash between the two commands) gets one
         # at the next turn instead of counting forever.
@@ -143,7 +143,7 @@ async def test_serve_applies_the_setting_on_every_surface_it_mounts() -> None:
         await client.close()
 
 
-async def test_a_full_redis_still_loads_and_the_counter_never_fails_the_turn(
+async def test_a_full_redis_refuses_a_counted_turn_whole_and_still_reads(
         redis_factory: Callable[..., RedisServer]) -> None:
     server = redis_factory(extra=["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"])
     store = RedisStore(server.url)
@@ -154,15 +154,20 @@ async def test_a_full_redis_still_loads_and_the_counter_never_fails_the_turn(
             for i in range(10_000):  # until Redis refuses writes
                 filler.set(f"fill:{i}", "x" * 1024)
         except redis.exceptions.OutOfMemoryError:
-            pass
+            # Then well below what it holds, so no write can slip in as memory frees up.
+            filler.config_set("maxmemory", "1mb")
         else:
             pytest.fail("redis never filled up")
         finally:
             filler.close()
-        loaded, count = await store.load_counted(KEY, "e1", WINDOW_SECONDS)
-        assert loaded.data == '{"x": 1}' and loaded.version == 1
-        # Redis may still take the counter's few bytes, or refuse them (None): either way the
-        # turn is not refused by the limit.
-        assert count in (None, 1)
+        # The counter's failure does not refuse the turn by the limit: the state's own write
+        # is what fails, and the turn is not applied, not half-applied.
+        with pytest.raises(StoreUnavailable):
+            await store.save(KEY, '{"x": 2}', 1, "e1", rate_limit=LIMIT)
+        loaded = await store.load(KEY, "e1")
+        assert (loaded.data, loaded.version, loaded.duplicate) == ('{"x": 1}', 1, False)
+        # Reads need no memory: a stale save is still handed what is stored.
+        stale = await store.save(KEY, '{"x": 3}', 0, "e2", rate_limit=LIMIT)
+        assert (stale.outcome, stale.version, stale.current) == ("conflict", 1, '{"x": 1}')
     finally:
         await store.close()

@@ -127,13 +127,16 @@ class Interloper:
         return await self.inner.load(key, event_id)
 
     async def save(self, key: str, data: str, expected_version: int,
-                   event_id: str | None = None) -> Saved:
+                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
         if self.times > 0:
             self.times -= 1
-            other = ConversationState(slots={"budget": "high"}).dump()  # type: ignore[arg-type]
             current = await self.inner.load(key)
-            await self.inner.save(key, other, current.version)
-        return await self.inner.save(key, data, expected_version, event_id)
+            other = (ConversationState.model_validate_json(current.data) if current.data
+                     else ConversationState())
+            other.slots.budget = "high"
+            await self.inner.save(key, other.dump(), current.version)
+        return await self.inner.save(key, data, expected_version, event_id,
+                                     rate_limit=rate_limit)
 
     async def ping(self) -> bool:
         return True
@@ -142,17 +145,39 @@ class Interloper:
         return None
 
 
-async def test_a_conflict_reloads_and_steps_on_the_newer_state(
+async def test_a_conflict_steps_again_on_the_newer_state(
         store: StateStore, kb: Knowledge) -> None:
     metrics = Metrics()
-    runner = TurnRunner(Interloper(store, times=1), kb, step=count_step, metrics=metrics)
-    result = await runner.handle(turn("e1"))
+    interloper = Interloper(store, times=0)
+    runner = TurnRunner(interloper, kb, step=count_step, metrics=metrics)
+    assert (await runner.handle(turn("e1"))).outcome == "ok"
+    interloper.times = 1  # another replica answers between this process's turns
+    result = await runner.handle(turn("e2"))
     assert result.outcome == "ok"
     state = await stored_state(store)
     # The other replica's answer survives and this turn was applied on top of it, once.
-    assert (state.slots.budget, state.slots.examples, state.asked) == ("high", 1, ["e1"])
-    assert result.state is not None and result.state.version == 2
+    assert (state.slots.budget, state.slots.examples, state.asked) == ("high", 2, ["e1", "e2"])
+    assert result.state is not None and result.state.version == 3
     assert counter(metrics, "cas_retries_total") == 1
+    assert counter(metrics, "state_cache_misses_total") == 0
+
+
+async def test_a_conversation_this_process_never_saw_costs_one_more_try_not_a_retry(
+        store: StateStore, kb: Knowledge) -> None:
+    # Another replica (or this one before a restart) holds the conversation: this process
+    # guesses it is new, and the compare-and-set hands back what is stored.
+    first, second = (TurnRunner(store, kb, step=count_step, metrics=Metrics())
+                     for _ in range(2))
+    await first.handle(turn("e1"))
+    result = await second.handle(turn("e2"))
+    assert result.outcome == "ok" and result.state is not None
+    assert (result.state.slots.examples, result.state.asked) == (2, ["e1", "e2"])
+    assert counter(second.metrics, "state_cache_misses_total") == 1
+    assert counter(second.metrics, "cas_retries_total") == 0
+    # And the other way round, with a stale copy: the first process's is now one behind.
+    result = await first.handle(turn("e3"))
+    assert result.state is not None and result.state.asked == ["e1", "e2", "e3"]
+    assert counter(first.metrics, "cas_retries_total") == 1
 
 
 async def test_endless_conflicts_end_in_a_friendly_error(

@@ -7,7 +7,7 @@ import asyncio
 import json
 
 from bot.adapters.slack.mrkdwn import escape
-from bot.store.base import Loaded
+from bot.store.base import Saved
 from bot.store.memory import MemoryStore
 from knowledge import default_knowledge
 from tests.bot.adapters.slack import slack_requests as req
@@ -159,15 +159,17 @@ async def test_a_click_on_an_ephemeral_question_replaces_it_via_response_url(
 
 
 class GatedStore(MemoryStore):
-    """A store whose reads wait for the test to open the gate: a turn that takes its time."""
+    """A store whose writes wait for the test to open the gate: a turn that takes its time."""
 
     def __init__(self) -> None:
         super().__init__()
         self.gate = asyncio.Event()
 
-    async def load(self, key: str, event_id: str | None = None) -> Loaded:
+    async def save(self, key: str, data: str, expected_version: int,
+                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
         await self.gate.wait()
-        return await super().load(key, event_id)
+        return await super().save(key, data, expected_version, event_id,
+                                  rate_limit=rate_limit)
 
 
 async def test_every_ack_comes_back_before_the_turn_is_done(make_slack_app: MakeApp) -> None:
@@ -185,7 +187,7 @@ async def test_every_ack_comes_back_before_the_turn_is_done(make_slack_app: Make
     ]
     assert [r.status for r in replies] == [200, 200, 200, 200]
     assert replies[0].json()["response_type"] == "ephemeral"
-    # Every request was answered while no turn could even read its state.
+    # Every request was answered while no turn could save its state.
     assert [c.method for c in api.calls if c.method != "auth.test"] == []
     store.gate.set()
     await api.wait_calls("chat.postMessage", 2)

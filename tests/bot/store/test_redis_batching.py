@@ -1,0 +1,91 @@
+"""Saves made together share one pipeline, and each still gets its own answer: its own outcome,
+its own error, in the order the scripts ran."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import redis
+
+from bot.store import StoreUnavailable
+from bot.store.batching import ScriptBatcher
+from bot.store.redis_store import RedisStore
+from tests.redis_server import free_port
+
+
+def count_pipelines(store: RedisStore) -> list[int]:
+    """Record the size of every pipeline the store's save batcher sends."""
+    batcher = store._run_save
+    assert isinstance(batcher, ScriptBatcher)
+    sizes: list[int] = []
+    send = batcher._pipeline
+
+    async def counting(batch: list[Any]) -> list[Any]:
+        sizes.append(len(batch))
+        return await send(batch)
+
+    batcher._pipeline = counting  # type: ignore[method-assign]
+    return sizes
+
+
+async def test_saves_made_together_share_a_pipeline_and_each_gets_its_outcome(
+        redis_url: str) -> None:
+    store = RedisStore(redis_url)
+    try:
+        assert (await store.save("c:done", "{}", 0, "e-done")).outcome == "ok"
+        sizes = count_pipelines(store)
+        saved = await asyncio.gather(
+            *(store.save(f"c:{i}", f'{{"n": {i}}}', 0, f"e{i}") for i in range(20)),
+            store.save("c:done", "{}", 0, "e-done"),       # already applied
+            store.save("c:done", "{}", 0, "e-other"),      # stale version
+            store.save("c:limited", "{}", 0, "e-l", rate_limit=1),
+        )
+        assert [s.outcome for s in saved] == ["ok"] * 20 + ["duplicate", "conflict", "ok"]
+        assert saved[21].current == "{}" and saved[21].version == 1
+        assert sizes == [23]  # one pipeline for everything started in the same loop pass
+        loaded = [await store.load(f"c:{i}") for i in range(20)]
+        assert [ld.data for ld in loaded] == [f'{{"n": {i}}}' for i in range(20)]
+    finally:
+        await store.close()
+
+
+async def test_a_save_after_redis_forgot_the_script_loads_it_again(redis_url: str) -> None:
+    store = RedisStore(redis_url)
+    try:
+        assert (await store.save("c:1", "a", 0)).outcome == "ok"
+        with redis.Redis.from_url(redis_url) as client:
+            client.script_flush()  # as after a restart: the cached script is gone
+        saved = await asyncio.gather(store.save("c:1", "b", 1), store.save("c:2", "c", 0))
+        assert [s.outcome for s in saved] == ["ok", "ok"]
+        assert (await store.load("c:1")).data == "b"
+    finally:
+        await store.close()
+
+
+async def test_redis_down_fails_every_save_of_the_batch_within_the_deadline() -> None:
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", timeout_seconds=0.5)
+    try:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        results = await asyncio.gather(*(store.save(f"c:{i}", "{}", 0) for i in range(10)),
+                                       return_exceptions=True)
+        assert all(isinstance(r, StoreUnavailable) for r in results)
+        assert loop.time() - started < 1.5
+    finally:
+        await store.close()
+
+
+async def test_a_cancelled_save_does_not_disturb_the_others(redis_url: str) -> None:
+    store = RedisStore(redis_url)
+    try:
+        doomed = asyncio.ensure_future(store.save("c:gone", "{}", 0))
+        kept = asyncio.ensure_future(store.save("c:kept", "{}", 0))
+        await asyncio.sleep(0)  # both queued in the same batch
+        doomed.cancel()
+        assert (await kept).outcome == "ok"
+        with pytest.raises(asyncio.CancelledError):
+            await doomed
+    finally:
+        await store.close()
