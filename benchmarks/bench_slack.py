@@ -118,10 +118,11 @@ def serve_ours(port: int, api_url: str, redis_url: str | None, profile: str | No
 
     from aiohttp import web
 
-    from bot.server import build_app
+    from bot.server import build_app, settle_heap
 
     logging.disable(logging.WARNING)
     app = build_app(slack_settings(api_url, redis_url))
+    settle_heap()  # as `serve` does (bot.server.run)
     _run(lambda: web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None),
          profile)
 
