@@ -15,6 +15,7 @@ import traceback
 from typing import Any
 
 import aiohttp
+import orjson
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -73,7 +74,7 @@ def attach_slack(app: web.Application, runner: Any, settings: Any) -> None:
 
     async def open_session(_: web.Application) -> None:
         # One connection pool for every Web API call instead of a new session per call.
-        bolt.client.session = aiohttp.ClientSession()
+        bolt.client.session = aiohttp.ClientSession(json_serialize=json_text)
 
     async def close_session(_: web.Application) -> None:
         session = bolt.client.session
@@ -89,6 +90,12 @@ def attach_slack(app: web.Application, runner: Any, settings: Any) -> None:
         app[_SOCKET_KEY] = {}
         app.on_startup.append(lambda a: _start_socket_mode(a, bolt, app_token))
         app.on_cleanup.append(_stop_socket_mode)
+
+
+def json_text(value: Any) -> str:
+    """Web API request bodies as JSON, by orjson: a question's Block Kit is ~1.8 KB, which
+    the standard library takes ~15 us to encode and orjson ~2."""
+    return orjson.dumps(value).decode()
 
 
 def _check_parsed(body: object) -> None:
