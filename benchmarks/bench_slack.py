@@ -4,7 +4,8 @@ loopback with 50 concurrent signed requests. Printed, never asserted:
     python benchmarks/bench_slack.py [--concurrency 50] [--requests 1500] [--rounds 3]
 
 Three servers, each in a process of its own, in one run, their rounds alternating (floor,
-redis, memory, floor, ...) so that other work on the machine slows all three alike:
+redis, memory; then redis, memory, floor; ...: each takes each place in a round in turn) so
+that other work on the machine slows all three alike:
 - the floor: a minimal slack-bolt AsyncApp that acks the command and posts one
   `chat.postMessage` to the person (the same platform work: signature check, ack, one Web API
   call; no bot logic, no state). It gets the same shared aiohttp session for Web API calls as
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import os
 import platform
 import re
@@ -306,6 +308,9 @@ class AckTarget:
         bodies = [signed(req.command_body(
             "", user=f"U{self.name.upper()}{self._rounds}X{i:06d}", channel="C42",
             response_url=self.api.response_url("cmd"))) for i in range(n)]
+        # This process's own garbage (the bodies just built, earlier rounds' figures) is
+        # collected now, not in the middle of someone's timed round.
+        gc.collect()
         before_posts, before_cpu = self.api.total, self.server.cpu()
         before_client = time.process_time()
         started = time.perf_counter()
@@ -399,8 +404,11 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
                 for target in targets:
                     await target.server.ready(target.session)
                     await target.round(sizes.warmup, timed=False)  # connections, auth.test
-                for _ in range(sizes.rounds):
-                    for target in targets:
+                for round_no in range(sizes.rounds):
+                    # Each server takes each place in turn: the place in a round is not neutral
+                    # (the last one ran ~20% slower, whichever it was).
+                    shift = round_no % len(targets)
+                    for target in targets[shift:] + targets[:shift]:
                         await target.round(sizes.per_round)
                 for target in targets:
                     figures[target.name] = await target.figure()
