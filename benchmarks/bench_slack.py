@@ -1,7 +1,7 @@
 """Slack (issue 3's figure): slash commands that each start a conversation, acked over HTTP on
 loopback with 50 concurrent signed requests. Printed, never asserted:
 
-    python benchmarks/bench_slack.py [--concurrency 50] [--requests 1500] [--rounds 3]
+    python benchmarks/bench_slack.py [--concurrency 50] [--requests 1500] [--rounds 9]
 
 Three servers, each in a process of its own, in one run, their rounds alternating (floor,
 redis, memory; then redis, memory, floor; ...: each takes each place in a round in turn) so
@@ -287,6 +287,7 @@ class AckFigure:
     cpu_us: float
     client_cpu_us: float
     outcomes: dict[str, int] | None = None  # ours only: turns by outcome, from GET /metrics
+    store_cpu_us: float | None = None  # redis-server's, when the server has one
 
 
 class AckTarget:
@@ -294,8 +295,12 @@ class AckTarget:
     servers' rounds can alternate (a busy machine then slows all of them alike)."""
 
     def __init__(self, name: str, server: Server, api: CountingStandIn,
-                 concurrency: int) -> None:
+                 concurrency: int, store_pid: int | None = None) -> None:
         self.name, self.server, self.api, self.concurrency = name, server, api, concurrency
+        # redis-server shares this machine's CPUs with the server and the load: its share
+        # is shown beside theirs.
+        self.store_pid = store_pid
+        self.store_cpu = 0.0
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
         self.rates: list[float] = []
         self.drained: list[float] = []
@@ -312,6 +317,7 @@ class AckTarget:
         # collected now, not in the middle of someone's timed round.
         gc.collect()
         before_posts, before_cpu = self.api.total, self.server.cpu()
+        before_store = cpu_seconds(self.store_pid) if self.store_pid else 0.0
         before_client = time.process_time()
         started = time.perf_counter()
         seconds, latencies = await fire(self.session, self.server.url + EVENTS_PATH, bodies,
@@ -323,6 +329,8 @@ class AckTarget:
             self.latencies += latencies
             self.cpu += self.server.cpu() - before_cpu
             self.client_cpu += time.process_time() - before_client
+            if self.store_pid:
+                self.store_cpu += cpu_seconds(self.store_pid) - before_store
 
     async def figure(self) -> AckFigure:
         latencies = sorted(self.latencies)
@@ -330,7 +338,8 @@ class AckTarget:
         return AckFigure(statistics.median(self.rates), statistics.median(self.drained),
                          1000 * percentile(latencies, 0.50), 1000 * percentile(latencies, 0.99),
                          len(latencies), 1e6 * self.cpu / n, 1e6 * self.client_cpu / n,
-                         await turn_outcomes(self.session, self.server.url, "slack"))
+                         await turn_outcomes(self.session, self.server.url, "slack"),
+                         1e6 * self.store_cpu / n if self.store_pid else None)
 
     async def close(self) -> None:
         await self.session.close()
@@ -343,7 +352,7 @@ class AckTarget:
 class Sizes:
     concurrency: int = 50
     per_round: int = 1500
-    rounds: int = 3
+    rounds: int = 9
     warmup: int = 300
 
     @classmethod
@@ -400,7 +409,8 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
                     argv = server_argv(*args, "--port", str(port), "--api-url", api.api_url)
                     if profile_dir is not None:
                         argv += ["--profile", str(profile_dir / f"slack-{name}.prof")]
-                    targets.append(AckTarget(name, Server(argv, port), api, sizes.concurrency))
+                    targets.append(AckTarget(name, Server(argv, port), api, sizes.concurrency,
+                                             redis.pid if name == "redis" else None))
                 for target in targets:
                     await target.server.ready(target.session)
                     await target.round(sizes.warmup, timed=False)  # connections, auth.test
@@ -424,7 +434,8 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
     for name, f in figures.items():
         out(f"  acks [{labels[name]:34}] {f.acks_per_second:7.0f} acks/s   "
             f"p50 {f.p50_ms:6.1f} ms   p99 {f.p99_ms:6.1f} ms   drained {f.drained_per_second:6.0f}"
-            f"/s   cpu us/request: server {f.cpu_us:5.0f}, load+stand-in {f.client_cpu_us:4.0f}   "
+            f"/s   cpu us/request: server {f.cpu_us:5.0f}, load+stand-in {f.client_cpu_us:4.0f}"
+            f"{'' if f.store_cpu_us is None else f', redis-server {f.store_cpu_us:3.0f}'}   "
             f"({f.requests} requests){outcomes_text(f.outcomes)}")
     floor = figures["floor"]
     for name in ("redis", "memory"):
