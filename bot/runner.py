@@ -42,6 +42,11 @@ StepFn = Callable[[ConversationState, Event, Knowledge], StepResult]
 
 _BACKOFF_BASE_SECONDS = 0.002
 _BACKOFF_CAP_SECONDS = 0.1
+# Turns stepped at once in this process; more wait their turn, using no CPU. A turn is ~1 ms of
+# CPU, an acknowledgement (Slack's within 3 s) a fraction of that: with every turn that arrives
+# running at once, a burst queues each ack behind all of them, while with a few running the
+# acks pass between them. Enough to keep Redis batches full and the loop busy.
+MAX_TURNS_IN_FLIGHT = 16
 
 
 @dataclass
@@ -98,13 +103,15 @@ class _ConversationLocks:
 class TurnRunner:
     def __init__(self, store: StateStore, kb: Knowledge, *, step: StepFn | None = None,
                  max_attempts: int = 8, metrics: Metrics | None = None,
-                 rate_limit_per_minute: int = 0) -> None:
+                 rate_limit_per_minute: int = 0,
+                 max_turns_in_flight: int = MAX_TURNS_IN_FLIGHT) -> None:
         self.store = store
         self.kb = kb
         self._step: StepFn = step if step is not None else machine.step
         self._max_attempts = max(1, max_attempts)
         self.metrics = metrics if metrics is not None else default_metrics()
         self._locks = _ConversationLocks()
+        self._in_flight = asyncio.Semaphore(max(1, max_turns_in_flight))
         # 0: no limit. Counted by the store in the save's own round trip (in Redis every
         # replica shares the count).
         self._rate_limit = max(0, rate_limit_per_minute)
@@ -112,7 +119,9 @@ class TurnRunner:
 
     async def handle(self, event: Event) -> TurnResult:
         started = time.perf_counter()
-        async with self._locks.hold(event.conversation):
+        # The slot before the conversation's lock: a turn waiting for a lock then always waits
+        # for one holding a slot, which will finish; the other order could deadlock.
+        async with self._in_flight, self._locks.hold(event.conversation):
             result = await self._turn(event)
         self.metrics.record_turn(event.conversation, result.outcome,
                                  time.perf_counter() - started, result.replies)

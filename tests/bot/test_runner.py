@@ -100,6 +100,50 @@ async def test_fifty_concurrent_turns_on_one_conversation_each_apply_once_in_ord
     assert len(runner._locks) == 0  # per-conversation locks do not pile up
 
 
+class SlowStore:
+    """A store wrapper whose saves take a while, counting how many are under way at once."""
+
+    def __init__(self, inner: StateStore) -> None:
+        self.inner = inner
+        self.active = self.peak = 0
+
+    async def load(self, key: str, event_id: str | None = None) -> Loaded:
+        return await self.inner.load(key, event_id)
+
+    async def save(self, key: str, data: str, expected_version: int,
+                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            await asyncio.sleep(0.005)
+            return await self.inner.save(key, data, expected_version, event_id,
+                                         rate_limit=rate_limit)
+        finally:
+            self.active -= 1
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+async def test_turns_past_the_in_flight_limit_wait_and_all_apply_in_order(
+        store: StateStore, kb: Knowledge, limit: int) -> None:
+    slow = SlowStore(store)
+    runner = TurnRunner(slow, kb, step=count_step, metrics=Metrics(), max_turns_in_flight=limit)
+    # Several turns per conversation, interleaved: a turn waiting for its conversation's lock
+    # must never hold up the one it waits for (a deadlock would time out here).
+    events = [turn(f"e{i}", conversation=f"slack:T1:U{i % 4}") for i in range(20)]
+    results = await asyncio.wait_for(asyncio.gather(*(runner.handle(e) for e in events)), 10)
+    assert [r.outcome for r in results] == ["ok"] * 20
+    assert slow.peak == limit
+    for person in range(4):
+        state = await stored_state(store, f"slack:T1:U{person}")
+        assert state.asked == [f"e{i}" for i in range(person, 20, 4)]
+
+
 async def test_two_replicas_racing_on_one_conversation_lose_nothing(
         store: StateStore, kb: Knowledge) -> None:
     metrics = Metrics()
