@@ -19,7 +19,9 @@ timed round) and the Web API stand-in from the Slack tests, which every server p
 Every request is a new person's `/which-approach` (distinct user ids across all rounds), so
 each one starts a conversation. Acks per second are requests over the time to the last ack;
 "drained" is requests over the time until the stand-in has every reply (the work Bolt does
-after the ack); the next round starts only once the last one drained. Server CPU per request
+after the ack); the next round starts only once the last one drained. The verdict needs both
+ratios: ours acks first and lets acks pass turns still queued (bot.runner's in-flight limit),
+so in a burst its acks run ahead of its work, and only the drained rate can be sustained. Server CPU per request
 is the server process's user+system time over the rounds (ack and the work after it); beside
 it, this process's (the load and the stand-in), to show when the load itself is the limit.
 
@@ -441,10 +443,14 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
     for name in ("redis", "memory"):
         f = figures[name]
         ratio = f.acks_per_second / floor.acks_per_second
-        verdict = "PASS" if ratio >= RATIO_TARGET and f.p99_ms < P99_TARGET_MS else "MISS"
-        out(f"  ratio [{labels[name]:34}] {ratio:5.2f} x the floor's acks/s (target >= "
-            f"{RATIO_TARGET}), p99 ack {f.p99_ms:.1f} ms (target < {P99_TARGET_MS:.0f})   "
-            f"{verdict}   drained ratio {f.drained_per_second / floor.drained_per_second:.2f}")
+        drained = f.drained_per_second / floor.drained_per_second
+        # Both must pass: ours acks before its turn is done and lets acks pass queued turns,
+        # so in a burst its acks can outrun the work; what it sustains is the drained rate.
+        verdict = ("PASS" if min(ratio, drained) >= RATIO_TARGET and f.p99_ms < P99_TARGET_MS
+                   else "MISS")
+        out(f"  ratio [{labels[name]:34}] {ratio:5.2f} x the floor's acks/s, {drained:.2f} x "
+            f"its drained rate (target >= {RATIO_TARGET} both), p99 ack {f.p99_ms:.1f} ms "
+            f"(target < {P99_TARGET_MS:.0f})   {verdict}")
     out(load_line())
     return figures
 
