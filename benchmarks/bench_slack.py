@@ -21,9 +21,10 @@ each one starts a conversation. Acks per second are requests over the time to th
 "drained" is requests over the time until the stand-in has every reply (the work Bolt does
 after the ack); the next round starts only once the last one drained. The verdict needs both
 ratios: ours acks first and lets acks pass turns still queued (bot.runner's in-flight limit),
-so in a burst its acks run ahead of its work, and only the drained rate can be sustained. Server CPU per request
-is the server process's user+system time over the rounds (ack and the work after it); beside
-it, this process's (the load and the stand-in), to show when the load itself is the limit.
+so in a burst its acks run ahead of its work, and only the drained rate can be sustained.
+Server CPU per request is the server process's user+system time over the rounds (ack and the
+work after it); beside it, this process's (the load and the stand-in), to show when the load
+itself is the limit.
 
 `--profile DIR` runs the servers under cProfile (CPU time) and writes DIR/slack-<name>.prof;
 the profiler's overhead makes that run's rates meaningless, its shares are what it is for.

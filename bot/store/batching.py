@@ -1,11 +1,12 @@
 """One Lua script called by many turns at once, sent to Redis as one pipeline per loop pass.
 
 redis-py's asyncio client spends ~60-100 us of CPU on each command's round trip (a pooled
-connection, its lock, the reply's future, its timers), and much less on each further command of
-a pipeline: 50 concurrent saves cost ~105 us each one by one, ~37 us batched. Under load many turns reach their save in the same event-loop pass; the batcher
-collects those calls and sends them together, so the fixed cost is paid once per pass, not once
-per turn. A turn alone pays what it paid before: the flush is scheduled straight away, never
-delayed to wait for company.
+connection, its lock, the reply's future, its timers), and much less on each further command
+of a pipeline: 50 concurrent saves cost ~105 us each one by one, ~37 us batched. Under load
+many turns reach their save in the same event-loop pass; the batcher collects those calls and
+sends them together, so the fixed cost is paid once per pass, not once per turn. A turn alone
+pays what it paid before: the flush is scheduled straight away, never delayed to wait for
+company.
 
 Each call still gets its own reply or its own error, in order; the scripts run one after
 another in Redis exactly as separate calls would (the pipeline is not a transaction).
