@@ -30,11 +30,14 @@ from dialogs.replies import (
 from dialogs.slots import CORE_SLOTS, OPTIONAL_SLOTS, Slots, slot_values
 from dialogs.state import HISTORY_LIMIT, ConversationState, HistoryEntry
 from dialogs.understanding import is_question, parse
-from dialogs.understanding.text import clean, normalise
+from dialogs.understanding.text import MAX_PARSE_CHARS, clean, normalise
 from knowledge.models import Knowledge
 
-# Longer messages are refused whole rather than half-read.
-MAX_TEXT_CHARS = 4_000
+# Longer messages are read up to this bound (what the parser reads), and the person is told so.
+MAX_TEXT_CHARS = MAX_PARSE_CHARS
+# A trimmed message ends at the last space this close to the bound, so that a number or a word
+# is not read cut in half ("5,000" read as "5,0").
+_TRIM_BACK_CHARS = 200
 
 _COMMANDS: dict[str, frozenset[str]] = {
     "help": frozenset({"help", "?", "what can you do", "commands", "menu", "how does this work"}),
@@ -108,6 +111,15 @@ def _worth_asking(slot: str, answers: dict[str, Any], approach: str, kb: Knowled
     return False
 
 
+def _trimmed(text: str) -> str:
+    """The first MAX_TEXT_CHARS characters, ending at a space when one is near the bound."""
+    head = text[:MAX_TEXT_CHARS]
+    if text[MAX_TEXT_CHARS].isspace():
+        return head
+    cut = head.rfind(" ", MAX_TEXT_CHARS - _TRIM_BACK_CHARS)
+    return head[:cut] if cut > 0 else head
+
+
 def _command_of(norm: str) -> tuple[str, str | None] | None:
     bare = norm.rstrip(".!? ").strip()
     m = _SHOW.match(bare)
@@ -137,6 +149,10 @@ class _Turn:
     # -- entry -------------------------------------------------------------------------
 
     def run(self) -> None:
+        if len(self.event.text) > MAX_TEXT_CHARS:
+            self.event = self.event.model_copy(update={"text": _trimmed(self.event.text)})
+            self.replies.append(Notice(text=self.kb.message(
+                "too_long", limit=f"{MAX_TEXT_CHARS:,}")))
         event = self.event
         if event.context_slots is not None:
             self._in_context(event)
@@ -287,9 +303,6 @@ class _Turn:
 
     def _text(self, raw: str) -> None:
         kb, s = self.kb, self.state
-        if len(raw) > MAX_TEXT_CHARS:
-            self._reject(ErrorReply(text=kb.message("too_long", limit=f"{MAX_TEXT_CHARS:,}")))
-            return
         if not clean(raw):
             self._reject(ErrorReply(text=kb.message("empty_input")))
             return
@@ -486,7 +499,7 @@ class _Turn:
             self._topic(event.value or "", slots, advised=True)
             return
         text = event.text
-        if len(text) > MAX_TEXT_CHARS or not clean(text):
+        if not clean(text):
             self.replies.append(ErrorReply(text=kb.message("empty_input")))
             return
         command = _command_of(normalise(text))

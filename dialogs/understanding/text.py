@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-# Longer input is cut before parsing: no answer needs more, and regexes stay cheap.
+# Longer input is cut before parsing (and the machine says so: dialogs.machine trims a longer
+# message to this bound with a notice), so regexes stay cheap.
 MAX_PARSE_CHARS = 2_000
 
 _SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
 
+# A turn reads the same message several times (commands, answers, questions); each reading of a
+# long message is a walk over every character.
+@lru_cache(maxsize=64)
 def clean(text: str) -> str:
     """Printable text, one space between words, at most MAX_PARSE_CHARS characters."""
     text = text[:MAX_PARSE_CHARS]
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     # Control and format characters (incl. zero-width and bidi overrides) become spaces.
-    text = "".join(ch if unicodedata.category(ch)[0] not in "CZ" or ch == " " else " "
-                   for ch in text)
+    # isprintable() is False for exactly those (and for separators other than " "), in C.
+    if not text.isprintable():
+        text = "".join(ch if unicodedata.category(ch)[0] not in "CZ" or ch == " " else " "
+                       for ch in text)
     return _SPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=64)
 def normalise(text: str) -> str:
     """Lower-case words for matching: punctuation other than digits' , . and $ dropped."""
     text = clean(text).lower()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dialogs.events import Event
-from dialogs.machine import step
+from dialogs.machine import MAX_TEXT_CHARS, step
 from dialogs.replies import (
     Answer,
     ErrorReply,
@@ -179,6 +179,28 @@ def test_bad_input_gets_a_clear_reask_and_leaves_the_state_as_it_was(text):
     assert chat.state == before
     assert any(isinstance(r, ErrorReply | Answer) for r in replies)
     assert chat.question().question_id == "examples"
+
+
+def test_a_message_past_the_bound_is_read_up_to_it_with_a_notice():
+    chat = Chat()
+    chat.state = ConversationState(phase="asking", pending="use_case")
+    filler = "lorem ipsum " * 400
+    replies = chat.say("customer service, " + filler)
+    assert replies[0] == Notice(text=KB.message("too_long", limit=f"{MAX_TEXT_CHARS:,}"))
+    assert chat.state.slots.use_case == "customer_service"
+    assert chat.question() is not None and chat.question().question_id != "use_case"
+
+
+def test_a_trimmed_message_never_ends_in_half_a_number():
+    chat = Chat()
+    chat.state = ConversationState(phase="asking", pending="examples")
+    chat.state.slots.has_data = "yes"
+    words = "x " * ((MAX_TEXT_CHARS - 2) // 2)
+    text = words + "5,000 examples"
+    assert len(words) < MAX_TEXT_CHARS < len(words) + len("5,000")  # it straddles the bound
+    replies = chat.say(text)
+    assert replies[0] == Notice(text=KB.message("too_long", limit=f"{MAX_TEXT_CHARS:,}"))
+    assert chat.state.slots.examples is None  # not "5" or "5,0"
 
 
 def test_invalid_choice_value_is_refused_and_state_kept():

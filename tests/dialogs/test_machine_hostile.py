@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialogs.events import Command, Event
-from dialogs.machine import MAX_TEXT_CHARS, step
+from dialogs.machine import MAX_TEXT_CHARS, _trimmed, step
+from dialogs.replies import Notice
 from dialogs.slots import Slots
 from dialogs.state import ConversationState
 from knowledge import default_knowledge
@@ -86,10 +87,17 @@ def test_control_characters_and_blanks_change_no_answer(state: ConversationState
 
 @settings(max_examples=10, deadline=None, database=None)
 @given(state=states, unit=any_text.filter(bool), extra=st.integers(1, 1000))
-def test_huge_text_changes_no_answer(state: ConversationState, unit: str, extra: int) -> None:
+def test_huge_text_is_read_up_to_the_bound_and_says_so(state: ConversationState, unit: str,
+                                                        extra: int) -> None:
     huge = (unit * (MAX_TEXT_CHARS // len(unit) + 2))[: MAX_TEXT_CHARS + extra]
-    after = _check(state, Event.typed(C, huge, at=AT))
-    assert after.slots == state.slots
+    result = step(state, Event.typed(C, huge, at=AT), KB)
+    assert result.replies[0] == Notice(text=KB.message("too_long", limit=f"{MAX_TEXT_CHARS:,}"))
+    head = _trimmed(huge)
+    assert len(head) <= MAX_TEXT_CHARS and huge.startswith(head)
+    # Exactly what the first part alone would have done.
+    alone = step(state, Event.typed(C, head, at=AT), KB)
+    assert result.state == alone.state
+    assert result.replies[1:] == alone.replies
 
 
 @FUZZ
