@@ -286,13 +286,17 @@ async def bench_redis(kb: Knowledge, url: str, sizes: Sizes) -> list[ThroughputF
         conversation = f"bench:{run}:{tag}:{n}"
         key = store.state_key(conversation)
         rate = store.rate_key(conversation)
+        token = ""
         for turn, payload in enumerate(payloads):
             seen = store.seen_key(conversation, f"{run}-{turn}")
-            # The version is known here, as the runner knows it from its own last save.
+            written = f"t{turn}"  # differs from the previous write's
+            # The version and token are known here, as the runner knows them from its last save.
             outcome, *_ = await script(keys=[key, rate, seen],
-                                       args=[turn, payload, ttl, dedup_ttl, WINDOW_SECONDS, 0])
+                                       args=[turn, token, payload, written, ttl, dedup_ttl,
+                                             WINDOW_SECONDS, 0])
             if outcome != "ok":
                 raise RuntimeError(f"floor script said {outcome}")
+            token = written
 
     # Warm-up: connections in the pool, the script cached, the parsers' first calls done.
     for warm in range(max(2, sizes.concurrency // 10)):

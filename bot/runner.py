@@ -47,6 +47,9 @@ _BACKOFF_CAP_SECONDS = 0.1
 # running at once, a burst queues each ack behind all of them, while with a few running the
 # acks pass between them. Enough to keep Redis batches full and the loop busy.
 MAX_TURNS_IN_FLIGHT = 16
+# A turn that cannot start within this long is answered "busy" and not applied: an overloaded
+# process says so instead of building an endless queue.
+TURN_QUEUE_SECONDS = 10.0
 
 
 @dataclass
@@ -104,7 +107,8 @@ class TurnRunner:
     def __init__(self, store: StateStore, kb: Knowledge, *, step: StepFn | None = None,
                  max_attempts: int = 8, metrics: Metrics | None = None,
                  rate_limit_per_minute: int = 0,
-                 max_turns_in_flight: int = MAX_TURNS_IN_FLIGHT) -> None:
+                 max_turns_in_flight: int = MAX_TURNS_IN_FLIGHT,
+                 turn_queue_seconds: float = TURN_QUEUE_SECONDS) -> None:
         self.store = store
         self.kb = kb
         self._step: StepFn = step if step is not None else machine.step
@@ -112,6 +116,7 @@ class TurnRunner:
         self.metrics = metrics if metrics is not None else default_metrics()
         self._locks = _ConversationLocks()
         self._in_flight = asyncio.Semaphore(max(1, max_turns_in_flight))
+        self._queue_seconds = turn_queue_seconds
         # 0: no limit. Counted by the store in the save's own round trip (in Redis every
         # replica shares the count).
         self._rate_limit = max(0, rate_limit_per_minute)
@@ -119,10 +124,20 @@ class TurnRunner:
 
     async def handle(self, event: Event) -> TurnResult:
         started = time.perf_counter()
-        # The slot before the conversation's lock: a turn waiting for a lock then always waits
-        # for one holding a slot, which will finish; the other order could deadlock.
-        async with self._in_flight, self._locks.hold(event.conversation):
-            result = await self._turn(event)
+        # The conversation's lock before a slot: turns queued behind one person's lock hold no
+        # slot, so one person's burst never keeps anyone else waiting. (No deadlock either way
+        # round: a turn holding a slot waits for nothing but the store.)
+        async with self._locks.hold(event.conversation):
+            try:
+                async with asyncio.timeout(self._queue_seconds):
+                    await self._in_flight.acquire()
+            except TimeoutError:
+                result = self._overloaded(event)
+            else:
+                try:
+                    result = await self._turn(event)
+                finally:
+                    self._in_flight.release()
         self.metrics.record_turn(event.conversation, result.outcome,
                                  time.perf_counter() - started, result.replies)
         return result
@@ -132,8 +147,9 @@ class TurnRunner:
         # Straight to the compare-and-set on what this process last saved (or a new
         # conversation): one store round trip. A wrong guess comes back as a conflict that
         # carries the stored state, and the turn is stepped again on that.
-        loaded, guessed = self._cache.guess(key)
+        loaded = self._cache.guess(key)
         rate_limit = self._rate_limit
+        first_try = True
         conflicts = 0
         try:
             while True:
@@ -144,18 +160,22 @@ class TurnRunner:
                     return self._step_failed(event, error)
                 data = stepped.state.dump()
                 saved = await self.store.save(key, data, loaded.version, event.event_id,
-                                              rate_limit=rate_limit)
+                                              rate_limit=rate_limit,
+                                              expected_token=loaded.token)
                 rate_limit = 0  # a second try is the same turn: it was counted once
                 if saved.outcome == "ok":
-                    self._cache.put(key, saved.version, data)
+                    self._cache.put(key, saved.version, saved.token, data)
                     return self._applied(stepped, notices, saved.version)
                 if saved.outcome == "duplicate":
                     return self._duplicate(event)
                 if saved.outcome == "rate_limited":
                     return self._rate_limited(event)
-                loaded = Loaded(data=saved.current, version=saved.version, duplicate=False)
-                if guessed:  # not a race: this process just did not know the state
-                    guessed = False
+                loaded = Loaded(data=saved.current, version=saved.version, duplicate=False,
+                                token=saved.token)
+                if first_try:
+                    # Not a race: this process's copy was missing or out of date (another
+                    # replica, a restart). Step again at once on what the store handed back.
+                    first_try = False
                     self.metrics.state_cache_misses.inc()
                     continue
                 conflicts += 1
@@ -232,6 +252,14 @@ class TurnRunner:
                 reply = reply.model_copy(update={"state_version": version})
             replies.append(reply)
         return TurnResult(replies=replies, outcome="ok", state=state)
+
+    def _overloaded(self, event: Event) -> TurnResult:
+        self.metrics.store_errors.inc()
+        log.warning("turn not applied: it waited too long to start (overloaded)",
+                    extra={"platform": platform_of(event.conversation),
+                           "waited_seconds": self._queue_seconds,
+                           "conversation": conversation_ref(event.conversation)})
+        return self._store_error("busy")
 
     def _duplicate(self, event: Event) -> TurnResult:
         self.metrics.dedup_drops.inc()

@@ -1,4 +1,5 @@
-"""What this process last saved for each recent conversation: its version and state JSON.
+"""What this process last saved for each recent conversation: its version, write token and
+state JSON.
 
 With it a turn goes straight to the store's compare-and-set, one round trip instead of a load
 and a save. It is a hint, never the truth: when another replica (or an expiry) changed the
@@ -22,7 +23,7 @@ _NEW = Loaded(data=None, version=0, duplicate=False)
 class StateCache:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._capacity = max(0, capacity)
-        self._entries: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, str, str]] = OrderedDict()
 
     def get(self, key: str) -> Loaded | None:
         """The last state saved here for `key`, or None when this process has none."""
@@ -30,17 +31,18 @@ class StateCache:
         if entry is None:
             return None
         self._entries.move_to_end(key)
-        return Loaded(data=entry[1], version=entry[0], duplicate=False)
+        version, token, data = entry
+        return Loaded(data=data, version=version, duplicate=False, token=token)
 
-    def guess(self, key: str) -> tuple[Loaded, bool]:
-        """The cached state, or a new conversation's; and whether that was a guess."""
+    def guess(self, key: str) -> Loaded:
+        """The cached state, or a new conversation's."""
         known = self.get(key)
-        return (_NEW, True) if known is None else (known, False)
+        return _NEW if known is None else known
 
-    def put(self, key: str, version: int, data: str) -> None:
+    def put(self, key: str, version: int, token: str, data: str) -> None:
         if self._capacity == 0:
             return
-        self._entries[key] = (version, data)
+        self._entries[key] = (version, token, data)
         self._entries.move_to_end(key)
         if len(self._entries) > self._capacity:
             self._entries.popitem(last=False)

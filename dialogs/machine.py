@@ -112,12 +112,14 @@ def _worth_asking(slot: str, answers: dict[str, Any], approach: str, kb: Knowled
 
 
 def _trimmed(text: str) -> str:
-    """The first MAX_TEXT_CHARS characters, ending at a space when one is near the bound."""
+    """The first MAX_TEXT_CHARS characters, ending at whitespace when some is near the bound."""
     head = text[:MAX_TEXT_CHARS]
     if text[MAX_TEXT_CHARS].isspace():
         return head
-    cut = head.rfind(" ", MAX_TEXT_CHARS - _TRIM_BACK_CHARS)
-    return head[:cut] if cut > 0 else head
+    for cut in range(len(head) - 1, max(0, len(head) - _TRIM_BACK_CHARS), -1):
+        if head[cut].isspace():
+            return head[:cut]
+    return head
 
 
 def _command_of(norm: str) -> tuple[str, str | None] | None:

@@ -24,15 +24,19 @@ class Loaded:
     data: str | None          # serialized state, None when the conversation is new/expired
     version: int              # 0 when new
     duplicate: bool           # the event id was already applied
+    # A random id of the write that stored this state ("" when none): a version number alone
+    # can come round again (after an expiry, or a Redis failover that lost writes).
+    token: str = ""
 
 
 @dataclass(frozen=True)
 class Saved:
     outcome: Literal["ok", "conflict", "duplicate", "rate_limited"]
     version: int              # the new version on ok; the current version otherwise
-    # On conflict, the stored state (None when there is none): the caller steps again on it
-    # without another round trip.
+    # On conflict, the stored state (None when there is none) and its token: the caller steps
+    # again on it without another round trip. On ok, the token of this write.
     current: str | None = None
+    token: str = ""
 
 
 class StateStore(Protocol):
@@ -41,13 +45,15 @@ class StateStore(Protocol):
         ...
 
     async def save(self, key: str, data: str, expected_version: int,
-                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
-        """One round trip: write only if the stored version is still expected_version and the
-        event id is unseen; mark the event seen in the same atomic step.
+                   event_id: str | None = None, *, rate_limit: int = 0,
+                   expected_token: str = "") -> Saved:
+        """One round trip: write only if the stored state is still the expected one (its version
+        and its token) and the event id is unseen; mark the event seen in the same atomic step.
 
         With rate_limit > 0 the turn is also counted in the conversation's current window
         (rate_limit.WINDOW_SECONDS) unless it is a duplicate, and nothing is written when the
-        count goes over the limit ("rate_limited")."""
+        count goes over the limit ("rate_limited"). A save run twice (a client that re-sends
+        after a dropped connection) answers "ok" the second time and changes nothing."""
         ...
 
     async def ping(self) -> bool: ...

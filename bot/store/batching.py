@@ -58,22 +58,24 @@ class ScriptBatcher:
     async def _flush(self, batch: list[_Call]) -> None:
         try:
             replies = await self._guard(lambda: self._send(batch))
-        except BaseException as error:  # the guard's StoreUnavailable / StoreBusy, for everyone
-            failure = error if isinstance(error, Exception) else StoreUnavailable("cancelled")
+            for (_, _, future), reply in zip(batch, replies, strict=True):
+                if future.done():  # its turn was cancelled (shutdown) while the batch was out
+                    continue
+                if isinstance(reply, RedisError):
+                    # One script failed (Redis full, say): that turn alone, named by kind only.
+                    future.set_exception(StoreUnavailable(type(reply).__name__))
+                else:
+                    future.set_result(reply)
+        except BaseException as error:
+            # The guard's StoreUnavailable / StoreBusy, for everyone still waiting; anything
+            # else (a bug, a cancellation) too, as unavailable: never leave a turn hanging.
+            failure = (error if isinstance(error, StoreUnavailable)
+                       else StoreUnavailable(type(error).__name__))
             for _, _, future in batch:
                 if not future.done():
                     future.set_exception(failure)
-            if failure is not error:
+            if not isinstance(error, Exception):
                 raise
-            return
-        for (_, _, future), reply in zip(batch, replies, strict=True):
-            if future.done():  # its turn was cancelled (shutdown) while the batch was out
-                continue
-            if isinstance(reply, RedisError):
-                # One script failed (Redis full, say): that turn alone, named by kind only.
-                future.set_exception(StoreUnavailable(type(reply).__name__))
-            else:
-                future.set_result(reply)
 
     async def _send(self, batch: list[_Call]) -> list[Any]:
         replies = await self._pipeline(batch)

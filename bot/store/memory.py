@@ -7,6 +7,7 @@ Conversations live as long as the process (or their TTL). Used by the terminal c
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class _Entry:
     version: int
     data: str
     expires_at: float
+    token: str = ""
 
 
 class MemoryStore:
@@ -63,27 +65,31 @@ class MemoryStore:
             entry = self._state(key, now)
             return Loaded(data=entry.data if entry else None,
                           version=entry.version if entry else 0,
-                          duplicate=self._is_seen(key, event_id, now))
+                          duplicate=self._is_seen(key, event_id, now),
+                          token=entry.token if entry else "")
 
     async def save(self, key: str, data: str, expected_version: int,
-                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
+                   event_id: str | None = None, *, rate_limit: int = 0,
+                   expected_token: str = "") -> Saved:
         async with self._lock:
             now = self._clock()
             entry = self._state(key, now)
             current = entry.version if entry else 0
+            token = entry.token if entry else ""
             if self._is_seen(key, event_id, now):
                 return Saved("duplicate", current)
             if rate_limit > 0 and self._turns.hit(key) > rate_limit:
                 return Saved("rate_limited", current)
-            if current != expected_version:
-                return Saved("conflict", current, entry.data if entry else None)
-            self._states[key] = _Entry(current + 1, data, now + self._state_ttl)
+            if current != expected_version or token != expected_token:
+                return Saved("conflict", current, entry.data if entry else None, token)
+            written = secrets.token_hex(8)
+            self._states[key] = _Entry(current + 1, data, now + self._state_ttl, written)
             if event_id is not None:
                 self._seen[(key, event_id)] = now + self._dedup_ttl
             self._saves += 1
             if self._saves % _SWEEP_EVERY == 0:
                 self._sweep(now)
-            return Saved("ok", current + 1)
+            return Saved("ok", current + 1, None, written)
 
     def _sweep(self, now: float) -> None:
         for key in [k for k, e in self._states.items() if e.expires_at <= now]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,44 +43,58 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # KEYS[1] state hash, KEYS[2] rate counter, KEYS[3] seen marker (absent when the event has no
-# id). ARGV: expected version, state JSON, state TTL, dedup TTL, rate window in seconds, rate
-# limit (0: the turn is not counted).
-# Returns {'ok', new version}, {'duplicate', version}, {'rate_limited', version} or
-# {'conflict', version, stored state or nil}: a conflict hands back what is stored, so the
-# caller can step again on it without a separate load.
+# id). ARGV: expected version, expected token, state JSON, this write's token, state TTL, dedup
+# TTL, rate window in seconds, rate limit (0: the turn is not counted).
+# Returns {'ok', version, false, token}, {'duplicate', version}, {'rate_limited', version} or
+# {'conflict', version, stored state or nil, stored token}: a conflict hands back what is
+# stored, so the caller can step again on it without a separate load.
+# The compare-and-set is on the version and the token of the write that stored the state: a
+# version can come round again (the state expired, or a failover lost writes), a random token
+# does not. The token is also the seen marker's value, so a save that runs a second time (redis-
+# py re-sends a whole pipeline after a dropped connection) finds its own write and answers ok.
 # Reads come first and the first write that must succeed is HSET: under `maxmemory noeviction`
 # Redis refuses the first write of a script that starts out of memory, so nothing is ever
 # half-written. The counter is written with pcall: a counter that cannot be written must not
 # fail the turn (it is then let through). It is a fixed window opened by the turn that finds
 # it absent; EXPIRE NX gives a TTL to a counter that has none, so none outlives its window.
 SAVE_LUA = """
-local stored = redis.call('HMGET', KEYS[1], 'v', 's')
+local stored = redis.call('HMGET', KEYS[1], 'v', 's', 't')
 local current = tonumber(stored[1] or '0')
-if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then
-  return {'duplicate', current}
+local token = stored[3] or ''
+if token == ARGV[4] then
+  return {'ok', current, false, token}
 end
-local limit = tonumber(ARGV[6])
+if KEYS[3] then
+  local seen = redis.call('GET', KEYS[3])
+  if seen == ARGV[4] then
+    return {'ok', current, false, seen}
+  elseif seen then
+    return {'duplicate', current}
+  end
+end
+local limit = tonumber(ARGV[8])
 if limit > 0 then
   local count = redis.pcall('INCR', KEYS[2])
   if type(count) == 'number'
-      and type(redis.pcall('EXPIRE', KEYS[2], ARGV[5], 'NX')) == 'number'
+      and type(redis.pcall('EXPIRE', KEYS[2], ARGV[7], 'NX')) == 'number'
       and count > limit then
     return {'rate_limited', current}
   end
 end
-if current ~= tonumber(ARGV[1]) then
-  return {'conflict', current, stored[2]}
+if current ~= tonumber(ARGV[1]) or token ~= ARGV[2] then
+  return {'conflict', current, stored[2], token}
 end
 local version = current + 1
-redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[3], 't', ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
 if KEYS[3] then
-  redis.call('SET', KEYS[3], '1', 'EX', ARGV[4])
+  redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[6])
 end
-return {'ok', version}
+return {'ok', version, false, ARGV[4]}
 """
 
 _DIGEST_CHARS = 16  # 64 bits: collisions are not a practical concern at any deployment size
+_TOKEN_BYTES = 8    # a write's token: 64 random bits
 # redis-py's pools (plain and per cluster node) hold 100 connections and refuse the 101st
 # command with MaxConnectionsError instead of waiting; a burst of turns queues here instead,
 # still within the operation's deadline.
@@ -223,31 +238,35 @@ class RedisStore:
 
         async def run() -> list[Any]:
             async with self._client.pipeline(transaction=False) as pipe:
-                pipe.hmget(state_key, "v", "s")
+                pipe.hmget(state_key, "v", "s", "t")
                 if event_id is not None:
                     pipe.exists(self.seen_key(key, event_id))
                 return list(await pipe.execute())
 
         results = await self._call(run)
-        version, data = results[0]
+        version, data, token = results[0]
         duplicate = event_id is not None and bool(results[1])
         if data is None:
             return Loaded(data=None, version=0, duplicate=duplicate)
-        return Loaded(data=data, version=int(version or 0), duplicate=duplicate)
+        return Loaded(data=data, version=int(version or 0), duplicate=duplicate,
+                      token=token or "")
 
     async def save(self, key: str, data: str, expected_version: int,
-                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
+                   event_id: str | None = None, *, rate_limit: int = 0,
+                   expected_token: str = "") -> Saved:
         tagged = self._tagged(key)  # the *_key methods' keys, digested once
         keys = [tagged + "state", tagged + "rate"]
         if event_id is not None:
             keys.append(f"{tagged}seen:{_digest(event_id)}")
-        args = [expected_version, data, self._state_ttl, self._dedup_ttl, WINDOW_SECONDS,
-                max(0, rate_limit)]
+        args = [expected_version, expected_token, data, secrets.token_hex(_TOKEN_BYTES),
+                self._state_ttl, self._dedup_ttl, WINDOW_SECONDS, max(0, rate_limit)]
         reply = await self._run_save(keys, args)
         outcome = reply[0]
         if outcome not in ("ok", "conflict", "duplicate", "rate_limited"):
             raise StoreUnavailable(f"unexpected script reply {outcome!r}")
-        return Saved(outcome, int(reply[1]), reply[2] if len(reply) > 2 else None)
+        current = reply[2] if len(reply) > 2 else None
+        token = reply[3] if len(reply) > 3 and reply[3] else ""
+        return Saved(outcome, int(reply[1]), current or None, token)
 
     async def memory_usage(self, conversation: str) -> int | None:
         """Bytes Redis uses for a conversation's state key (MEMORY USAGE), None if absent."""

@@ -148,7 +148,8 @@ async def test_a_full_redis_refuses_a_counted_turn_whole_and_still_reads(
     server = redis_factory(extra=["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"])
     store = RedisStore(server.url)
     try:
-        assert (await store.save(KEY, '{"x": 1}', 0)).outcome == "ok"
+        first = await store.save(KEY, '{"x": 1}', 0)
+        assert first.outcome == "ok"
         filler = server.client()
         try:
             for i in range(10_000):  # until Redis refuses writes
@@ -163,7 +164,8 @@ async def test_a_full_redis_refuses_a_counted_turn_whole_and_still_reads(
         # The counter's failure does not refuse the turn by the limit: the state's own write
         # is what fails, and the turn is not applied, not half-applied.
         with pytest.raises(StoreUnavailable):
-            await store.save(KEY, '{"x": 2}', 1, "e1", rate_limit=LIMIT)
+            await store.save(KEY, '{"x": 2}', 1, "e1", rate_limit=LIMIT,
+                             expected_token=first.token)
         loaded = await store.load(KEY, "e1")
         assert (loaded.data, loaded.version, loaded.duplicate) == ('{"x": 1}', 1, False)
         # Reads need no memory: a stale save is still handed what is stored.

@@ -111,13 +111,14 @@ class SlowStore:
         return await self.inner.load(key, event_id)
 
     async def save(self, key: str, data: str, expected_version: int,
-                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
+                   event_id: str | None = None, *, rate_limit: int = 0,
+                   expected_token: str = "") -> Saved:
         self.active += 1
         self.peak = max(self.peak, self.active)
         try:
             await asyncio.sleep(0.005)
             return await self.inner.save(key, data, expected_version, event_id,
-                                         rate_limit=rate_limit)
+                                         rate_limit=rate_limit, expected_token=expected_token)
         finally:
             self.active -= 1
 
@@ -133,8 +134,7 @@ async def test_turns_past_the_in_flight_limit_wait_and_all_apply_in_order(
         store: StateStore, kb: Knowledge, limit: int) -> None:
     slow = SlowStore(store)
     runner = TurnRunner(slow, kb, step=count_step, metrics=Metrics(), max_turns_in_flight=limit)
-    # Several turns per conversation, interleaved: a turn waiting for its conversation's lock
-    # must never hold up the one it waits for (a deadlock would time out here).
+    # Several turns per conversation, interleaved.
     events = [turn(f"e{i}", conversation=f"slack:T1:U{i % 4}") for i in range(20)]
     results = await asyncio.wait_for(asyncio.gather(*(runner.handle(e) for e in events)), 10)
     assert [r.outcome for r in results] == ["ok"] * 20
@@ -142,6 +142,48 @@ async def test_turns_past_the_in_flight_limit_wait_and_all_apply_in_order(
     for person in range(4):
         state = await stored_state(store, f"slack:T1:U{person}")
         assert state.asked == [f"e{i}" for i in range(person, 20, 4)]
+
+
+async def test_one_persons_burst_does_not_keep_anyone_else_waiting(
+        store: StateStore, kb: Knowledge) -> None:
+    slow = SlowStore(store)
+    runner = TurnRunner(slow, kb, step=count_step, metrics=Metrics(), max_turns_in_flight=2)
+    order: list[str] = []
+
+    async def run(event: Event) -> None:
+        await runner.handle(event)
+        order.append(event.event_id or "")
+
+    burst = [run(turn(f"a{i}", conversation="slack:T1:UA")) for i in range(10)]
+    other = run(turn("b0", conversation="slack:T1:UB"))
+    await asyncio.gather(*burst, other)
+    # The burst queues behind its own conversation's lock without taking the slots, so the
+    # other person's turn is done long before the burst is.
+    assert order.index("b0") <= 2
+
+
+async def test_a_turn_that_cannot_start_in_time_is_answered_busy_and_not_applied(
+        kb: Knowledge) -> None:
+    gate = asyncio.Event()
+
+    class Stuck(MemoryStore):
+        async def save(self, *args: object, **kw: object) -> Saved:
+            await gate.wait()
+            return await super().save(*args, **kw)  # type: ignore[arg-type]
+
+    store = Stuck()
+    metrics = Metrics()
+    runner = TurnRunner(store, kb, step=count_step, metrics=metrics, max_turns_in_flight=1,
+                        turn_queue_seconds=0.05)
+    holding = asyncio.ensure_future(runner.handle(turn("e1", conversation="slack:T1:U1")))
+    await asyncio.sleep(0.01)
+    late = await runner.handle(turn("e2", conversation="slack:T1:U2"))
+    assert late.outcome == "store_error"
+    assert late.replies == [ErrorReply(text=kb.message("busy"))]
+    assert counter(metrics, "store_errors_total") == 1
+    gate.set()
+    assert (await holding).outcome == "ok"
+    assert (await store.load("slack:T1:U2")).data is None  # the busy turn changed nothing
 
 
 async def test_two_replicas_racing_on_one_conversation_lose_nothing(
@@ -171,16 +213,18 @@ class Interloper:
         return await self.inner.load(key, event_id)
 
     async def save(self, key: str, data: str, expected_version: int,
-                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
+                   event_id: str | None = None, *, rate_limit: int = 0,
+                   expected_token: str = "") -> Saved:
         if self.times > 0:
             self.times -= 1
             current = await self.inner.load(key)
             other = (ConversationState.model_validate_json(current.data) if current.data
                      else ConversationState())
             other.slots.budget = "high"
-            await self.inner.save(key, other.dump(), current.version)
+            await self.inner.save(key, other.dump(), current.version,
+                                  expected_token=current.token)
         return await self.inner.save(key, data, expected_version, event_id,
-                                     rate_limit=rate_limit)
+                                     rate_limit=rate_limit, expected_token=expected_token)
 
     async def ping(self) -> bool:
         return True
@@ -195,15 +239,17 @@ async def test_a_conflict_steps_again_on_the_newer_state(
     interloper = Interloper(store, times=0)
     runner = TurnRunner(interloper, kb, step=count_step, metrics=metrics)
     assert (await runner.handle(turn("e1"))).outcome == "ok"
-    interloper.times = 1  # another replica answers between this process's turns
+    # Another replica answers between this process's turns, and again while it steps.
+    interloper.times = 2
     result = await runner.handle(turn("e2"))
     assert result.outcome == "ok"
     state = await stored_state(store)
-    # The other replica's answer survives and this turn was applied on top of it, once.
+    # The other replica's answers survive and this turn was applied on top of them, once.
     assert (state.slots.budget, state.slots.examples, state.asked) == ("high", 2, ["e1", "e2"])
-    assert result.state is not None and result.state.version == 3
+    assert result.state is not None and result.state.version == 4
+    # The first conflict only says this process's copy was out of date; the second is a race.
+    assert counter(metrics, "state_cache_misses_total") == 1
     assert counter(metrics, "cas_retries_total") == 1
-    assert counter(metrics, "state_cache_misses_total") == 0
 
 
 async def test_a_conversation_this_process_never_saw_costs_one_more_try_not_a_retry(
@@ -221,7 +267,8 @@ async def test_a_conversation_this_process_never_saw_costs_one_more_try_not_a_re
     # And the other way round, with a stale copy: the first process's is now one behind.
     result = await first.handle(turn("e3"))
     assert result.state is not None and result.state.asked == ["e1", "e2", "e3"]
-    assert counter(first.metrics, "cas_retries_total") == 1
+    assert counter(first.metrics, "state_cache_misses_total") == 1
+    assert counter(first.metrics, "cas_retries_total") == 0
 
 
 async def test_endless_conflicts_end_in_a_friendly_error(

@@ -1,5 +1,5 @@
 """The runner's per-process copy of recent conversations: bounded, least recently used first
-out, and a miss is reported as a guess that the conversation is new."""
+out, and a miss guesses that the conversation is new."""
 
 from __future__ import annotations
 
@@ -9,27 +9,27 @@ from bot.store.base import Loaded
 
 def test_a_miss_guesses_a_new_conversation_and_a_hit_is_what_was_put() -> None:
     cache = StateCache(capacity=2)
-    assert cache.guess("a") == (Loaded(data=None, version=0, duplicate=False), True)
-    cache.put("a", 3, '{"x": 1}')
-    assert cache.guess("a") == (Loaded(data='{"x": 1}', version=3, duplicate=False), False)
+    assert cache.guess("a") == Loaded(data=None, version=0, duplicate=False, token="")
+    cache.put("a", 3, "t3", '{"x": 1}')
+    assert cache.guess("a") == Loaded(data='{"x": 1}', version=3, duplicate=False, token="t3")
 
 
 def test_the_least_recently_used_conversation_goes_first() -> None:
     cache = StateCache(capacity=2)
-    cache.put("a", 1, "a1")
-    cache.put("b", 1, "b1")
+    cache.put("a", 1, "ta", "a1")
+    cache.put("b", 1, "tb", "b1")
     assert cache.get("a") is not None  # a is now the most recent
-    cache.put("c", 1, "c1")
-    assert (cache.get("a"), cache.get("b")) == (Loaded("a1", 1, False), None)
+    cache.put("c", 1, "tc", "c1")
+    assert (cache.get("a"), cache.get("b")) == (Loaded("a1", 1, False, "ta"), None)
     assert len(cache) == 2
 
 
 def test_drop_forgets_and_capacity_zero_keeps_nothing() -> None:
     cache = StateCache(capacity=4)
-    cache.put("a", 1, "a1")
+    cache.put("a", 1, "ta", "a1")
     cache.drop("a")
     cache.drop("never-there")
     assert cache.get("a") is None
     empty = StateCache(capacity=0)
-    empty.put("a", 1, "a1")
+    empty.put("a", 1, "ta", "a1")
     assert len(empty) == 0 and empty.get("a") is None

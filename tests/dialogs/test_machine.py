@@ -195,7 +195,7 @@ def test_a_trimmed_message_never_ends_in_half_a_number():
     chat = Chat()
     chat.state = ConversationState(phase="asking", pending="examples")
     chat.state.slots.has_data = "yes"
-    words = "x " * ((MAX_TEXT_CHARS - 2) // 2)
+    words = "x\n" * ((MAX_TEXT_CHARS - 2) // 2)  # a line break is a place to cut too
     text = words + "5,000 examples"
     assert len(words) < MAX_TEXT_CHARS < len(words) + len("5,000")  # it straddles the bound
     replies = chat.say(text)

@@ -41,10 +41,12 @@ async def test_saves_made_together_share_a_pipeline_and_each_gets_its_outcome(
             store.save("c:done", "{}", 0, "e-done"),       # already applied
             store.save("c:done", "{}", 0, "e-other"),      # stale version
             store.save("c:limited", "{}", 0, "e-l", rate_limit=1),
+            store.save("c:limited", "{}", 0, "e-l2", rate_limit=1),  # the second in its minute
         )
-        assert [s.outcome for s in saved] == ["ok"] * 20 + ["duplicate", "conflict", "ok"]
+        assert [s.outcome for s in saved] == ["ok"] * 20 + ["duplicate", "conflict", "ok",
+                                                            "rate_limited"]
         assert saved[21].current == "{}" and saved[21].version == 1
-        assert sizes == [23]  # one pipeline for everything started in the same loop pass
+        assert sizes == [24]  # one pipeline for everything started in the same loop pass
         loaded = [await store.load(f"c:{i}") for i in range(20)]
         assert [ld.data for ld in loaded] == [f'{{"n": {i}}}' for i in range(20)]
     finally:
@@ -54,10 +56,12 @@ async def test_saves_made_together_share_a_pipeline_and_each_gets_its_outcome(
 async def test_a_save_after_redis_forgot_the_script_loads_it_again(redis_url: str) -> None:
     store = RedisStore(redis_url)
     try:
-        assert (await store.save("c:1", "a", 0)).outcome == "ok"
+        first = await store.save("c:1", "a", 0)
+        assert first.outcome == "ok"
         with redis.Redis.from_url(redis_url) as client:
             client.script_flush()  # as after a restart: the cached script is gone
-        saved = await asyncio.gather(store.save("c:1", "b", 1), store.save("c:2", "c", 0))
+        saved = await asyncio.gather(store.save("c:1", "b", 1, expected_token=first.token),
+                                     store.save("c:2", "c", 0))
         assert [s.outcome for s in saved] == ["ok", "ok"]
         assert (await store.load("c:1")).data == "b"
     finally:
@@ -77,7 +81,34 @@ async def test_redis_down_fails_every_save_of_the_batch_within_the_deadline() ->
         await store.close()
 
 
-async def test_a_cancelled_save_does_not_disturb_the_others(redis_url: str) -> None:
+async def test_a_save_run_twice_answers_ok_and_changes_nothing_more(redis_url: str) -> None:
+    # redis-py re-sends a whole pipeline after a dropped connection, so a batch's scripts can
+    # run a second time: each must find its own write, not a duplicate or a conflict.
+    store = RedisStore(redis_url)
+    try:
+        keys = [store.state_key("c:1"), store.rate_key("c:1"), store.seen_key("c:1", "e1")]
+        args = [0, "", '{"n": 1}', "tok-1", 600, 600, 60, 5]
+        script = store._save_script
+        first = await script(keys=keys, args=args)
+        again = await script(keys=keys, args=args)
+        assert first == again == ["ok", 1, None, "tok-1"]
+        # Also when another write came in between (the marker still knows the token).
+        await store.save("c:1", '{"n": 2}', 1, "e2", expected_token="tok-1")
+        assert await script(keys=keys, args=args) == ["ok", 2, None, "tok-1"]
+        # Without an event id, the state's own token tells.
+        bare = [store.state_key("c:2"), store.rate_key("c:2")]
+        bare_args = [0, "", "{}", "tok-2", 600, 600, 60, 5]
+        assert await script(keys=bare, args=bare_args) == await script(keys=bare, args=bare_args)
+        with redis.Redis.from_url(redis_url, decode_responses=True) as client:
+            assert client.get(store.rate_key("c:1")) == "1"  # counted once
+            assert client.hget(store.state_key("c:1"), "s") == '{"n": 2}'
+            assert client.hget(store.state_key("c:2"), "v") == "1"
+    finally:
+        await store.close()
+
+
+async def test_a_save_cancelled_before_its_batch_goes_out_does_not_disturb_the_others(
+        redis_url: str) -> None:
     store = RedisStore(redis_url)
     try:
         doomed = asyncio.ensure_future(store.save("c:gone", "{}", 0))

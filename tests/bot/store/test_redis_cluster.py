@@ -32,14 +32,17 @@ async def test_cas_and_dedup_across_cluster_slots(cluster_url: str) -> None:
     slots = {key_slot(store.state_key(c).encode()) * 3 // 16384 for c in conversations}
     assert slots == {0, 1, 2}  # the conversations really are spread over the three masters
     for c in conversations:
-        assert (await store.save(c, "a", expected_version=0, event_id="e1")).outcome == "ok"
+        first = await store.save(c, "a", expected_version=0, event_id="e1")
+        assert first.outcome == "ok"
         assert (await store.save(c, "b", expected_version=0, event_id="e2")).outcome == "conflict"
-        assert (await store.save(c, "b", expected_version=1, event_id="e1")).outcome \
-            == "duplicate"
+        assert (await store.save(c, "b", expected_version=1, event_id="e1",
+                                 expected_token=first.token)).outcome == "duplicate"
         loaded = await store.load(c, "e1")
         assert (loaded.data, loaded.version, loaded.duplicate) == ("a", 1, True)
+    token = (await store.load(conversations[0])).token
     racers = await asyncio.gather(*(
-        store.save(conversations[0], f"w{i}", expected_version=1, event_id=f"r{i}")
+        store.save(conversations[0], f"w{i}", expected_version=1, event_id=f"r{i}",
+                   expected_token=token)
         for i in range(10)))
     assert sum(r.outcome == "ok" for r in racers) == 1
     assert await store.ping()

@@ -54,7 +54,9 @@ async def test_state_and_seen_keys_get_their_ttls(redis_url: str) -> None:
     try:
         assert 4990 <= client.ttl(store.state_key(KEY)) <= 5000
         assert 290 <= client.ttl(store.seen_key(KEY, "e1")) <= 300
-        assert client.hgetall(store.state_key(KEY)) == {b"v": b"1", b"s": b"{}"}
+        stored = client.hgetall(store.state_key(KEY))
+        assert (stored[b"v"], stored[b"s"], len(stored[b"t"])) == (b"1", b"{}", 16)
+        assert client.get(store.seen_key(KEY, "e1")) == stored[b"t"]  # the marker knows the write
     finally:
         client.close()
         await store.close()
@@ -112,11 +114,12 @@ async def test_full_redis_refuses_the_write_and_leaves_state_whole(
         redis_factory: Callable[..., RedisServer]) -> None:
     server = redis_factory(extra=["--maxmemory-policy", "noeviction"])
     store = RedisStore(server.url)
-    await store.save(KEY, "before", expected_version=0, event_id="e1")
+    before = await store.save(KEY, "before", expected_version=0, event_id="e1")
     with server.client() as client:
         client.config_set("maxmemory", "1")  # already over the limit: every write is OOM
     with pytest.raises(StoreUnavailable):
-        await store.save(KEY, "after", expected_version=1, event_id="e2")
+        await store.save(KEY, "after", expected_version=1, event_id="e2",
+                         expected_token=before.token)
     loaded = await store.load(KEY, "e2")
     assert (loaded.data, loaded.version, loaded.duplicate) == ("before", 1, False)
     await store.close()

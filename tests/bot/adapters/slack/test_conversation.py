@@ -166,10 +166,11 @@ class GatedStore(MemoryStore):
         self.gate = asyncio.Event()
 
     async def save(self, key: str, data: str, expected_version: int,
-                   event_id: str | None = None, *, rate_limit: int = 0) -> Saved:
+                   event_id: str | None = None, *, rate_limit: int = 0,
+                   expected_token: str = "") -> Saved:
         await self.gate.wait()
         return await super().save(key, data, expected_version, event_id,
-                                  rate_limit=rate_limit)
+                                  rate_limit=rate_limit, expected_token=expected_token)
 
 
 async def test_every_ack_comes_back_before_the_turn_is_done(make_slack_app: MakeApp) -> None:

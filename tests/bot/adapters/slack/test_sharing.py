@@ -50,7 +50,9 @@ async def test_share_without_a_channel_asks_for_the_command_there(slack_app: Sla
     assert state is not None
     state.surface = {}
     loaded = await slack_app.store.load("slack:T0TEAM:U1")
-    await slack_app.store.save("slack:T0TEAM:U1", state.dump(), loaded.version)
+    saved = await slack_app.store.save("slack:T0TEAM:U1", state.dump(), loaded.version,
+                                       expected_token=loaded.token)
+    assert saved.outcome == "ok"
     await share(slack_app, card)
     told = await api.wait_calls("response_url")
     assert "type /which-approach in that channel" in texts_of(told[-1])
