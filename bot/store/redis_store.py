@@ -3,8 +3,9 @@
 Key layout (the `{...}` part is a Redis Cluster hash tag, so both keys of a conversation live
 in one slot and the Lua script may touch them together):
 
-    <prefix>:{<tag>}:state            hash {v: version, s: state JSON}, TTL = state TTL
-    <prefix>:{<tag>}:seen:<event>     "1", TTL = dedup TTL
+    <prefix>:{<tag>}:state            hash {v: "<version>.<write token>", s: state JSON},
+                                      TTL = state TTL
+    <prefix>:{<tag>}:seen:<event>     the write token of the save that applied it, TTL = dedup TTL
     <prefix>:{<tag>}:rate             turns in the current rate-limit window, TTL = window
 
 `<tag>` and `<event>` are short SHA-1 digests of the conversation key and the event id: keys
@@ -58,9 +59,11 @@ T = TypeVar("T")
 # fail the turn (it is then let through). It is a fixed window opened by the turn that finds
 # it absent; EXPIRE NX gives a TTL to a counter that has none, so none outlives its window.
 SAVE_LUA = """
-local stored = redis.call('HMGET', KEYS[1], 'v', 's', 't')
-local current = tonumber(stored[1] or '0')
-local token = stored[3] or ''
+local stored = redis.call('HMGET', KEYS[1], 'v', 's')
+local tagged = stored[1] or '0'
+local dot = string.find(tagged, '.', 1, true)
+local current = tonumber(dot and string.sub(tagged, 1, dot - 1) or tagged)
+local token = dot and string.sub(tagged, dot + 1) or ''
 if token == ARGV[4] then
   return {'ok', current, false, token}
 end
@@ -85,7 +88,7 @@ if current ~= tonumber(ARGV[1]) or token ~= ARGV[2] then
   return {'conflict', current, stored[2], token}
 end
 local version = current + 1
-redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[3], 't', ARGV[4])
+redis.call('HSET', KEYS[1], 'v', version .. '.' .. ARGV[4], 's', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 if KEYS[3] then
   redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[6])
@@ -94,7 +97,9 @@ return {'ok', version, false, ARGV[4]}
 """
 
 _DIGEST_CHARS = 16  # 64 bits: collisions are not a practical concern at any deployment size
-_TOKEN_BYTES = 8    # a write's token: 64 random bits
+# A write's token: 32 random bits, as 8 hex characters inside the version field (a field of
+# its own cost 48 B per conversation). It only has to tell apart writes of one conversation.
+_TOKEN_BYTES = 4
 # redis-py's pools (plain and per cluster node) hold 100 connections and refuse the 101st
 # command with MaxConnectionsError instead of waiting; a burst of turns queues here instead,
 # still within the operation's deadline.
@@ -238,18 +243,18 @@ class RedisStore:
 
         async def run() -> list[Any]:
             async with self._client.pipeline(transaction=False) as pipe:
-                pipe.hmget(state_key, "v", "s", "t")
+                pipe.hmget(state_key, "v", "s")
                 if event_id is not None:
                     pipe.exists(self.seen_key(key, event_id))
                 return list(await pipe.execute())
 
         results = await self._call(run)
-        version, data, token = results[0]
+        tagged, data = results[0]
         duplicate = event_id is not None and bool(results[1])
         if data is None:
             return Loaded(data=None, version=0, duplicate=duplicate)
-        return Loaded(data=data, version=int(version or 0), duplicate=duplicate,
-                      token=token or "")
+        version, _, token = (tagged or "0").partition(".")
+        return Loaded(data=data, version=int(version), duplicate=duplicate, token=token)
 
     async def save(self, key: str, data: str, expected_version: int,
                    event_id: str | None = None, *, rate_limit: int = 0,

@@ -102,7 +102,7 @@ async def test_a_save_run_twice_answers_ok_and_changes_nothing_more(redis_url: s
         with redis.Redis.from_url(redis_url, decode_responses=True) as client:
             assert client.get(store.rate_key("c:1")) == "1"  # counted once
             assert client.hget(store.state_key("c:1"), "s") == '{"n": 2}'
-            assert client.hget(store.state_key("c:2"), "v") == "1"
+            assert client.hget(store.state_key("c:2"), "v") == "1.tok-2"
     finally:
         await store.close()
 
