@@ -31,5 +31,9 @@ class WindowCounter:
         self._counts[key] = count
         return count
 
+    def seconds_left(self) -> float:
+        """Until the current window ends (and every count in it with it)."""
+        return self._window - self._clock() % self._window
+
     def __len__(self) -> int:
         return len(self._counts)

@@ -50,6 +50,7 @@ MAX_TURNS_IN_FLIGHT = 16
 # A turn that cannot start within this long is answered "busy" and not applied: an overloaded
 # process says so instead of building an endless queue.
 TURN_QUEUE_SECONDS = 10.0
+_LIMITED_SWEEP_AT = 1024
 
 
 @dataclass
@@ -120,6 +121,8 @@ class TurnRunner:
         # 0: no limit. Counted by the store in the save's own round trip (in Redis every
         # replica shares the count).
         self._rate_limit = max(0, rate_limit_per_minute)
+        # Who is over the limit, until when (monotonic): their window's end as the store said.
+        self._limited_until: dict[str, float] = {}
         self._cache = StateCache()
 
     async def handle(self, event: Event) -> TurnResult:
@@ -147,6 +150,10 @@ class TurnRunner:
         # Straight to the compare-and-set on what this process last saved (or a new
         # conversation): one store round trip. A wrong guess comes back as a conflict that
         # carries the stored state, and the turn is stepped again on that.
+        if self._still_limited(key):
+            # Already over the limit in this window: refused before any work, so a flood
+            # costs a dictionary lookup per turn, not a step and a round trip.
+            return self._rate_limited(event)
         loaded = self._cache.guess(key)
         rate_limit = self._rate_limit
         first_try = True
@@ -169,6 +176,7 @@ class TurnRunner:
                 if saved.outcome == "duplicate":
                     return self._duplicate(event)
                 if saved.outcome == "rate_limited":
+                    self._limited_until[key] = time.monotonic() + saved.wait_seconds
                     return self._rate_limited(event)
                 loaded = Loaded(data=saved.current, version=saved.version, duplicate=False,
                                 token=saved.token)
@@ -267,6 +275,18 @@ class TurnRunner:
                  extra={"platform": platform_of(event.conversation),
                         "conversation": conversation_ref(event.conversation)})
         return TurnResult(replies=[], outcome="duplicate", state=None)
+
+    def _still_limited(self, key: str) -> bool:
+        until = self._limited_until.get(key)
+        if until is None:
+            return False
+        now = time.monotonic()
+        if now < until:
+            return True
+        del self._limited_until[key]
+        if len(self._limited_until) > _LIMITED_SWEEP_AT:  # forget windows long over
+            self._limited_until = {k: t for k, t in self._limited_until.items() if t > now}
+        return False
 
     def _rate_limited(self, event: Event) -> TurnResult:
         log.info("turn refused: over the rate limit",

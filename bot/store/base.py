@@ -37,6 +37,8 @@ class Saved:
     # again on it without another round trip. On ok, the token of this write.
     current: str | None = None
     token: str = ""
+    # When rate_limited: how long until the person's window ends (0 when unknown).
+    wait_seconds: float = 0.0
 
 
 class StateStore(Protocol):

@@ -79,7 +79,7 @@ class MemoryStore:
             if self._is_seen(key, event_id, now):
                 return Saved("duplicate", current)
             if rate_limit > 0 and self._turns.hit(key) > rate_limit:
-                return Saved("rate_limited", current)
+                return Saved("rate_limited", current, wait_seconds=self._turns.seconds_left())
             if current != expected_version or token != expected_token:
                 return Saved("conflict", current, entry.data if entry else None, token)
             written = secrets.token_hex(8)

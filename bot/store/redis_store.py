@@ -46,7 +46,8 @@ T = TypeVar("T")
 # KEYS[1] state hash, KEYS[2] rate counter, KEYS[3] seen marker (absent when the event has no
 # id). ARGV: expected version, expected token, state JSON, this write's token, state TTL, dedup
 # TTL, rate window in seconds, rate limit (0: the turn is not counted).
-# Returns {'ok', version, false, token}, {'duplicate', version}, {'rate_limited', version} or
+# Returns {'ok', version, false, token}, {'duplicate', version}, {'rate_limited', version,
+# false, '', milliseconds left in the window} or
 # {'conflict', version, stored state or nil, stored token}: a conflict hands back what is
 # stored, so the caller can step again on it without a separate load.
 # The compare-and-set is on the version and the token of the write that stored the state: a
@@ -81,7 +82,7 @@ if limit > 0 then
   if type(count) == 'number'
       and type(redis.pcall('EXPIRE', KEYS[2], ARGV[7], 'NX')) == 'number'
       and count > limit then
-    return {'rate_limited', current}
+    return {'rate_limited', current, false, '', redis.call('PTTL', KEYS[2])}
   end
 end
 if current ~= tonumber(ARGV[1]) or token ~= ARGV[2] then
@@ -271,7 +272,8 @@ class RedisStore:
             raise StoreUnavailable(f"unexpected script reply {outcome!r}")
         current = reply[2] if len(reply) > 2 else None
         token = reply[3] if len(reply) > 3 and reply[3] else ""
-        return Saved(outcome, int(reply[1]), current or None, token)
+        wait_ms = int(reply[4]) if len(reply) > 4 else 0
+        return Saved(outcome, int(reply[1]), current or None, token, max(0, wait_ms) / 1000)
 
     async def memory_usage(self, conversation: str) -> int | None:
         """Bytes Redis uses for a conversation's state key (MEMORY USAGE), None if absent."""

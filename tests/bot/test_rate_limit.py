@@ -4,6 +4,7 @@ over the limit gets the friendly message and changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -18,9 +19,14 @@ from bot.runner import TurnRunner
 from bot.server import build_app
 from bot.settings import Settings
 from bot.store import MemoryStore, StateStore, StoreUnavailable
+from bot.store.base import Saved
 from bot.store.redis_store import RedisStore
+from dialogs import machine
 from dialogs.events import Event
+from dialogs.machine import StepResult
+from dialogs.state import ConversationState
 from knowledge import default_knowledge
+from knowledge.models import Knowledge
 from tests.redis_server import RedisServer
 
 KEY = "slack:T1:U1"
@@ -171,5 +177,49 @@ async def test_a_full_redis_refuses_a_counted_turn_whole_and_still_reads(
         # Reads need no memory: a stale save is still handed what is stored.
         stale = await store.save(KEY, '{"x": 3}', 0, "e2", rate_limit=LIMIT)
         assert (stale.outcome, stale.version, stale.current) == ("conflict", 1, '{"x": 1}')
+    finally:
+        await store.close()
+
+
+class CountingStore(MemoryStore):
+    """The memory store on a clock the test moves, counting the saves that reach it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0 * WINDOW_SECONDS + WINDOW_SECONDS - 0.05  # 50 ms left in the window
+        super().__init__(clock=lambda: self.now)
+        self.saves = 0
+
+    async def save(self, *args: object, **kw: object) -> Saved:
+        self.saves += 1
+        return await super().save(*args, **kw)  # type: ignore[arg-type]
+
+
+async def test_once_over_the_limit_a_flood_is_refused_without_work_until_the_window_ends(
+        ) -> None:
+    store = CountingStore()
+    steps: list[str] = []
+
+    def counting_step(state: ConversationState, event: Event, kb: Knowledge) -> StepResult:
+        steps.append(event.event_id or "")
+        return machine.step(state, event, kb)
+
+    runner = TurnRunner(store, default_knowledge(), step=counting_step, metrics=Metrics(),
+                        rate_limit_per_minute=2)
+    outcomes = [(await runner.handle(say("help", f"e{i}"))).outcome for i in range(10)]
+    assert outcomes == ["ok", "ok"] + ["rate_limited"] * 8
+    # The third turn reached the store and was refused there; the seven after it, at once.
+    assert (len(steps), store.saves) == (3, 3)
+    await asyncio.sleep(0.06)  # the window the store reported is over...
+    store.now += 1             # ...and the store's clock is in the next one
+    assert (await runner.handle(say("help", "e-next"))).outcome == "ok"
+
+
+async def test_redis_says_how_long_until_the_window_ends(redis_url: str) -> None:
+    store = RedisStore(redis_url)
+    try:
+        first = await store.save(KEY, "{}", 0, "e1", rate_limit=1)
+        refused = await store.save(KEY, "{}", 1, "e2", rate_limit=1, expected_token=first.token)
+        assert refused.outcome == "rate_limited"
+        assert WINDOW_SECONDS - 5 < refused.wait_seconds <= WINDOW_SECONDS
     finally:
         await store.close()
