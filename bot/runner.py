@@ -26,6 +26,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from bot.metrics import Metrics, default_metrics, platform_of
+from bot.rate_limit import WINDOW_SECONDS
 from bot.state_cache import StateCache
 from bot.store.base import Loaded, StateStore, StoreBusy, StoreUnavailable
 from dialogs import machine
@@ -50,7 +51,6 @@ MAX_TURNS_IN_FLIGHT = 16
 # A turn that cannot start within this long is answered "busy" and not applied: an overloaded
 # process says so instead of building an endless queue.
 TURN_QUEUE_SECONDS = 10.0
-_LIMITED_SWEEP_AT = 1024
 
 
 @dataclass
@@ -109,7 +109,8 @@ class TurnRunner:
                  max_attempts: int = 8, metrics: Metrics | None = None,
                  rate_limit_per_minute: int = 0,
                  max_turns_in_flight: int = MAX_TURNS_IN_FLIGHT,
-                 turn_queue_seconds: float = TURN_QUEUE_SECONDS) -> None:
+                 turn_queue_seconds: float = TURN_QUEUE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.kb = kb
         self._step: StepFn = step if step is not None else machine.step
@@ -121,8 +122,10 @@ class TurnRunner:
         # 0: no limit. Counted by the store in the save's own round trip (in Redis every
         # replica shares the count).
         self._rate_limit = max(0, rate_limit_per_minute)
-        # Who is over the limit, until when (monotonic): their window's end as the store said.
+        # Who is over the limit, until when (on `clock`): their window's end as the store said.
+        self._clock = clock
         self._limited_until: dict[str, float] = {}
+        self._next_sweep = 0.0
         self._cache = StateCache()
 
     async def handle(self, event: Event) -> TurnResult:
@@ -151,8 +154,11 @@ class TurnRunner:
         # conversation): one store round trip. A wrong guess comes back as a conflict that
         # carries the stored state, and the turn is stepped again on that.
         if self._still_limited(key):
-            # Already over the limit in this window: refused before any work, so a flood
-            # costs a dictionary lookup per turn, not a step and a round trip.
+            # Already over the limit in this window: refused without a step, so a flood costs
+            # a lookup per turn. A redelivery of an event already applied is still dropped
+            # silently, as the save would have (a read of the seen marker, no step).
+            if event.event_id is not None and await self._already_applied(key, event.event_id):
+                return self._duplicate(event)
             return self._rate_limited(event)
         loaded = self._cache.guess(key)
         rate_limit = self._rate_limit
@@ -176,7 +182,7 @@ class TurnRunner:
                 if saved.outcome == "duplicate":
                     return self._duplicate(event)
                 if saved.outcome == "rate_limited":
-                    self._limited_until[key] = time.monotonic() + saved.wait_seconds
+                    self._limit(key, saved.wait_seconds)
                     return self._rate_limited(event)
                 loaded = Loaded(data=saved.current, version=saved.version, duplicate=False,
                                 token=saved.token)
@@ -276,17 +282,22 @@ class TurnRunner:
                         "conversation": conversation_ref(event.conversation)})
         return TurnResult(replies=[], outcome="duplicate", state=None)
 
+    def _limit(self, key: str, seconds: float) -> None:
+        now = self._clock()
+        if now >= self._next_sweep:  # forget windows that are over, once a window
+            self._limited_until = {k: t for k, t in self._limited_until.items() if t > now}
+            self._next_sweep = now + WINDOW_SECONDS
+        self._limited_until[key] = now + seconds
+
+    async def _already_applied(self, key: str, event_id: str) -> bool:
+        try:
+            return (await self.store.load(key, event_id)).duplicate
+        except StoreUnavailable:  # then the limit answers, as it would have anyway
+            return False
+
     def _still_limited(self, key: str) -> bool:
         until = self._limited_until.get(key)
-        if until is None:
-            return False
-        now = time.monotonic()
-        if now < until:
-            return True
-        del self._limited_until[key]
-        if len(self._limited_until) > _LIMITED_SWEEP_AT:  # forget windows long over
-            self._limited_until = {k: t for k, t in self._limited_until.items() if t > now}
-        return False
+        return until is not None and self._clock() < until
 
     def _rate_limited(self, event: Event) -> TurnResult:
         log.info("turn refused: over the rate limit",

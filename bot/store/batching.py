@@ -58,6 +58,8 @@ class ScriptBatcher:
     async def _flush(self, batch: list[_Call]) -> None:
         try:
             replies = await self._guard(lambda: self._send(batch))
+            if len(replies) != len(batch):  # never hand anyone a reply that may be another's
+                raise StoreUnavailable(f"{len(replies)} replies for {len(batch)} saves")
             for (_, _, future), reply in zip(batch, replies, strict=True):
                 if future.done():  # its turn was cancelled (shutdown) while the batch was out
                     continue

@@ -3,7 +3,7 @@
 Key layout (the `{...}` part is a Redis Cluster hash tag, so both keys of a conversation live
 in one slot and the Lua script may touch them together):
 
-    <prefix>:{<tag>}:state            hash {v: "<version>.<write token>", s: state JSON},
+    <prefix>:{<tag>}:state            hash {v: version, s: state JSON, t: write token},
                                       TTL = state TTL
     <prefix>:{<tag>}:seen:<event>     the write token of the save that applied it, TTL = dedup TTL
     <prefix>:{<tag>}:rate             turns in the current rate-limit window, TTL = window
@@ -60,12 +60,10 @@ T = TypeVar("T")
 # fail the turn (it is then let through). It is a fixed window opened by the turn that finds
 # it absent; EXPIRE NX gives a TTL to a counter that has none, so none outlives its window.
 SAVE_LUA = """
-local stored = redis.call('HMGET', KEYS[1], 'v', 's')
-local tagged = stored[1] or '0'
-local dot = string.find(tagged, '.', 1, true)
-local current = tonumber(dot and string.sub(tagged, 1, dot - 1) or tagged)
-local token = dot and string.sub(tagged, dot + 1) or ''
-if token == ARGV[4] then
+local stored = redis.call('HMGET', KEYS[1], 'v', 's', 't')
+local current = tonumber(stored[1] or '0')
+local token = stored[3] or ''
+if token == ARGV[4] and current == tonumber(ARGV[1]) + 1 then
   return {'ok', current, false, token}
 end
 if KEYS[3] then
@@ -89,7 +87,7 @@ if current ~= tonumber(ARGV[1]) or token ~= ARGV[2] then
   return {'conflict', current, stored[2], token}
 end
 local version = current + 1
-redis.call('HSET', KEYS[1], 'v', version .. '.' .. ARGV[4], 's', ARGV[3])
+redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[3], 't', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 if KEYS[3] then
   redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[6])
@@ -98,8 +96,10 @@ return {'ok', version, false, ARGV[4]}
 """
 
 _DIGEST_CHARS = 16  # 64 bits: collisions are not a practical concern at any deployment size
-# A write's token: 32 random bits, as 8 hex characters inside the version field (a field of
-# its own cost 48 B per conversation). It only has to tell apart writes of one conversation.
+# A write's token: 32 random bits, 8 hex characters. It only has to tell apart writes of one
+# conversation. A field of its own, not folded into 'v': a release from before the token (a
+# rolling deploy, a rollback) reads 'v' as a number and leaves 't' alone, and a stale 't' it
+# leaves behind only ever makes the next compare-and-set fail on the version, never pass.
 _TOKEN_BYTES = 4
 # redis-py's pools (plain and per cluster node) hold 100 connections and refuse the 101st
 # command with MaxConnectionsError instead of waiting; a burst of turns queues here instead,
@@ -244,18 +244,18 @@ class RedisStore:
 
         async def run() -> list[Any]:
             async with self._client.pipeline(transaction=False) as pipe:
-                pipe.hmget(state_key, "v", "s")
+                pipe.hmget(state_key, "v", "s", "t")
                 if event_id is not None:
                     pipe.exists(self.seen_key(key, event_id))
                 return list(await pipe.execute())
 
         results = await self._call(run)
-        tagged, data = results[0]
+        version, data, token = results[0]
         duplicate = event_id is not None and bool(results[1])
         if data is None:
             return Loaded(data=None, version=0, duplicate=duplicate)
-        version, _, token = (tagged or "0").partition(".")
-        return Loaded(data=data, version=int(version), duplicate=duplicate, token=token)
+        return Loaded(data=data, version=int(version or 0), duplicate=duplicate,
+                      token=token or "")
 
     async def save(self, key: str, data: str, expected_version: int,
                    event_id: str | None = None, *, rate_limit: int = 0,

@@ -102,7 +102,56 @@ async def test_a_save_run_twice_answers_ok_and_changes_nothing_more(redis_url: s
         with redis.Redis.from_url(redis_url, decode_responses=True) as client:
             assert client.get(store.rate_key("c:1")) == "1"  # counted once
             assert client.hget(store.state_key("c:1"), "s") == '{"n": 2}'
-            assert client.hget(store.state_key("c:2"), "v") == "1.tok-2"
+            assert client.hmget(store.state_key("c:2"), "v", "t") == ["1", "tok-2"]
+    finally:
+        await store.close()
+
+
+async def test_a_matching_token_at_another_version_is_not_taken_for_this_save(
+        redis_url: str) -> None:
+    # Tokens are random: the same one at a version this save could not have written is
+    # someone else's write, and the save goes on to its compare-and-set.
+    store = RedisStore(redis_url)
+    try:
+        script = store._save_script
+        keys = [store.state_key("c:1"), store.rate_key("c:1")]
+        assert (await script(keys=keys, args=[0, "", "a", "same", 600, 600, 60, 0]))[0] == "ok"
+        reply = await script(keys=keys, args=[3, "x", "b", "same", 600, 600, 60, 0])
+        assert reply == ["conflict", 1, "a", "same"]
+    finally:
+        await store.close()
+
+
+async def test_a_state_written_before_tokens_reads_and_saves(redis_url: str) -> None:
+    # What an earlier release wrote: 'v' and 's' only, and "1" as the seen marker.
+    store = RedisStore(redis_url)
+    try:
+        with redis.Redis.from_url(redis_url) as client:
+            client.hset(store.state_key("c:old"), mapping={"v": 5, "s": '{"n": 5}'})
+            client.set(store.seen_key("c:old", "e-old"), "1")
+        loaded = await store.load("c:old")
+        assert (loaded.data, loaded.version, loaded.token) == ('{"n": 5}', 5, "")
+        assert (await store.save("c:old", "{}", 5, "e-old")).outcome == "duplicate"
+        saved = await store.save("c:old", '{"n": 6}', 5, "e-new")
+        assert (saved.outcome, saved.version) == ("ok", 6)
+    finally:
+        await store.close()
+
+
+async def test_a_batch_that_goes_wrong_after_redis_answered_fails_every_save(
+        redis_url: str) -> None:
+    store = RedisStore(redis_url)
+    try:
+        batcher = store._run_save
+        assert isinstance(batcher, ScriptBatcher)
+
+        async def one_reply_short(batch: list[Any]) -> list[Any]:
+            return [["ok", 1, None, "t"]] * (len(batch) - 1)
+
+        batcher._pipeline = one_reply_short  # type: ignore[method-assign]
+        results = await asyncio.wait_for(asyncio.gather(
+            *(store.save(f"c:{i}", "{}", 0) for i in range(3)), return_exceptions=True), 5)
+        assert all(isinstance(r, StoreUnavailable) for r in results)
     finally:
         await store.close()
 
