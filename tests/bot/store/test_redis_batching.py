@@ -4,6 +4,7 @@ its own error, in the order the scripts ran."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,6 +14,13 @@ from bot.store import StoreUnavailable
 from bot.store.batching import ScriptBatcher
 from bot.store.redis_store import RedisStore
 from tests.redis_server import free_port
+
+
+@pytest.fixture
+async def store(redis_url: str) -> AsyncIterator[RedisStore]:
+    redis_store = RedisStore(redis_url)
+    yield redis_store
+    await redis_store.close()
 
 
 def count_pipelines(store: RedisStore) -> list[int]:
@@ -31,41 +39,34 @@ def count_pipelines(store: RedisStore) -> list[int]:
 
 
 async def test_saves_made_together_share_a_pipeline_and_each_gets_its_outcome(
-        redis_url: str) -> None:
-    store = RedisStore(redis_url)
-    try:
-        assert (await store.save("c:done", "{}", 0, "e-done")).outcome == "ok"
-        sizes = count_pipelines(store)
-        saved = await asyncio.gather(
-            *(store.save(f"c:{i}", f'{{"n": {i}}}', 0, f"e{i}") for i in range(20)),
-            store.save("c:done", "{}", 0, "e-done"),       # already applied
-            store.save("c:done", "{}", 0, "e-other"),      # stale version
-            store.save("c:limited", "{}", 0, "e-l", rate_limit=1),
-            store.save("c:limited", "{}", 0, "e-l2", rate_limit=1),  # the second in its minute
-        )
-        assert [s.outcome for s in saved] == ["ok"] * 20 + ["duplicate", "conflict", "ok",
-                                                            "rate_limited"]
-        assert saved[21].current == "{}" and saved[21].version == 1
-        assert sizes == [24]  # one pipeline for everything started in the same loop pass
-        loaded = [await store.load(f"c:{i}") for i in range(20)]
-        assert [ld.data for ld in loaded] == [f'{{"n": {i}}}' for i in range(20)]
-    finally:
-        await store.close()
+        store: RedisStore) -> None:
+    assert (await store.save("c:done", "{}", 0, "e-done")).outcome == "ok"
+    sizes = count_pipelines(store)
+    saved = await asyncio.gather(
+        *(store.save(f"c:{i}", f'{{"n": {i}}}', 0, f"e{i}") for i in range(20)),
+        store.save("c:done", "{}", 0, "e-done"),       # already applied
+        store.save("c:done", "{}", 0, "e-other"),      # stale version
+        store.save("c:limited", "{}", 0, "e-l", rate_limit=1),
+        store.save("c:limited", "{}", 0, "e-l2", rate_limit=1),  # the second in its minute
+    )
+    assert [s.outcome for s in saved] == ["ok"] * 20 + ["duplicate", "conflict", "ok",
+                                                        "rate_limited"]
+    assert saved[21].current == "{}" and saved[21].version == 1
+    assert sizes == [24]  # one pipeline for everything started in the same loop pass
+    loaded = [await store.load(f"c:{i}") for i in range(20)]
+    assert [ld.data for ld in loaded] == [f'{{"n": {i}}}' for i in range(20)]
 
 
-async def test_a_save_after_redis_forgot_the_script_loads_it_again(redis_url: str) -> None:
-    store = RedisStore(redis_url)
-    try:
-        first = await store.save("c:1", "a", 0)
-        assert first.outcome == "ok"
-        with redis.Redis.from_url(redis_url) as client:
-            client.script_flush()  # as after a restart: the cached script is gone
-        saved = await asyncio.gather(store.save("c:1", "b", 1, expected_token=first.token),
-                                     store.save("c:2", "c", 0))
-        assert [s.outcome for s in saved] == ["ok", "ok"]
-        assert (await store.load("c:1")).data == "b"
-    finally:
-        await store.close()
+async def test_a_save_after_redis_forgot_the_script_loads_it_again(
+        store: RedisStore, redis_url: str) -> None:
+    first = await store.save("c:1", "a", 0)
+    assert first.outcome == "ok"
+    with redis.Redis.from_url(redis_url) as client:
+        client.script_flush()  # as after a restart: the cached script is gone
+    saved = await asyncio.gather(store.save("c:1", "b", 1, expected_token=first.token),
+                                 store.save("c:2", "c", 0))
+    assert [s.outcome for s in saved] == ["ok", "ok"]
+    assert (await store.load("c:1")).data == "b"
 
 
 async def test_redis_down_fails_every_save_of_the_batch_within_the_deadline() -> None:
@@ -81,91 +82,73 @@ async def test_redis_down_fails_every_save_of_the_batch_within_the_deadline() ->
         await store.close()
 
 
-async def test_a_save_run_twice_answers_ok_and_changes_nothing_more(redis_url: str) -> None:
+async def test_a_save_run_twice_answers_ok_and_changes_nothing_more(
+        store: RedisStore, redis_url: str) -> None:
     # redis-py re-sends a whole pipeline after a dropped connection, so a batch's scripts can
     # run a second time: each must find its own write, not a duplicate or a conflict.
-    store = RedisStore(redis_url)
-    try:
-        keys = [store.state_key("c:1"), store.rate_key("c:1"), store.seen_key("c:1", "e1")]
-        args = [0, "", '{"n": 1}', "tok-1", 600, 600, 60, 5]
-        script = store._save_script
-        first = await script(keys=keys, args=args)
-        again = await script(keys=keys, args=args)
-        assert first == again == ["ok", 1, None, "tok-1"]
-        # Also when another write came in between (the marker still knows the token).
-        await store.save("c:1", '{"n": 2}', 1, "e2", expected_token="tok-1")
-        assert await script(keys=keys, args=args) == ["ok", 2, None, "tok-1"]
-        # Without an event id, the state's own token tells.
-        bare = [store.state_key("c:2"), store.rate_key("c:2")]
-        bare_args = [0, "", "{}", "tok-2", 600, 600, 60, 5]
-        assert await script(keys=bare, args=bare_args) == await script(keys=bare, args=bare_args)
-        with redis.Redis.from_url(redis_url, decode_responses=True) as client:
-            assert client.get(store.rate_key("c:1")) == "1"  # counted once
-            assert client.hget(store.state_key("c:1"), "s") == '{"n": 2}'
-            assert client.hmget(store.state_key("c:2"), "v", "t") == ["1", "tok-2"]
-    finally:
-        await store.close()
+    keys = [store.state_key("c:1"), store.rate_key("c:1"), store.seen_key("c:1", "e1")]
+    args = [0, "", '{"n": 1}', "tok-1", 600, 600, 60, 5]
+    script = store._save_script
+    first = await script(keys=keys, args=args)
+    again = await script(keys=keys, args=args)
+    assert first == again == ["ok", 1, None, "tok-1"]
+    # Also when another write came in between (the marker still knows the token).
+    await store.save("c:1", '{"n": 2}', 1, "e2", expected_token="tok-1")
+    assert await script(keys=keys, args=args) == ["ok", 2, None, "tok-1"]
+    # Without an event id, the state's own token tells.
+    bare = [store.state_key("c:2"), store.rate_key("c:2")]
+    bare_args = [0, "", "{}", "tok-2", 600, 600, 60, 5]
+    assert await script(keys=bare, args=bare_args) == await script(keys=bare, args=bare_args)
+    with redis.Redis.from_url(redis_url, decode_responses=True) as client:
+        assert client.get(store.rate_key("c:1")) == "1"  # counted once
+        assert client.hget(store.state_key("c:1"), "s") == '{"n": 2}'
+        assert client.hmget(store.state_key("c:2"), "v", "t") == ["1", "tok-2"]
 
 
 async def test_a_matching_token_at_another_version_is_not_taken_for_this_save(
-        redis_url: str) -> None:
+        store: RedisStore) -> None:
     # Tokens are random: the same one at a version this save could not have written is
     # someone else's write, and the save goes on to its compare-and-set.
-    store = RedisStore(redis_url)
-    try:
-        script = store._save_script
-        keys = [store.state_key("c:1"), store.rate_key("c:1")]
-        assert (await script(keys=keys, args=[0, "", "a", "same", 600, 600, 60, 0]))[0] == "ok"
-        reply = await script(keys=keys, args=[3, "x", "b", "same", 600, 600, 60, 0])
-        assert reply == ["conflict", 1, "a", "same"]
-    finally:
-        await store.close()
+    script = store._save_script
+    keys = [store.state_key("c:1"), store.rate_key("c:1")]
+    assert (await script(keys=keys, args=[0, "", "a", "same", 600, 600, 60, 0]))[0] == "ok"
+    reply = await script(keys=keys, args=[3, "x", "b", "same", 600, 600, 60, 0])
+    assert reply == ["conflict", 1, "a", "same"]
 
 
-async def test_a_state_written_before_tokens_reads_and_saves(redis_url: str) -> None:
+async def test_a_state_written_before_tokens_reads_and_saves(
+        store: RedisStore, redis_url: str) -> None:
     # What an earlier release wrote: 'v' and 's' only, and "1" as the seen marker.
-    store = RedisStore(redis_url)
-    try:
-        with redis.Redis.from_url(redis_url) as client:
-            client.hset(store.state_key("c:old"), mapping={"v": 5, "s": '{"n": 5}'})
-            client.set(store.seen_key("c:old", "e-old"), "1")
-        loaded = await store.load("c:old")
-        assert (loaded.data, loaded.version, loaded.token) == ('{"n": 5}', 5, "")
-        assert (await store.save("c:old", "{}", 5, "e-old")).outcome == "duplicate"
-        saved = await store.save("c:old", '{"n": 6}', 5, "e-new")
-        assert (saved.outcome, saved.version) == ("ok", 6)
-    finally:
-        await store.close()
+    with redis.Redis.from_url(redis_url) as client:
+        client.hset(store.state_key("c:old"), mapping={"v": 5, "s": '{"n": 5}'})
+        client.set(store.seen_key("c:old", "e-old"), "1")
+    loaded = await store.load("c:old")
+    assert (loaded.data, loaded.version, loaded.token) == ('{"n": 5}', 5, "")
+    assert (await store.save("c:old", "{}", 5, "e-old")).outcome == "duplicate"
+    saved = await store.save("c:old", '{"n": 6}', 5, "e-new")
+    assert (saved.outcome, saved.version) == ("ok", 6)
 
 
 async def test_a_batch_that_goes_wrong_after_redis_answered_fails_every_save(
-        redis_url: str) -> None:
-    store = RedisStore(redis_url)
-    try:
-        batcher = store._run_save
-        assert isinstance(batcher, ScriptBatcher)
+        store: RedisStore) -> None:
+    batcher = store._run_save
+    assert isinstance(batcher, ScriptBatcher)
 
-        async def one_reply_short(batch: list[Any]) -> list[Any]:
-            return [["ok", 1, None, "t"]] * (len(batch) - 1)
+    async def one_reply_short(batch: list[Any]) -> list[Any]:
+        return [["ok", 1, None, "t"]] * (len(batch) - 1)
 
-        batcher._pipeline = one_reply_short  # type: ignore[method-assign]
-        results = await asyncio.wait_for(asyncio.gather(
-            *(store.save(f"c:{i}", "{}", 0) for i in range(3)), return_exceptions=True), 5)
-        assert all(isinstance(r, StoreUnavailable) for r in results)
-    finally:
-        await store.close()
+    batcher._pipeline = one_reply_short  # type: ignore[method-assign]
+    results = await asyncio.wait_for(asyncio.gather(
+        *(store.save(f"c:{i}", "{}", 0) for i in range(3)), return_exceptions=True), 5)
+    assert all(isinstance(r, StoreUnavailable) for r in results)
 
 
 async def test_a_save_cancelled_before_its_batch_goes_out_does_not_disturb_the_others(
-        redis_url: str) -> None:
-    store = RedisStore(redis_url)
-    try:
-        doomed = asyncio.ensure_future(store.save("c:gone", "{}", 0))
-        kept = asyncio.ensure_future(store.save("c:kept", "{}", 0))
-        await asyncio.sleep(0)  # both queued in the same batch
-        doomed.cancel()
-        assert (await kept).outcome == "ok"
-        with pytest.raises(asyncio.CancelledError):
-            await doomed
-    finally:
-        await store.close()
+        store: RedisStore) -> None:
+    doomed = asyncio.ensure_future(store.save("c:gone", "{}", 0))
+    kept = asyncio.ensure_future(store.save("c:kept", "{}", 0))
+    await asyncio.sleep(0)  # both queued in the same batch
+    doomed.cancel()
+    assert (await kept).outcome == "ok"
+    with pytest.raises(asyncio.CancelledError):
+        await doomed
