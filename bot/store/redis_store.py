@@ -7,6 +7,7 @@ in one slot and the Lua script may touch them together):
                                       TTL = state TTL
     <prefix>:{<tag>}:seen:<event>     the write token of the save that applied it, TTL = dedup TTL
     <prefix>:{<tag>}:rate             turns in the current rate-limit window, TTL = window
+    <prefix>:{<tag>}:call:<token>     a save without an event id, its write token, TTL = 60 s
 
 `<tag>` and `<event>` are short SHA-1 digests of the conversation key and the event id: keys
 stay short and never carry anything a person or a platform typed.
@@ -101,6 +102,9 @@ _DIGEST_CHARS = 16  # 64 bits: collisions are not a practical concern at any dep
 # rolling deploy, a rollback) reads 'v' as a number and leaves 't' alone, and a stale 't' it
 # leaves behind only ever makes the next compare-and-set fail on the version, never pass.
 _TOKEN_BYTES = 4
+# How long a save without an event id keeps the marker of its own call: long enough for redis-py
+# to re-send it after a dropped connection, which it does at once.
+_CALL_MARKER_TTL_SECONDS = 60
 # redis-py's pools (plain and per cluster node) hold 100 connections and refuse the 101st
 # command with MaxConnectionsError instead of waiting; a burst of turns queues here instead,
 # still within the operation's deadline.
@@ -225,6 +229,9 @@ class RedisStore:
     def rate_key(self, conversation: str) -> str:
         return self._tagged(conversation) + "rate"
 
+    def call_key(self, conversation: str, token: str) -> str:
+        return f"{self._tagged(conversation)}call:{token}"
+
     async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
         started = False
         try:
@@ -261,19 +268,26 @@ class RedisStore:
                    event_id: str | None = None, *, rate_limit: int = 0,
                    expected_token: str = "") -> Saved:
         tagged = self._tagged(key)  # the *_key methods' keys, digested once
-        keys = [tagged + "state", tagged + "rate"]
+        token = secrets.token_hex(_TOKEN_BYTES)
         if event_id is not None:
-            keys.append(f"{tagged}seen:{_digest(event_id)}")
-        args = [expected_version, expected_token, data, secrets.token_hex(_TOKEN_BYTES),
-                self._state_ttl, self._dedup_ttl, WINDOW_SECONDS, max(0, rate_limit)]
+            marker, marker_ttl = f"{tagged}seen:{_digest(event_id)}", self._dedup_ttl
+        else:
+            # No event id to dedup on: a marker of this call alone, so that a run repeated
+            # after another replica's write still finds its own (never a duplicate: the key
+            # is new), kept only as long as a repeat could come.
+            marker, marker_ttl = f"{tagged}call:{token}", _CALL_MARKER_TTL_SECONDS
+        keys = [tagged + "state", tagged + "rate", marker]
+        args = [expected_version, expected_token, data, token, self._state_ttl, marker_ttl,
+                WINDOW_SECONDS, max(0, rate_limit)]
         reply = await self._run_save(keys, args)
         outcome = reply[0]
         if outcome not in ("ok", "conflict", "duplicate", "rate_limited"):
             raise StoreUnavailable(f"unexpected script reply {outcome!r}")
         current = reply[2] if len(reply) > 2 else None
-        token = reply[3] if len(reply) > 3 and reply[3] else ""
+        stored_token = reply[3] if len(reply) > 3 and reply[3] else ""
         wait_ms = int(reply[4]) if len(reply) > 4 else 0
-        return Saved(outcome, int(reply[1]), current or None, token, max(0, wait_ms) / 1000)
+        return Saved(outcome, int(reply[1]), current or None, stored_token,
+                     max(0, wait_ms) / 1000)
 
     async def memory_usage(self, conversation: str) -> int | None:
         """Bytes Redis uses for a conversation's state key (MEMORY USAGE), None if absent."""

@@ -95,14 +95,17 @@ async def test_a_save_run_twice_answers_ok_and_changes_nothing_more(
     # Also when another write came in between (the marker still knows the token).
     await store.save("c:1", '{"n": 2}', 1, "e2", expected_token="tok-1")
     assert await script(keys=keys, args=args) == ["ok", 2, None, "tok-1"]
-    # Without an event id, the state's own token tells.
-    bare = [store.state_key("c:2"), store.rate_key("c:2")]
-    bare_args = [0, "", "{}", "tok-2", 600, 600, 60, 5]
-    assert await script(keys=bare, args=bare_args) == await script(keys=bare, args=bare_args)
+    # Without an event id the store marks the call itself, so the same holds even after
+    # another write came in between (the state's token alone would no longer tell).
+    call = [store.state_key("c:2"), store.rate_key("c:2"), store.call_key("c:2", "tok-2")]
+    call_args = [0, "", "{}", "tok-2", 600, 60, 60, 5]
+    assert await script(keys=call, args=call_args) == ["ok", 1, None, "tok-2"]
+    await store.save("c:2", '{"other": 1}', 1, expected_token="tok-2")
+    assert await script(keys=call, args=call_args) == ["ok", 2, None, "tok-2"]
     with redis.Redis.from_url(redis_url, decode_responses=True) as client:
         assert client.get(store.rate_key("c:1")) == "1"  # counted once
         assert client.hget(store.state_key("c:1"), "s") == '{"n": 2}'
-        assert client.hmget(store.state_key("c:2"), "v", "t") == ["1", "tok-2"]
+        assert client.hget(store.state_key("c:2"), "s") == '{"other": 1}'  # applied once
 
 
 async def test_a_matching_token_at_another_version_is_not_taken_for_this_save(
