@@ -44,9 +44,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# KEYS[1] state hash, KEYS[2] rate counter, KEYS[3] seen marker (absent when the event has no
-# id). ARGV: expected version, expected token, state JSON, this write's token, state TTL, dedup
-# TTL, rate window in seconds, rate limit (0: the turn is not counted).
+# KEYS[1] state hash, KEYS[2] rate counter, KEYS[3] the event's seen marker (for a save without
+# an event id, a marker of this call alone; the script also runs without one). ARGV: expected
+# version, expected token, state JSON, this write's token, state TTL, marker TTL, rate window in
+# seconds, rate limit (0: the turn is not counted).
 # Returns {'ok', version, false, token}, {'duplicate', version}, {'rate_limited', version,
 # false, '', milliseconds left in the window} or
 # {'conflict', version, stored state or nil, stored token}: a conflict hands back what is
