@@ -150,9 +150,6 @@ class TurnRunner:
 
     async def _turn(self, event: Event) -> TurnResult:
         key = event.conversation
-        # Straight to the compare-and-set on what this process last saved (or a new
-        # conversation): one store round trip. A wrong guess comes back as a conflict that
-        # carries the stored state, and the turn is stepped again on that.
         if self._still_limited(key):
             # Already over the limit in this window: refused without a step, so a flood costs
             # a lookup per turn. A redelivery of an event already applied is still dropped
@@ -160,6 +157,9 @@ class TurnRunner:
             if event.event_id is not None and await self._already_applied(key, event.event_id):
                 return self._duplicate(event)
             return self._rate_limited(event)
+        # Straight to the compare-and-set on what this process last saved (or a new
+        # conversation): one store round trip. A wrong guess comes back as a conflict that
+        # carries the stored state, and the turn is stepped again on that.
         loaded = self._cache.guess(key)
         rate_limit = self._rate_limit
         first_try = True
