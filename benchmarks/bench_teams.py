@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.redis_server import free_port  # noqa: E402
 
 # The typed conversation every simulated person has (answers for the advisor's questions).
 SCRIPT = [
@@ -102,12 +103,6 @@ def serve_floor(port: int) -> None:
 
 
 # --- the load -------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 async def start_connector() -> tuple[aiohttp.web.AppRunner, str, list[int]]:
     from aiohttp import web
