@@ -18,8 +18,7 @@ import random
 import re
 import time
 import traceback
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -79,26 +78,35 @@ class _NewerState(Exception):
 
 
 class _ConversationLocks:
-    """One asyncio.Lock per conversation key, dropped when nobody holds or awaits it."""
+    """One asyncio.Lock per conversation key, dropped when nobody holds or awaits it.
+
+    acquire/release rather than a context manager: this is on every turn, and a generator-
+    based async context manager costs more than the lock itself when nobody is waiting."""
 
     def __init__(self) -> None:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
+    async def acquire(self, key: str) -> None:
         lock, users = self._locks.get(key, (None, 0))
         if lock is None:
             lock = asyncio.Lock()
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+            await lock.acquire()
+        except BaseException:  # cancelled while waiting: no longer a user
+            self._leave(key)
+            raise
+
+    def release(self, key: str) -> None:
+        self._locks[key][0].release()
+        self._leave(key)
+
+    def _leave(self, key: str) -> None:
+        lock, users = self._locks[key]
+        if users <= 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
 
     def __len__(self) -> int:
         return len(self._locks)
@@ -133,20 +141,33 @@ class TurnRunner:
         # The conversation's lock before a slot: turns queued behind one person's lock hold no
         # slot, so one person's burst never keeps anyone else waiting. (No deadlock either way
         # round: a turn holding a slot waits for nothing but the store.)
-        async with self._locks.hold(event.conversation):
-            try:
-                async with asyncio.timeout(self._queue_seconds):
-                    await self._in_flight.acquire()
-            except TimeoutError:
-                result = self._overloaded(event)
-            else:
+        await self._locks.acquire(event.conversation)
+        try:
+            if await self._slot():
                 try:
                     result = await self._turn(event)
                 finally:
                     self._in_flight.release()
+            else:
+                result = self._overloaded(event)
+        finally:
+            self._locks.release(event.conversation)
         self.metrics.record_turn(event.conversation, result.outcome,
                                  time.perf_counter() - started, result.replies)
         return result
+
+    async def _slot(self) -> bool:
+        """Take an in-flight slot; False when none came free within the queue time."""
+        if not self._in_flight.locked():
+            # A free slot is taken without waiting: no deadline to arm (a timer per turn).
+            await self._in_flight.acquire()
+            return True
+        try:
+            async with asyncio.timeout(self._queue_seconds):
+                await self._in_flight.acquire()
+        except TimeoutError:
+            return False
+        return True
 
     async def _turn(self, event: Event) -> TurnResult:
         key = event.conversation
@@ -259,12 +280,12 @@ class TurnRunner:
     def _applied(self, stepped: StepResult, notices: list[Reply], version: int) -> TurnResult:
         state = stepped.state
         state.version = version
-        replies: list[Reply] = list(notices)
         for reply in stepped.replies:
             if isinstance(reply, Question | RecommendationReply):
-                # Buttons carry the version of the state their card was drawn from.
-                reply = reply.model_copy(update={"state_version": version})
-            replies.append(reply)
+                # Buttons carry the version of the state their card was drawn from. Set in
+                # place: this turn's step made these replies and nothing else holds them.
+                reply.state_version = version
+        replies: list[Reply] = [*notices, *stepped.replies]
         return TurnResult(replies=replies, outcome="ok", state=state)
 
     def _overloaded(self, event: Event) -> TurnResult:
