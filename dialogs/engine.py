@@ -92,6 +92,25 @@ def _vote_table(kb: Knowledge) -> dict[tuple[str, object], Approach]:
     return cached[1]
 
 
+_APPROACHES: dict[tuple[int, frozenset[tuple[str, Any]]], tuple[Knowledge, Approach]] = {}
+_APPROACHES_MAX = 4096
+
+
+def approach_of(answers: dict[str, Any], kb: Knowledge) -> Approach:
+    """choose(answers, kb).approach, remembered: every question asked works out which optional
+    questions are still worth asking from it, and answer sets repeat across conversations (every
+    conversation's first question has none)."""
+    key = (id(kb), frozenset(answers.items()))
+    cached = _APPROACHES.get(key)
+    if cached is not None and cached[0] is kb:
+        return cached[1]
+    approach = choose(answers, kb).approach
+    if len(_APPROACHES) >= _APPROACHES_MAX:
+        _APPROACHES.clear()  # bounded: free-typed example counts make answer sets unbounded
+    _APPROACHES[key] = (kb, approach)
+    return approach
+
+
 def choose(answers: dict[str, Any], kb: Knowledge) -> Choice:
     """Rules 1-4 over plain answers (slot -> value)."""
     allowed = allowed_approaches(answers, kb)

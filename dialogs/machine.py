@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dialogs import followups
-from dialogs.engine import choose, decide
+from dialogs.engine import approach_of, decide
 from dialogs.events import Event
 from dialogs.recommendation import Recommendation
 from dialogs.replies import (
@@ -82,7 +82,7 @@ def next_question(state: ConversationState, kb: Knowledge) -> str | None:
             continue
         return slot
     answers = slots.answered()
-    approach = choose(answers, kb).approach
+    approach = approach_of(answers, kb)
     for slot in OPTIONAL_SLOTS:
         if slot in state.asked or getattr(slots, slot) is not None:
             continue
@@ -131,6 +131,18 @@ def _command_of(norm: str) -> tuple[str, str | None] | None:
         if bare in phrases or norm in phrases:
             return command, None
     return None
+
+
+_CHOICES: dict[tuple[int, str], tuple[Knowledge, tuple[Choice, ...]]] = {}
+
+
+def _choices(kb: Knowledge, slot: str) -> tuple[Choice, ...]:
+    """A question's buttons as reply Choices (frozen), built once per knowledge object."""
+    cached = _CHOICES.get((id(kb), slot))
+    if cached is None or cached[0] is not kb:
+        built = tuple(Choice(value=c.value, label=c.label) for c in kb.question(slot).choices)
+        cached = _CHOICES[(id(kb), slot)] = (kb, built)
+    return cached[1]
 
 
 class _Turn:
@@ -423,7 +435,7 @@ class _Turn:
         done, total = self._progress()
         self.replies.append(Question(
             question_id=slot, text=q.text, hint=q.hint if hint or not q.choices else None,
-            choices=[Choice(value=c.value, label=c.label) for c in q.choices],
+            choices=list(_choices(kb, slot)),
             state_version=s.version, step=done + 1, total_steps=max(total, done + 1),
             intro=intro,
         ))
@@ -432,7 +444,7 @@ class _Turn:
         """(questions answered or skipped, questions in all) for "question 3 of 9"."""
         answers = self.state.slots.answered()
         skipped = set(self.state.asked)
-        approach = choose(answers, self.kb).approach
+        approach = approach_of(answers, self.kb)
         done = total = 0
         for slot in CORE_SLOTS:
             if slot == "examples" and answers.get("has_data") == "no":
