@@ -69,6 +69,13 @@ def _error_code(error: SlackApiError) -> str:
         return "unknown"
 
 
+async def call(client: AsyncWebClient, method: str, payload: dict[str, Any]) -> Any:
+    """A Web API method with a payload already in Slack's JSON shape. slack_sdk's typed
+    wrappers (chat_postMessage...) would only re-check every block for model objects (six
+    isinstance checks a block) and drop None values, which our payloads never hold."""
+    return await client.api_call(method, json=payload)
+
+
 async def post(client: AsyncWebClient, channel: str, messages: Sequence[SlackMessage],
                thread_ts: str | None = None) -> list[dict[str, Any]]:
     """Post each message to a channel (a user id posts to the app's DM with that person).
@@ -76,8 +83,10 @@ async def post(client: AsyncWebClient, channel: str, messages: Sequence[SlackMes
     posted: list[dict[str, Any]] = []
     for message in messages:
         try:
-            response = await client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                                     **message.payload())
+            payload = {"channel": channel, **message.payload()}
+            if thread_ts is not None:
+                payload["thread_ts"] = thread_ts
+            response = await call(client, "chat.postMessage", payload)
         except SlackApiError as error:
             log.warning("chat.postMessage failed: %s", _error_code(error))
             raise
@@ -97,7 +106,7 @@ async def post_quietly(client: AsyncWebClient, channel: str, messages: Sequence[
 
 async def update(client: AsyncWebClient, channel: str, ts: str, message: SlackMessage) -> bool:
     try:
-        await client.chat_update(channel=channel, ts=ts, **message.payload())
+        await call(client, "chat.update", {"channel": channel, "ts": ts, **message.payload()})
     except SlackApiError as error:
         log.warning("chat.update failed: %s", _error_code(error))
         return False
@@ -132,7 +141,7 @@ async def post_ephemeral(client: AsyncWebClient, channel: str, user: str,
         payload = message.payload()
         payload.pop("metadata", None)
         try:
-            await client.chat_postEphemeral(channel=channel, user=user, **payload)
+            await call(client, "chat.postEphemeral", {"channel": channel, "user": user, **payload})
         except SlackApiError as error:
             log.warning("chat.postEphemeral failed: %s", _error_code(error))
             ok = False
