@@ -1,15 +1,20 @@
-"""One Lua script called by many turns at once, sent to Redis as one pipeline per loop pass.
+"""One Lua script called by many turns at once, sent to Redis in batches on a connection of its
+own, one batch at a time.
 
 redis-py's asyncio client spends ~60-100 us of CPU on each command's round trip (a pooled
-connection, its lock, the reply's future, its timers), and much less on each further command
-of a pipeline: 50 concurrent saves cost ~105 us each one by one, ~37 us batched. Under load
-many turns reach their save in the same event-loop pass; the batcher collects those calls and
-sends them together, so the fixed cost is paid once per pass, not once per turn. A turn alone
-pays what it paid before: the flush is scheduled straight away, never delayed to wait for
-company.
+connection, its lock, the reply's future, its timers), and its pipelines add per-command
+bookkeeping of their own. Under load many turns reach their save while a batch is out: they
+wait for it and go together in the next one, so batches grow with the load instead of round
+trips multiplying, and each batch costs a write and one reply read per save on a connection
+that nobody else uses (no pool, no pipeline object). A turn alone pays one round trip, as
+before: a batch goes out at the end of the loop pass it started in, never delayed to wait
+for company.
 
 Each call still gets its own reply or its own error, in order; the scripts run one after
-another in Redis exactly as separate calls would (the pipeline is not a transaction).
+another in Redis exactly as separate calls would (nothing is a transaction). A connection that
+fails is dropped and the batch sent once more on a new one, as redis-py's own retry would: a
+script that ran before the failure finds its own write (the save script's token) and answers
+as it did.
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from redis.asyncio.connection import AbstractConnection
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.store.base import StoreUnavailable
 
@@ -31,31 +39,45 @@ _Call = tuple[Sequence[str], Sequence[Any], "asyncio.Future[Any]"]
 
 
 class ScriptBatcher:
-    def __init__(self, client: Any, script: AsyncScript, guard: Guard) -> None:
-        self._client = client
+    def __init__(self, connect: Callable[[], AbstractConnection], script: AsyncScript,
+                 guard: Guard) -> None:
+        # connect(): a new, unconnected connection with the store's options (it connects on
+        # first use and health-checks itself like a pooled one).
+        self._connect = connect
+        self._connection: AbstractConnection | None = None
         self._script = script
         self._guard = guard
         self._pending: list[_Call] = []
-        self._scheduled = False
-        self._flushes: set[asyncio.Task[None]] = set()  # held so they are not collected
+        self._draining = False
+        self._drain_task: asyncio.Task[None] | None = None  # held so it is not collected
 
     async def __call__(self, keys: Sequence[str], args: Sequence[Any]) -> Any:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._pending.append((keys, args, future))
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._start_flush)
+        if not self._draining:
+            self._draining = True
+            # At the end of this loop pass: the other turns saving in it join the batch.
+            loop.call_soon(self._start_drain)
         return await future
 
-    def _start_flush(self) -> None:
-        self._scheduled = False
-        batch, self._pending = self._pending, []
-        task = asyncio.get_running_loop().create_task(self._flush(batch))
-        self._flushes.add(task)
-        task.add_done_callback(self._flushes.discard)
+    def _start_drain(self) -> None:
+        self._drain_task = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            # Everything that arrived while a batch was out is the next batch. No await
+            # between the last check and the flag, so no save can be left behind.
+            while self._pending:
+                batch, self._pending = self._pending, []
+                await self._flush(batch)
+        finally:
+            self._draining = False
 
     async def _flush(self, batch: list[_Call]) -> None:
+        batch = [call for call in batch if not call[2].done()]  # cancelled while queued
+        if not batch:
+            return
         try:
             replies = await self._guard(lambda: self._send(batch))
             if len(replies) != len(batch):  # never hand anyone a reply that may be another's
@@ -85,7 +107,11 @@ class ScriptBatcher:
         if missing:
             # Redis restarted or was flushed: the script did not run for these; load it and
             # send them again.
-            self._script.sha = await self._client.script_load(self._script.script)
+            # On this connection: a pooled one may not yet have noticed that Redis restarted.
+            loaded = await self._with_retry([("SCRIPT", "LOAD", self._script.script)])
+            if isinstance(loaded[0], RedisError):
+                raise loaded[0]
+            self._script.sha = loaded[0]
             again = await self._pipeline([batch[i] for i in missing])
             for i, reply in zip(missing, again, strict=True):
                 replies[i] = reply
@@ -93,7 +119,42 @@ class ScriptBatcher:
 
     async def _pipeline(self, batch: list[_Call]) -> list[Any]:
         sha = self._script.sha
-        async with self._client.pipeline(transaction=False) as pipe:
-            for keys, args, _ in batch:
-                pipe.evalsha(sha, len(keys), *keys, *args)
-            return list(await pipe.execute(raise_on_error=False))
+        return await self._with_retry(
+            [("EVALSHA", sha, len(keys), *keys, *args) for keys, args, _ in batch])
+
+    async def _with_retry(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        try:
+            return await self._round_trip(commands)
+        except (RedisConnectionError, RedisTimeoutError):
+            # A connection that died while Redis restarted: once more on a new one.
+            return await self._round_trip(commands)
+
+    async def _round_trip(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Send the commands at once and read their replies in order; a command's error reply
+        is its reply (the others still ran)."""
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = self._connect()
+        packed = connection.pack_commands(commands)
+        try:
+            await connection.send_packed_command(packed)
+            replies: list[Any] = []
+            for _ in commands:
+                try:
+                    replies.append(await connection.read_response())
+                except ResponseError as error:  # that command's error; the connection is fine
+                    replies.append(error)
+            return replies
+        except BaseException:
+            # Cut off part way (the deadline, a dropped socket): replies may still be on
+            # their way, and must never be read as the next batch's. redis-py's reads and
+            # writes drop the socket themselves on any failure; this makes it so whatever
+            # was interrupted, and the next batch starts on a new connection.
+            self._connection = None
+            await connection.disconnect(nowait=True)
+            raise
+
+    async def aclose(self) -> None:
+        if self._connection is not None:
+            await self._connection.disconnect()
+            self._connection = None

@@ -201,7 +201,7 @@ class RedisStore:
             self._run_save = lambda keys, args: self._call(
                 lambda: self._save_script(keys=keys, args=args))
         else:
-            self._run_save = ScriptBatcher(self._client, self._save_script, self._call)
+            self._run_save = ScriptBatcher(pool.make_connection, self._save_script, self._call)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisStore:
@@ -302,4 +302,6 @@ class RedisStore:
             return False
 
     async def close(self) -> None:
+        if isinstance(self._run_save, ScriptBatcher):
+            await self._run_save.aclose()
         await self._client.aclose()

@@ -15,6 +15,14 @@ from bot.store.batching import ScriptBatcher
 from bot.store.redis_store import RedisStore
 from tests.redis_server import free_port
 
+# Keeps Redis busy for ARGV[1] milliseconds (DEBUG SLEEP is disabled in the test server).
+STALL_LUA = """
+local t = redis.call('TIME')
+local stop = t[1] * 1000000 + t[2] + ARGV[1] * 1000
+repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop
+return 1
+"""
+
 
 @pytest.fixture
 async def store(redis_url: str) -> AsyncIterator[RedisStore]:
@@ -155,3 +163,54 @@ async def test_a_save_cancelled_before_its_batch_goes_out_does_not_disturb_the_o
     assert (await kept).outcome == "ok"
     with pytest.raises(asyncio.CancelledError):
         await doomed
+
+
+async def test_saves_that_arrive_while_a_batch_is_out_go_together_in_the_next(
+        store: RedisStore) -> None:
+    batcher = store._run_save
+    assert isinstance(batcher, ScriptBatcher)
+    sizes: list[int] = []
+    out = asyncio.Event()
+    answer = asyncio.Event()
+    send = batcher._pipeline
+
+    async def held(batch: list[Any]) -> list[Any]:
+        sizes.append(len(batch))
+        out.set()
+        await answer.wait()  # Redis is slow to answer the first batch
+        return await send(batch)
+
+    batcher._pipeline = held  # type: ignore[method-assign]
+    first = asyncio.ensure_future(store.save("c:first", "{}", 0))
+    await out.wait()
+    rest = [asyncio.ensure_future(store.save(f"c:{i}", "{}", 0)) for i in range(10)]
+    for later in range(3):  # and more, in later loop passes, while it is still out
+        await asyncio.sleep(0)
+        rest.append(asyncio.ensure_future(store.save(f"c:later{later}", "{}", 0)))
+    await asyncio.sleep(0.05)
+    assert sizes == [1]  # nothing else is sent while a batch is out
+    answer.set()
+    saved = await asyncio.gather(first, *rest)
+    assert [s.outcome for s in saved] == ["ok"] * 14
+    assert sizes == [1, 13]
+
+
+async def test_a_batch_cut_off_by_the_deadline_never_hands_its_late_replies_to_the_next(
+        redis_url: str) -> None:
+    store = RedisStore(redis_url, timeout_seconds=0.3)
+    try:
+        assert (await store.save("c:1", '{"n": 1}', 0)).outcome == "ok"
+        with redis.Redis.from_url(redis_url) as client:
+            # Redis stalls past the deadline; the save's reply comes only after it.
+            stall = asyncio.get_running_loop().run_in_executor(
+                None, client.eval, STALL_LUA, 0, 600)
+            await asyncio.sleep(0.1)
+            with pytest.raises(StoreUnavailable):
+                await store.save("c:2", '{"n": 2}', 0)
+            await stall
+        # The next save reads its own reply on a new connection, not the late "ok" above.
+        conflict = await store.save("c:1", '{"n": 9}', 0)
+        assert (conflict.outcome, conflict.version, conflict.current) == ("conflict", 1,
+                                                                          '{"n": 1}')
+    finally:
+        await store.close()
