@@ -57,12 +57,10 @@ class ScriptBatcher:
         self._pending.append((keys, args, future))
         if not self._draining:
             self._draining = True
-            # At the end of this loop pass: the other turns saving in it join the batch.
-            loop.call_soon(self._start_drain)
+            # A task's first step runs in the next loop pass: the other turns saving in this
+            # one join the batch first.
+            self._drain_task = loop.create_task(self._drain())
         return await future
-
-    def _start_drain(self) -> None:
-        self._drain_task = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
         try:
