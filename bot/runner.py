@@ -182,12 +182,17 @@ class TurnRunner:
         # conversation): one store round trip. A wrong guess comes back as a conflict that
         # carries the stored state, and the turn is stepped again on that.
         loaded = self._cache.guess(key)
+        # What that JSON parses to, kept from the last turn here: no parse on the first try.
+        known = self._cache.state(key)
         rate_limit = self._rate_limit
         first_try = True
         conflicts = 0
         try:
             while True:
-                state, notices = self._read_state(loaded, event)
+                if known is not None:
+                    state, notices, known = known, [], None
+                else:
+                    state, notices = self._read_state(loaded, event)
                 try:
                     stepped = self._step(state, event, self.kb)
                 except Exception as error:  # a bug in the dialog: never shown as a traceback
@@ -198,8 +203,9 @@ class TurnRunner:
                                               expected_token=loaded.token)
                 rate_limit = 0  # a second try is the same turn: it was counted once
                 if saved.outcome == "ok":
-                    self._cache.put(key, saved.version, saved.token, data)
-                    return self._applied(stepped, notices, saved.version)
+                    result = self._applied(stepped, notices, saved.version)
+                    self._cache.put(key, saved.version, saved.token, data, stepped.state)
+                    return result
                 if saved.outcome == "duplicate":
                     return self._duplicate(event)
                 if saved.outcome == "rate_limited":

@@ -1,5 +1,5 @@
 """What this process last saved for each recent conversation: its version, write token and
-state JSON.
+state (the JSON, and the state object it was dumped from, so the next turn need not parse it).
 
 With it a turn goes straight to the store's compare-and-set, one round trip instead of a load
 and a save. It is a hint, never the truth: when another replica (or an expiry) changed the
@@ -11,6 +11,7 @@ is right for every first turn and costs the same two round trips as a load when 
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Any
 
 from bot.store.base import Loaded
 
@@ -23,7 +24,7 @@ _NEW = Loaded(data=None, version=0, duplicate=False)
 class StateCache:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._capacity = max(0, capacity)
-        self._entries: OrderedDict[str, tuple[int, str, str]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, str, str, Any]] = OrderedDict()
 
     def get(self, key: str) -> Loaded | None:
         """The last state saved here for `key`, or None when this process has none."""
@@ -31,7 +32,7 @@ class StateCache:
         if entry is None:
             return None
         self._entries.move_to_end(key)
-        version, token, data = entry
+        version, token, data, _ = entry
         return Loaded(data=data, version=version, duplicate=False, token=token)
 
     def guess(self, key: str) -> Loaded:
@@ -39,10 +40,16 @@ class StateCache:
         known = self.get(key)
         return _NEW if known is None else known
 
-    def put(self, key: str, version: int, token: str, data: str) -> None:
+    def state(self, key: str) -> Any | None:
+        """The state object `key`'s cached JSON was dumped from, when one was put. Shared, so
+        never to be changed: a step works on a copy of the state it is given."""
+        entry = self._entries.get(key)
+        return None if entry is None else entry[3]
+
+    def put(self, key: str, version: int, token: str, data: str, state: Any = None) -> None:
         if self._capacity == 0:
             return
-        self._entries[key] = (version, token, data)
+        self._entries[key] = (version, token, data, state)
         self._entries.move_to_end(key)
         if len(self._entries) > self._capacity:
             self._entries.popitem(last=False)

@@ -271,6 +271,24 @@ async def test_a_conversation_this_process_never_saw_costs_one_more_try_not_a_re
     assert counter(first.metrics, "cas_retries_total") == 0
 
 
+async def test_the_state_a_turn_hands_out_is_never_changed_by_later_turns(
+        store: StateStore, kb: Knowledge) -> None:
+    # The runner keeps that object for its next turn on the conversation (no parse of the
+    # JSON it just wrote), so the real dialog's step must work on a copy of it.
+    runner = TurnRunner(store, kb, metrics=Metrics())
+    first = await runner.handle(Event.cmd(KEY, "start", event_id="e1"))
+    assert first.state is not None
+    before = first.state.model_dump_json()
+    second = await runner.handle(Event.typed(KEY, "customer service", event_id="e2"))
+    third = await runner.handle(Event.typed(KEY, "yes, about 2,000 examples", event_id="e3"))
+    assert first.state.model_dump_json() == before
+    assert second.state is not None and third.state is not None
+    assert (second.state.slots.use_case, second.state.slots.examples) == ("customer_service",
+                                                                         None)
+    assert (third.state.slots.has_data, third.state.slots.examples) == ("yes", 2000)
+    assert (await stored_state(store)).slots == third.state.slots
+
+
 async def test_endless_conflicts_end_in_a_friendly_error(
         store: StateStore, kb: Knowledge) -> None:
     metrics = Metrics()

@@ -33,3 +33,15 @@ def test_drop_forgets_and_capacity_zero_keeps_nothing() -> None:
     empty = StateCache(capacity=0)
     empty.put("a", 1, "ta", "a1")
     assert len(empty) == 0 and empty.get("a") is None
+
+
+def test_the_state_object_is_kept_with_its_json_and_goes_with_it() -> None:
+    cache = StateCache(capacity=1)
+    state = object()
+    cache.put("a", 1, "ta", "a1", state)
+    assert cache.state("a") is state
+    cache.put("a", 2, "tb", "a2")  # a save whose state object was not kept
+    assert cache.state("a") is None
+    cache.put("a", 3, "tc", "a3", state)
+    cache.put("b", 1, "tb", "b1", object())  # over capacity: "a" goes, object and all
+    assert cache.state("a") is None and cache.get("a") is None
