@@ -24,6 +24,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
+from bot.in_flight import InFlightLimit
 from bot.metrics import Metrics, default_metrics, platform_of
 from bot.rate_limit import WINDOW_SECONDS
 from bot.state_cache import StateCache
@@ -125,7 +126,7 @@ class TurnRunner:
         self._max_attempts = max(1, max_attempts)
         self.metrics = metrics if metrics is not None else default_metrics()
         self._locks = _ConversationLocks()
-        self._in_flight = asyncio.Semaphore(max(1, max_turns_in_flight))
+        self._in_flight = InFlightLimit(max_turns_in_flight, turn_queue_seconds)
         self._queue_seconds = turn_queue_seconds
         # 0: no limit. Counted by the store in the save's own round trip (in Redis every
         # replica shares the count).
@@ -143,7 +144,7 @@ class TurnRunner:
         # round: a turn holding a slot waits for nothing but the store.)
         await self._locks.acquire(event.conversation)
         try:
-            if await self._slot():
+            if await self._in_flight.acquire():
                 try:
                     result = await self._turn(event)
                 finally:
@@ -155,19 +156,6 @@ class TurnRunner:
         self.metrics.record_turn(event.conversation, result.outcome,
                                  time.perf_counter() - started, result.replies)
         return result
-
-    async def _slot(self) -> bool:
-        """Take an in-flight slot; False when none came free within the queue time."""
-        if not self._in_flight.locked():
-            # A free slot is taken without waiting: no deadline to arm (a timer per turn).
-            await self._in_flight.acquire()
-            return True
-        try:
-            async with asyncio.timeout(self._queue_seconds):
-                await self._in_flight.acquire()
-        except TimeoutError:
-            return False
-        return True
 
     async def _turn(self, event: Event) -> TurnResult:
         key = event.conversation
