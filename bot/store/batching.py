@@ -20,8 +20,9 @@ as it did.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from redis.asyncio.connection import AbstractConnection
 from redis.commands.core import AsyncScript
@@ -31,11 +32,17 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.store.base import StoreUnavailable
 
-# The store's guarded call: runs a Redis operation within its deadline and turns failures into
-# StoreUnavailable / StoreBusy.
-Guard = Callable[[Callable[[], Awaitable[list[Any]]]], Awaitable[list[Any]]]
 
-_Call = tuple[Sequence[str], Sequence[Any], "asyncio.Future[Any]"]
+class Guard(Protocol):
+    """The store's guarded call: runs a Redis operation within its deadline (counted from
+    `since` when given) and turns failures into StoreUnavailable / StoreBusy."""
+
+    def __call__(self, operation: Callable[[], Awaitable[list[Any]]], *,
+                 since: float | None = None) -> Awaitable[list[Any]]: ...
+
+
+# A save waiting for its batch: keys, arguments, its reply's future, when it was queued.
+_Call = tuple[Sequence[str], Sequence[Any], "asyncio.Future[Any]", float]
 
 
 class ScriptBatcher:
@@ -50,11 +57,14 @@ class ScriptBatcher:
         self._pending: list[_Call] = []
         self._draining = False
         self._drain_task: asyncio.Task[None] | None = None  # held so it is not collected
+        self._closed = False
 
     async def __call__(self, keys: Sequence[str], args: Sequence[Any]) -> Any:
         loop = asyncio.get_running_loop()
+        if self._closed:
+            raise StoreUnavailable("closed")
         future: asyncio.Future[Any] = loop.create_future()
-        self._pending.append((keys, args, future))
+        self._pending.append((keys, args, future, loop.time()))
         if not self._draining:
             self._draining = True
             # A task's first step runs in the next loop pass: the other turns saving in this
@@ -71,16 +81,25 @@ class ScriptBatcher:
                 await self._flush(batch)
         finally:
             self._draining = False
+            # Cancelled (shutdown): the saves queued behind the batch it was sending are
+            # answered too, never left waiting for a drain that is not coming.
+            queued, self._pending = self._pending, []
+            for _, _, future, _ in queued:
+                if not future.done():
+                    future.set_exception(StoreUnavailable("cancelled"))
 
     async def _flush(self, batch: list[_Call]) -> None:
         batch = [call for call in batch if not call[2].done()]  # cancelled while queued
         if not batch:
             return
         try:
-            replies = await self._guard(lambda: self._send(batch))
+            # The deadline runs from the oldest save's arrival: a save queued behind a batch
+            # that took its whole deadline has no more than the time it has left.
+            replies = await self._guard(lambda: self._send(batch),
+                                        since=min(call[3] for call in batch))
             if len(replies) != len(batch):  # never hand anyone a reply that may be another's
                 raise StoreUnavailable(f"{len(replies)} replies for {len(batch)} saves")
-            for (_, _, future), reply in zip(batch, replies, strict=True):
+            for (_, _, future, _), reply in zip(batch, replies, strict=True):
                 if future.done():  # its turn was cancelled (shutdown) while the batch was out
                     continue
                 if isinstance(reply, RedisError):
@@ -93,7 +112,7 @@ class ScriptBatcher:
             # else (a bug, a cancellation) too, as unavailable: never leave a turn hanging.
             failure = (error if isinstance(error, StoreUnavailable)
                        else StoreUnavailable(type(error).__name__))
-            for _, _, future in batch:
+            for _, _, future, _ in batch:
                 if not future.done():
                     future.set_exception(failure)
             if not isinstance(error, Exception):
@@ -118,7 +137,7 @@ class ScriptBatcher:
     async def _pipeline(self, batch: list[_Call]) -> list[Any]:
         sha = self._script.sha
         return await self._with_retry(
-            [("EVALSHA", sha, len(keys), *keys, *args) for keys, args, _ in batch])
+            [("EVALSHA", sha, len(keys), *keys, *args) for keys, args, _, _ in batch])
 
     async def _with_retry(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         try:
@@ -130,6 +149,8 @@ class ScriptBatcher:
     async def _round_trip(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Send the commands at once and read their replies in order; a command's error reply
         is its reply (the others still ran)."""
+        if self._closed:  # closed while this batch waited: no new connection after close
+            raise RedisConnectionError("closed")
         connection = self._connection
         if connection is None:
             connection = self._connection = self._connect()
@@ -153,6 +174,12 @@ class ScriptBatcher:
             raise
 
     async def aclose(self) -> None:
-        if self._connection is not None:
-            await self._connection.disconnect()
-            self._connection = None
+        self._closed = True
+        connection, self._connection = self._connection, None
+        task = self._drain_task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if connection is not None:
+            await connection.disconnect()

@@ -233,10 +233,16 @@ class RedisStore:
     def call_key(self, conversation: str, token: str) -> str:
         return f"{self._tagged(conversation)}call:{token}"
 
-    async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, operation: Callable[[], Awaitable[T]], *,
+                    since: float | None = None) -> T:
+        """Run `operation` within the deadline, counted from `since` (on the loop's clock) when
+        given: a batched save's deadline runs from when the save was queued, not from when its
+        batch went out."""
         started = False
+        loop = asyncio.get_running_loop()
+        deadline = (loop.time() if since is None else since) + self._deadline
         try:
-            async with asyncio.timeout(self._deadline), self._in_flight:
+            async with asyncio.timeout_at(deadline), self._in_flight:
                 started = True
                 return await operation()
         except TimeoutError as error:

@@ -274,19 +274,28 @@ async def test_a_conversation_this_process_never_saw_costs_one_more_try_not_a_re
 async def test_the_state_a_turn_hands_out_is_never_changed_by_later_turns(
         store: StateStore, kb: Knowledge) -> None:
     # The runner keeps that object for its next turn on the conversation (no parse of the
-    # JSON it just wrote), so the real dialog's step must work on a copy of it.
+    # JSON it just wrote), so the real dialog's step must work on a copy of it, on every
+    # path: answers, a skip, the card, a what-if and keeping it, a changed answer, restart.
     runner = TurnRunner(store, kb, metrics=Metrics())
-    first = await runner.handle(Event.cmd(KEY, "start", event_id="e1"))
+    texts = ["customer service", "yes", "about 2,000 examples", "not sure", "medium budget",
+             "common task", "high accuracy", "a few months", "rarely", "consumer gpu",
+             "1 million tokens a month", "no", "what if the budget was high?", "keep that",
+             "budget low", "restart", "customer service"]
+    handed: list[tuple[ConversationState, str]] = []
+    first = await runner.handle(Event.cmd(KEY, "start", event_id="e0"))
     assert first.state is not None
-    before = first.state.model_dump_json()
-    second = await runner.handle(Event.typed(KEY, "customer service", event_id="e2"))
-    third = await runner.handle(Event.typed(KEY, "yes, about 2,000 examples", event_id="e3"))
-    assert first.state.model_dump_json() == before
-    assert second.state is not None and third.state is not None
-    assert (second.state.slots.use_case, second.state.slots.examples) == ("customer_service",
-                                                                         None)
-    assert (third.state.slots.has_data, third.state.slots.examples) == ("yes", 2000)
-    assert (await stored_state(store)).slots == third.state.slots
+    handed.append((first.state, first.state.model_dump_json()))
+    for n, text in enumerate(texts, 1):
+        result = await runner.handle(Event.typed(KEY, text, event_id=f"e{n}"))
+        assert result.outcome == "ok" and result.state is not None
+        handed.append((result.state, result.state.model_dump_json()))
+    assert all(state.model_dump_json() == dumped for state, dumped in handed)
+    # The paths that replace lists and dicts were all taken.
+    assert any(state.asked for state, _ in handed)
+    assert any(state.history for state, _ in handed)
+    assert any(state.whatif for state, _ in handed)
+    assert handed[-1][0].phase == "asking" and handed[-2][0].slots.use_case is None
+    assert (await stored_state(store)).slots == handed[-1][0].slots
 
 
 async def test_endless_conflicts_end_in_a_friendly_error(

@@ -214,3 +214,73 @@ async def test_a_batch_cut_off_by_the_deadline_never_hands_its_late_replies_to_t
                                                                           '{"n": 1}')
     finally:
         await store.close()
+
+
+async def test_a_save_queued_behind_a_stuck_batch_waits_one_deadline_not_two(
+        redis_url: str) -> None:
+    store = RedisStore(redis_url, timeout_seconds=1.0)
+    try:
+        assert (await store.save("c:warm", "{}", 0)).outcome == "ok"
+        with redis.Redis.from_url(redis_url) as client:
+            loop = asyncio.get_running_loop()
+            stall = loop.run_in_executor(None, client.eval, STALL_LUA, 0, 2500)
+            await asyncio.sleep(0.1)
+            stuck = asyncio.ensure_future(store.save("c:1", "{}", 0))
+            await asyncio.sleep(0.5)  # its batch is out, waiting; this one queues behind it
+            queued_at = loop.time()
+            with pytest.raises(StoreUnavailable):
+                await store.save("c:2", "{}", 0)
+            waited = loop.time() - queued_at
+            with pytest.raises(StoreUnavailable):
+                await stuck
+            await stall
+        # Its deadline ran from when it was queued (~1.0 s), not from when the stuck batch
+        # gave up (~1.5 s).
+        assert waited < 1.25
+    finally:
+        await store.close()
+
+
+async def test_a_connection_killed_between_batches_is_replaced_and_the_save_goes_through(
+        store: RedisStore, redis_url: str) -> None:
+    assert (await store.save("c:1", '{"n": 1}', 0)).outcome == "ok"
+    with redis.Redis.from_url(redis_url) as client:
+        killed = client.client_kill_filter(_type="normal", skipme=True)
+    assert killed >= 1  # the batcher's own connection among them
+    saved = await store.save("c:1", '{"n": 2}', 1, expected_token=(
+        await store.load("c:1")).token)
+    assert (saved.outcome, saved.version) == ("ok", 2)
+
+
+async def test_after_close_a_save_is_refused_and_opens_no_connection(redis_url: str) -> None:
+    store = RedisStore(redis_url)
+    assert (await store.save("c:1", "{}", 0)).outcome == "ok"
+    batcher = store._run_save
+    assert isinstance(batcher, ScriptBatcher)
+    await store.close()
+    with pytest.raises(StoreUnavailable):
+        await store.save("c:1", "{}", 1)
+    assert batcher._connection is None
+
+
+async def test_saves_queued_when_the_drain_is_cancelled_are_answered_not_left_waiting(
+        store: RedisStore) -> None:
+    batcher = store._run_save
+    assert isinstance(batcher, ScriptBatcher)
+    out = asyncio.Event()
+
+    async def never_answered(batch: list[Any]) -> list[Any]:
+        out.set()
+        await asyncio.Event().wait()
+        return []
+
+    batcher._pipeline = never_answered  # type: ignore[method-assign]
+    first = asyncio.ensure_future(store.save("c:1", "{}", 0))
+    await out.wait()
+    queued = asyncio.ensure_future(store.save("c:2", "{}", 0))
+    await asyncio.sleep(0)
+    assert batcher._drain_task is not None
+    batcher._drain_task.cancel()  # as at shutdown
+    for save in (first, queued):
+        with pytest.raises(StoreUnavailable):
+            await asyncio.wait_for(save, 1)
