@@ -78,5 +78,24 @@ class ConversationState(BaseModel):
     surface: dict[str, str] = Field(default_factory=dict)
 
     def dump(self) -> str:
-        """Compact JSON for the store (defaults left out: small keys in Redis)."""
-        return self.model_dump_json(exclude_defaults=True, exclude={"version"})
+        """Compact JSON for the store (defaults left out: small keys in Redis).
+
+        What exclude_defaults=True would write, built as exclude_none plus the few defaults
+        that are not None: pydantic finds defaults by building each one (a Slots() every
+        time), which made a save's dump ~10 us instead of ~4. A test holds the two equal."""
+        exclude = {"version"}
+        if self.schema_version == SCHEMA_VERSION:
+            exclude.add("schema_version")
+        if self.phase == "new":
+            exclude.add("phase")
+        if self.slots == _NO_ANSWERS:
+            exclude.add("slots")
+        for name in _EMPTY_BY_DEFAULT:
+            if not getattr(self, name):
+                exclude.add(name)
+        return self.model_dump_json(exclude_none=True, exclude=exclude)
+
+
+_NO_ANSWERS = Slots()
+# Fields whose default is an empty list or dict.
+_EMPTY_BY_DEFAULT = ("asked", "history", "whatif", "surface")
