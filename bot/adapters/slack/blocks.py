@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from slack_sdk.models.blocks import (
@@ -199,15 +198,21 @@ def question_blocks(question: Question) -> list[Block]:
     return blocks
 
 
-@lru_cache(maxsize=1024)
-def _question_json(question_json: str) -> tuple[dict[str, Any], ...]:
-    return tuple(b.to_dict() for b in question_blocks(Question.model_validate_json(question_json)))
+_DRAWN_QUESTIONS: dict[tuple[Any, ...], tuple[dict[str, Any], ...]] = {}
+_DRAWN_QUESTIONS_MAX = 1024
 
 
 def drawn_question(question: Question) -> list[dict[str, Any]]:
     """question_blocks() as JSON, drawn once per distinct question: everyone gets the same
-    first question, and slack_sdk's validating to_dict() is the costly part of a reply."""
-    return list(_question_json(question.model_dump_json()))
+    first question, and slack_sdk's validating to_dict() is the costly part of a reply. The
+    key is every field's value (Choices are frozen, so hashable), cheaper than its JSON."""
+    key = tuple(tuple(v) if isinstance(v, list) else v for v in question.__dict__.values())
+    drawn = _DRAWN_QUESTIONS.get(key)
+    if drawn is None:
+        if len(_DRAWN_QUESTIONS) >= _DRAWN_QUESTIONS_MAX:
+            _DRAWN_QUESTIONS.clear()
+        drawn = _DRAWN_QUESTIONS[key] = tuple(b.to_dict() for b in question_blocks(question))
+    return list(drawn)
 
 
 def answered_block(lines: Sequence[str]) -> Block:
