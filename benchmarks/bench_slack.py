@@ -73,6 +73,8 @@ class CountingStandIn(StandIn):
     """The Slack tests' stand-in, plus counters a load generator can wait on: messages posted or
     updated per channel, and in all; and the first message's ts in each channel."""
 
+    # False: forget each message once answered (bench_slack); bench_http's clicks need them.
+    keep_messages: bool = True
     total: int = 0
     per_channel: dict[str, int] = field(default_factory=dict)
     first_ts: dict[str, str] = field(default_factory=dict)
@@ -82,10 +84,12 @@ class CountingStandIn(StandIn):
         answer = super()._answer(method, params)
         if answer.get("ok") and method in ("chat.postMessage", "chat.update"):
             channel = str(answer["channel"])
-            # Answered as Slack answers, then forgotten: the load never updates or reads back
-            # a message, and 40,000 kept Block Kit messages only made this process's garbage
-            # collector walk them, mostly in the rounds of the servers that post blocks.
-            self.messages.pop((channel, str(answer["ts"])), None)
+            if not self.keep_messages:
+                # Answered as Slack answers, then forgotten: slash commands never update or
+                # read back a message, and 40,000 kept Block Kit messages only made this
+                # process's garbage collector walk them, mostly in the rounds of the servers
+                # that post blocks.
+                self.messages.pop((channel, str(answer["ts"])), None)
             self.first_ts.setdefault(channel, str(answer["ts"]))
             self.per_channel[channel] = self.per_channel.get(channel, 0) + 1
             self.total += 1
@@ -397,7 +401,7 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
     out(load_line())
     out(f"load: {sizes.concurrency} concurrent signed requests, {sizes.per_round} per round, "
         f"median of {sizes.rounds} rounds; every request a new person's /which-approach")
-    api = CountingStandIn()
+    api = CountingStandIn(keep_messages=False)
     await api.start()
     figures: dict[str, AckFigure] = {}
     with tempfile.TemporaryDirectory() as tmp:
