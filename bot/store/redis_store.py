@@ -14,7 +14,8 @@ stay short and never carry anything a person or a platform typed.
 
 A turn costs one round trip when the runner knows the conversation's version (or that it is
 new): `save`, one EVALSHA that also counts the turn against the rate limit and, on a version
-conflict, returns the stored state. Saves made in the same event-loop pass share one pipeline
+conflict, returns the stored state. Saves go to Redis in batches on a connection of their
+own, one batch at a time, so the saves that arrive while a batch is out share the next one
 (batching.py). `load` (one pipeline) is for the rest.
 """
 
