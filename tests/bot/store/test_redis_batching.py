@@ -31,6 +31,12 @@ async def store(redis_url: str) -> AsyncIterator[RedisStore]:
     await redis_store.close()
 
 
+def stall_redis(client: redis.Redis, milliseconds: int) -> asyncio.Future[Any]:
+    """Keep Redis busy for a while, from a thread (the client is a blocking one)."""
+    return asyncio.get_running_loop().run_in_executor(None, client.eval, STALL_LUA, 0,
+                                                      milliseconds)
+
+
 def count_pipelines(store: RedisStore) -> list[int]:
     """Record the size of every pipeline the store's save batcher sends."""
     batcher = store._run_save
@@ -202,8 +208,7 @@ async def test_a_batch_cut_off_by_the_deadline_never_hands_its_late_replies_to_t
         assert (await store.save("c:1", '{"n": 1}', 0)).outcome == "ok"
         with redis.Redis.from_url(redis_url) as client:
             # Redis stalls past the deadline; the save's reply comes only after it.
-            stall = asyncio.get_running_loop().run_in_executor(
-                None, client.eval, STALL_LUA, 0, 600)
+            stall = stall_redis(client, 600)
             await asyncio.sleep(0.1)
             with pytest.raises(StoreUnavailable):
                 await store.save("c:2", '{"n": 2}', 0)
@@ -223,7 +228,7 @@ async def test_a_save_queued_behind_a_stuck_batch_waits_one_deadline_not_two(
         assert (await store.save("c:warm", "{}", 0)).outcome == "ok"
         with redis.Redis.from_url(redis_url) as client:
             loop = asyncio.get_running_loop()
-            stall = loop.run_in_executor(None, client.eval, STALL_LUA, 0, 2500)
+            stall = stall_redis(client, 2500)
             await asyncio.sleep(0.1)
             stuck = asyncio.ensure_future(store.save("c:1", "{}", 0))
             await asyncio.sleep(0.5)  # its batch is out, waiting; this one queues behind it
