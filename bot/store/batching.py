@@ -20,7 +20,6 @@ as it did.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -179,7 +178,11 @@ class ScriptBatcher:
         task = self._drain_task
         if task is not None and not task.done():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait([task])  # not `await task`: a cancellation of our own goes on
+        # A drain cancelled before its first step never ran its `finally`: answer its saves.
+        queued, self._pending = self._pending, []
+        for _, _, future, _ in queued:
+            if not future.done():
+                future.set_exception(StoreUnavailable("closed"))
         if connection is not None:
             await connection.disconnect()

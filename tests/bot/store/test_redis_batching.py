@@ -289,3 +289,13 @@ async def test_saves_queued_when_the_drain_is_cancelled_are_answered_not_left_wa
     for save in (first, queued):
         with pytest.raises(StoreUnavailable):
             await asyncio.wait_for(save, 1)
+
+
+async def test_a_save_queued_in_the_same_pass_as_close_is_answered(redis_url: str) -> None:
+    store = RedisStore(redis_url)
+    assert (await store.save("c:warm", "{}", 0)).outcome == "ok"
+    save = asyncio.ensure_future(store.save("c:1", "{}", 0))
+    await asyncio.sleep(0)  # queued; its drain task not started yet
+    await store.close()
+    with pytest.raises(StoreUnavailable):
+        await asyncio.wait_for(save, 1)
