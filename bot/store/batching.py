@@ -83,9 +83,7 @@ class ScriptBatcher:
             # Cancelled (shutdown): the saves queued behind the batch it was sending are
             # answered too, never left waiting for a drain that is not coming.
             queued, self._pending = self._pending, []
-            for _, _, future, _ in queued:
-                if not future.done():
-                    future.set_exception(StoreUnavailable("cancelled"))
+            _fail(queued, StoreUnavailable("cancelled"))
 
     async def _flush(self, batch: list[_Call]) -> None:
         batch = [call for call in batch if not call[2].done()]  # cancelled while queued
@@ -109,11 +107,8 @@ class ScriptBatcher:
         except BaseException as error:
             # The guard's StoreUnavailable / StoreBusy, for everyone still waiting; anything
             # else (a bug, a cancellation) too, as unavailable: never leave a turn hanging.
-            failure = (error if isinstance(error, StoreUnavailable)
-                       else StoreUnavailable(type(error).__name__))
-            for _, _, future, _ in batch:
-                if not future.done():
-                    future.set_exception(failure)
+            _fail(batch, error if isinstance(error, StoreUnavailable)
+                  else StoreUnavailable(type(error).__name__))
             if not isinstance(error, Exception):
                 raise
 
@@ -181,8 +176,13 @@ class ScriptBatcher:
             await asyncio.wait([task])  # not `await task`: a cancellation of our own goes on
         # A drain cancelled before its first step never ran its `finally`: answer its saves.
         queued, self._pending = self._pending, []
-        for _, _, future, _ in queued:
-            if not future.done():
-                future.set_exception(StoreUnavailable("closed"))
+        _fail(queued, StoreUnavailable("closed"))
         if connection is not None:
             await connection.disconnect()
+
+
+def _fail(calls: list[_Call], failure: StoreUnavailable) -> None:
+    """Answer every call still waiting with `failure`."""
+    for _, _, future, _ in calls:
+        if not future.done():
+            future.set_exception(failure)
