@@ -74,25 +74,33 @@ def allowed_approaches(answers: dict[str, Any], kb: Knowledge) -> tuple[Approach
     return ("prompt_engineering", "fine_tuning")
 
 
-_VOTE_TABLES: dict[int, tuple[Knowledge, dict[tuple[str, object], Approach]]] = {}
+_MEMOS: dict[int, tuple[Knowledge, dict[Any, Any]]] = {}
+
+
+def knowledge_memo(kb: Knowledge) -> dict[Any, Any]:
+    """A dict for what is worked out once per knowledge object (tables, a question's reply
+    choices, decisions). Keyed by identity, holding the object so its id is never reused: a
+    Knowledge is not hashable, and an edited copy is another object with memos of its own."""
+    entry = _MEMOS.get(id(kb))
+    if entry is None or entry[0] is not kb:
+        entry = _MEMOS[id(kb)] = (kb, {})
+    return entry[1]
 
 
 def _vote_table(kb: Knowledge) -> dict[tuple[str, object], Approach]:
     """(slot, value) -> the approach it votes for, built once per knowledge object: choose()
     runs a dozen times per recommendation (what would change it)."""
-    cached = _VOTE_TABLES.get(id(kb))
-    if cached is None or cached[0] is not kb:
-        table: dict[tuple[str, object], Approach] = {
+    memo = knowledge_memo(kb)
+    table: dict[tuple[str, object], Approach] | None = memo.get("vote_table")
+    if table is None:
+        table = memo["vote_table"] = {
             (slot, c.value): c.points_to
             for slot in VOTING_SLOTS for c in kb.questions[slot].choices
             if c.points_to is not None
         }
-        cached = (kb, table)
-        _VOTE_TABLES[id(kb)] = cached
-    return cached[1]
+    return table
 
 
-_APPROACHES: dict[tuple[int, frozenset[tuple[str, Any]]], tuple[Knowledge, Approach]] = {}
 _APPROACHES_MAX = 4096
 
 
@@ -100,14 +108,15 @@ def approach_of(answers: dict[str, Any], kb: Knowledge) -> Approach:
     """choose(answers, kb).approach, remembered: every question asked works out which optional
     questions are still worth asking from it, and answer sets repeat across conversations (every
     conversation's first question has none)."""
-    key = (id(kb), frozenset(answers.items()))
-    cached = _APPROACHES.get(key)
-    if cached is not None and cached[0] is kb:
-        return cached[1]
-    approach = choose(answers, kb).approach
-    if len(_APPROACHES) >= _APPROACHES_MAX:
-        _APPROACHES.clear()  # bounded: free-typed example counts make answer sets unbounded
-    _APPROACHES[key] = (kb, approach)
+    approaches: dict[frozenset[tuple[str, Any]], Approach] = knowledge_memo(kb).setdefault(
+        "approaches", {})
+    key = frozenset(answers.items())
+    approach = approaches.get(key)
+    if approach is None:
+        approach = choose(answers, kb).approach
+        if len(approaches) >= _APPROACHES_MAX:
+            approaches.clear()  # bounded: free-typed example counts make answer sets unbounded
+        approaches[key] = approach
     return approach
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dialogs import followups
-from dialogs.engine import approach_of, decide
+from dialogs.engine import approach_of, decide, knowledge_memo
 from dialogs.events import Event
 from dialogs.recommendation import Recommendation
 from dialogs.replies import (
@@ -133,16 +133,14 @@ def _command_of(norm: str) -> tuple[str, str | None] | None:
     return None
 
 
-_CHOICES: dict[tuple[int, str], tuple[Knowledge, tuple[Choice, ...]]] = {}
-
-
 def _choices(kb: Knowledge, slot: str) -> tuple[Choice, ...]:
     """A question's buttons as reply Choices (frozen), built once per knowledge object."""
-    cached = _CHOICES.get((id(kb), slot))
-    if cached is None or cached[0] is not kb:
-        built = tuple(Choice(value=c.value, label=c.label) for c in kb.question(slot).choices)
-        cached = _CHOICES[(id(kb), slot)] = (kb, built)
-    return cached[1]
+    memo = knowledge_memo(kb)
+    choices: tuple[Choice, ...] | None = memo.get(("choices", slot))
+    if choices is None:
+        choices = memo[("choices", slot)] = tuple(
+            Choice(value=c.value, label=c.label) for c in kb.question(slot).choices)
+    return choices
 
 
 class _Turn:
