@@ -27,14 +27,13 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import hiredis
 import redis
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.driver_info import DriverInfo
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 from bot.rate_limit import WINDOW_SECONDS
 from bot.store.base import Loaded, Saved, StoreBusy, StoreUnavailable
@@ -117,47 +116,6 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:_DIGEST_CHARS]
 
 
-class _HiredisPacking:
-    """Packs commands with hiredis's C packer instead of redis-py's asyncio one.
-
-    The asyncio client packs every command in Python (an encode and a join per argument):
-    ~11 us for a save's twelve arguments, the largest single cost of a batched save. hiredis
-    (which redis[hiredis] installs for parsing) packs the same bytes in ~2 us. What
-    it refuses (a string with a lone surrogate) goes through redis-py's own packer, which
-    applies the client's encoding errors policy.
-    """
-
-    def pack_command(self, *args: Any) -> list[bytes]:
-        first = args[0]
-        # As redis-py does: a command name given with spaces ("SCRIPT LOAD") is several words.
-        if isinstance(first, str) and " " in first:
-            args = tuple(first.encode().split()) + args[1:]
-        elif isinstance(first, bytes) and b" " in first:
-            args = tuple(first.split()) + args[1:]
-        try:
-            return [hiredis.pack_command(args)]
-        except (TypeError, UnicodeError):
-            return list(super().pack_command(*args))  # type: ignore[misc]
-
-
-class _PackingConnection(_HiredisPacking, aioredis.Connection):
-    pass
-
-
-class _PackingSSLConnection(_HiredisPacking, aioredis.SSLConnection):
-    pass
-
-
-class _PackingUnixConnection(_HiredisPacking, aioredis.UnixDomainSocketConnection):
-    pass
-
-
-# The connection class redis-py picked from the URL's scheme -> the same, packing with hiredis.
-_PACKING = {aioredis.Connection: _PackingConnection,
-            aioredis.SSLConnection: _PackingSSLConnection,
-            aioredis.UnixDomainSocketConnection: _PackingUnixConnection}
-
-
 class RedisStore:
     def __init__(self, url: str, *, prefix: str = "wa", state_ttl_seconds: int = 30 * 86400,
                  dedup_ttl_seconds: int = 86400, timeout_seconds: float = 1.0,
@@ -193,8 +151,6 @@ class RedisStore:
             self._client = RedisCluster.from_url(url, **options)
         else:
             self._client = aioredis.from_url(url, health_check_interval=30, **options)
-            pool = self._client.connection_pool
-            pool.connection_class = _PACKING.get(pool.connection_class, pool.connection_class)
         self._save_script = self._client.register_script(SAVE_LUA)
         self._run_save: Callable[[list[str], list[Any]], Awaitable[Any]]
         if cluster:
@@ -202,7 +158,7 @@ class RedisStore:
             self._run_save = lambda keys, args: self._call(
                 lambda: self._save_script(keys=keys, args=args))
         else:
-            self._run_save = ScriptBatcher(pool.make_connection, self._save_script, self._call)
+            self._run_save = ScriptBatcher(self._client.connection_pool.make_connection, self._save_script, self._call)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisStore:
