@@ -26,8 +26,9 @@ START_MARKER = "← you start here"
 def _name(kind: str, value: str, kb: Knowledge | None) -> str:
     """The knowledge base's display name for an approach, method or hybrid id."""
     if kb is not None:
-        catalog: Mapping[str, Any] = {
-            "approach": kb.approaches, "method": kb.methods, "hybrid": kb.hybrids}[kind]
+        catalogs: dict[str, Mapping[Any, Any]] = {
+            "approach": kb.approaches, "method": kb.methods, "hybrid": kb.hybrids}
+        catalog = catalogs[kind]
         info = catalog.get(value)
         if info is not None:
             return str(info.name)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import redis
 
 from benchmarks import bench_core
 from benchmarks.bench_core import Sizes
 from knowledge import default_knowledge
+
+pytestmark = pytest.mark.slow  # benchmark runs
 
 NUMBER = r"[0-9][0-9.,]*"
 

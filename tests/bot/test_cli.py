@@ -17,6 +17,8 @@ import pytest
 from bot.settings import Settings
 from tests.redis_server import free_port
 
+pytestmark = pytest.mark.slow  # a CLI subprocess a test
+
 # Settings the developer's shell may carry; each test states the ones it wants.
 _SETTING_VARS = frozenset(name.upper() for name in Settings.model_fields)
 # A hang guard for reads from the child, never a timing assertion.

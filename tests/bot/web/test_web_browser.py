@@ -20,6 +20,8 @@ from bot.settings import Settings
 from bot.store.memory import MemoryStore
 from tests.redis_server import free_port
 
+pytestmark = pytest.mark.slow  # a real browser
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",

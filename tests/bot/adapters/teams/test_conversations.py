@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from dialogs.state import ConversationState
 from knowledge import default_knowledge
 from tests.bot.adapters.teams.conftest import ServedBot
@@ -440,6 +442,7 @@ async def test_outgoing_calls_reuse_one_connection_across_turns(
     assert len({c.peer_port for c in connector.calls}) == 1
 
 
+@pytest.mark.slow
 async def test_a_connector_hiccup_is_retried_and_the_reply_arrives(
         ada: TeamsClient, connector: ConnectorStandIn, bot: ServedBot) -> None:
     connector.fail_next = [503, 429]
