@@ -56,3 +56,36 @@ def test_the_runtime_and_test_locks_agree_on_what_they_share():
     runtime, test = pins("runtime.lock"), pins("test.lock")
     assert runtime.keys() <= test.keys()
     assert {n: v for n, v in test.items() if n in runtime} == runtime
+
+
+def imported_packages(*folders: str) -> set[str]:
+    """Top-level names imported under `folders`, less the standard library's and ours."""
+    import ast
+    import sys
+
+    names: set[str] = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names.add(node.module.split(".")[0])
+    ours = {"knowledge", "dialogs", "bot", "tests", "benchmarks", "__future__"}
+    return {n for n in names if n not in sys.stdlib_module_names and n not in ours}
+
+
+@pytest.mark.parametrize(("folders", "extra"), [
+    (("knowledge", "dialogs", "bot"), None),
+    (("knowledge", "dialogs", "bot", "tests", "benchmarks"), "test"),
+])
+def test_every_package_the_code_imports_is_declared(folders: tuple[str, ...], extra: str | None):
+    from importlib.metadata import packages_distributions
+
+    providers = packages_distributions()
+    names = {canonicalize_name(r.name) for r in declared(extra)}
+    for package in sorted(imported_packages(*folders)):
+        distributions = {canonicalize_name(d) for d in providers.get(package, [])}
+        assert distributions & names, (
+            f"{package} is imported under {'/'.join(folders)} but no distribution providing it "
+            f"({sorted(distributions) or 'none installed'}) is declared in pyproject.toml")
