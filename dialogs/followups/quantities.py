@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from dialogs.understanding.numbers import BadNumber, Count, find_counts
 from dialogs.understanding.text import normalise
+from knowledge.expert_models import ModelCatalogue, NamedModel
 from knowledge.models import GpuMemoryModel
 
 _PER_MONTH = re.compile(r"^(?:tokens?\s*)?(?:a|per|each|every|/|in a)\s*(?:mo|month)\b|^monthly")
@@ -39,6 +40,25 @@ def _counts(norm: str) -> list[Count]:
         return []
 
 
+_USD = re.compile(r"(?:\$\s*(?P<a>\d[\d,]*(?:\.\d+)?)\s*(?P<as>k|m|thousand|million)?\b)"
+                  r"|(?:\b(?P<b>\d[\d,]*(?:\.\d+)?)\s*(?P<bs>k|m|thousand|million)?\s*"
+                  r"(?:dollars|usd|bucks)\b)", re.IGNORECASE)
+_USD_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
+
+
+def usd_amount(text: str) -> float | None:
+    """ "$500", "$50k", "50k dollars", "$1.5M" -> the amount in dollars."""
+    m = _USD.search(text)
+    if m is None:
+        return None
+    digits = (m.group("a") or m.group("b")).replace(",", "")
+    scale = (m.group("as") or m.group("bs") or "").lower()
+    try:
+        return float(digits) * _USD_SCALE.get(scale, 1.0)
+    except ValueError:
+        return None
+
+
 def monthly_tokens(text: str) -> int | None:
     """"20M tokens a month", "500k tokens/month", "1 million tokens" -> the count."""
     norm = normalise(text)
@@ -64,6 +84,46 @@ def model_params(text: str) -> float | None:
         if _BILLION_SCALE.search(written) or (_MODEL_AFTER.match(after) and c.value >= 10**6):
             return float(c.value)
     return None
+
+
+_ALIAS_PARTS = re.compile(r"[a-z]+|\d+")
+# Between an alias's parts a message may put spaces, hyphens, dots, underscores or nothing.
+_ALIAS_GAP = r"[\s\-_.]*"
+_alias_patterns: dict[int, tuple[ModelCatalogue, list[tuple[re.Pattern[str], NamedModel]]]] = {}
+
+
+def _patterns(catalogue: ModelCatalogue) -> list[tuple[re.Pattern[str], NamedModel]]:
+    """Each alias as a pattern, longest alias first (so "phi 3 medium" beats "phi 3")."""
+    cached = _alias_patterns.get(id(catalogue))
+    if cached is None or cached[0] is not catalogue:
+        pairs = [(alias, m) for m in catalogue.models for alias in m.aliases]
+        pairs.sort(key=lambda p: -len(p[0].replace(" ", "")))
+        compiled = [(re.compile(r"(?<![a-z0-9])" + _ALIAS_GAP.join(
+            re.escape(part) for part in _ALIAS_PARTS.findall(alias)) + r"(?![a-z0-9])"), m)
+            for alias, m in pairs]
+        if len(_alias_patterns) > 8:
+            _alias_patterns.clear()
+        cached = _alias_patterns[id(catalogue)] = (catalogue, compiled)
+    return cached[1]
+
+
+def named_model(text: str, catalogue: ModelCatalogue) -> NamedModel | None:
+    """A model the text names ("Mixtral 8x7B", "llama-3.1-70b", "phi-3 mini"), if any."""
+    lowered = text.lower()
+    for pattern, m in _patterns(catalogue):
+        if pattern.search(lowered):
+            return m
+    return None
+
+
+def model_size(text: str, catalogue: ModelCatalogue) -> tuple[float, NamedModel | None] | None:
+    """The model's size in parameters and, where the text names a known model, that model.
+    A named model's own size wins ("Mixtral 8x7B" is 46.7B, every expert counted)."""
+    named = named_model(text, catalogue)
+    if named is not None:
+        return named.params, named
+    size = model_params(text)
+    return None if size is None else (size, None)
 
 
 def gpu(text: str, model: GpuMemoryModel) -> GpuSpec | None:
