@@ -5,7 +5,7 @@ the person's answers (the caller owns the state)."""
 from __future__ import annotations
 
 from dialogs.followups.calculator_answers import cost_answer, memory_answer
-from dialogs.followups.classify import classify, is_whatif, whatif_slots
+from dialogs.followups.classify import classify, hypothetical, is_whatif, whatif_slots
 from dialogs.followups.context import build_context, topic_choices
 from dialogs.followups.expert_answers import EXPERT_TOPICS, expert_answer, inference_answer
 from dialogs.followups.intent import TOPIC_IDS, Intent
@@ -16,7 +16,7 @@ from dialogs.slots import Slots
 from knowledge.models import Knowledge
 
 __all__ = ["TOPIC_IDS", "UNPLACEABLE_TOPICS", "Intent", "answer", "classify", "is_whatif",
-           "offered_answers", "topic_answer", "unplaceable", "whatif_slots"]
+           "hypothetical", "offered_answers", "topic_answer", "unplaceable", "whatif_slots"]
 
 # The topics offered as buttons when a message cannot be placed: the most asked-for.
 UNPLACEABLE_TOPICS: tuple[str, ...] = (
