@@ -85,11 +85,11 @@ def training_lines(params: dict[str, Any], ctx: Context, kb: Knowledge) -> list[
             f"runs cost more than the final run.")
     else:
         method = params.get("method") or (ctx.rec.method if ctx.rec is not None else None)
-        if method not in c.flops_per_token_param:
-            method = "lora"
+        if method not in c.flops_per_token_param or method not in kb.methods:
+            method = "lora"             # hosted: priced by the provider; LoRA on rented GPUs
         tokens, n, assumed = fine_tuning_tokens(ctx.slots.examples, kb)
         est = training_cost(run, tokens, method, kb)
-        name = kb.methods[method].name if method in kb.methods else method  # type: ignore[index]
+        name = kb.methods[method].name  # type: ignore[index]
         examples = f"{n:,} examples" + (" (assumed)" if assumed else "")
         lines.append(
             f"Fine-tuning {label} with {name} on {examples} × ~{c.tokens_per_example} tokens × "
@@ -257,6 +257,9 @@ def memory_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Answer
     parts: list[str] = []
     if ctx.rec is not None:
         parts.append(f"Your plan: {ctx.rec.title}.")
+    if ctx.slots.hardware == "api_only" and gpu_gb is None:
+        parts.append("You told me you have no GPUs of your own: with hosted fine-tuning the "
+                     "provider handles the memory. These figures are for running it yourself.")
 
     if size is not None:
         ests = {e.method: e for e in estimate_all(size, model, named=named)}

@@ -87,7 +87,7 @@ def inference_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Ans
     s = model.serving
     size: float | None = params.get("model_params")
     named = _named(params.get("model_name"), kb)
-    parts: list[str] = _plan(ctx)
+    parts: list[str] = [*_plan(ctx), kb.expert.topics["inference"].what]
     if size is None:
         parts.append("Memory to serve a model (estimate) at common sizes; name one for the "
                      "details, e.g. 'memory to serve Llama 3 70B'.")
@@ -129,8 +129,7 @@ def inference_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Ans
                  f"{gigabytes(s.overhead_gb)} runtime overhead, {round(s.usable_fraction * 100)}% "
                  f"of each GPU usable, sharded over 1, 2, 4 or 8 GPUs.")
     _, cite = _body("inference", kb)
-    body = kb.expert.topics["inference"]
-    parts.append(bullets([c.text for c in body.claims]))
+    parts.append(bullets([c.text for c in kb.expert.topics["inference"].claims]))
     return reply("inference", parts, ctx, kb, table, cite=cite)
 
 
