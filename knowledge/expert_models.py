@@ -123,6 +123,9 @@ class RentedGpu(_Strict):
     memory_gb: float = Field(gt=0)
     bf16_tflops: float = Field(gt=0)    # dense peak, no sparsity
     usd_per_hour: Money
+    # Serving one model sharded over several of these (tensor parallelism) needs a fast
+    # GPU-to-GPU link; consumer cards have none, so they count only one at a time.
+    shardable: bool = True
     cite: str
 
 

@@ -21,6 +21,7 @@ from dialogs.followups.memory import (
     estimate_all,
     max_params_for,
     resolved,
+    serving_estimates,
     shape_of,
 )
 from dialogs.followups.topic_answers import expert_notes, reply
@@ -28,6 +29,7 @@ from dialogs.followups.training_cost import (
     affordable_gpu_hours,
     compute_params,
     fine_tuning_tokens,
+    hosting_per_month,
     scratch_params_for_budget,
     scratch_tokens,
     training_cost,
@@ -139,6 +141,26 @@ def training_lines(params: dict[str, Any], ctx: Context, kb: Knowledge) -> list[
     return lines
 
 
+def _hosting_line(params: dict[str, Any], ctx: Context, kb: Knowledge) -> str:
+    """What the guide's "+ hosting" means for a self-hosted fine-tuned model: GPUs billed by
+    the hour, busy or idle. Nothing for a hosted (API-only) plan: the provider bills per token."""
+    if ctx.slots.hardware == "api_only" or (ctx.rec is not None and ctx.rec.method == "hosted"):
+        return ""
+    named = _named(params.get("model_name"), kb)
+    size = float(params.get("model_params") or kb.compute.default_model_b * 1e9)
+    fp16 = serving_estimates(size, kb.gpu_memory, named=named)[0]
+    h = hosting_per_month(fp16.total_gb, kb)
+    if h is None:
+        return ""
+    where = f"{h.count} × {h.gpu.name}" if h.count > 1 else f"one {h.gpu.name}"
+    label = named.name if named else f"{count(size)}-parameter"
+    assumed = "" if "model_params" in params else " (assumed size)"
+    return (f"'+ hosting' means GPUs billed by the hour, busy or idle: serving a fine-tuned "
+            f"{label} model{assumed} in 16-bit around the clock takes {where}, about "
+            f"{money_range(*h.usd_per_month)} a month (prices as of "
+            f"{kb.compute.prices_as_of}). Payback only counts once that is paid.")
+
+
 def cost_answer(monthly_tokens: int | None, ctx: Context, kb: Knowledge,
                 params: dict[str, Any] | None = None) -> Answer:
     n = monthly_tokens if monthly_tokens is not None else ctx.slots.monthly_tokens
@@ -182,6 +204,10 @@ def cost_answer(monthly_tokens: int | None, ctx: Context, kb: Knowledge,
         parts = [*plan, *training, "The guide's figures, for comparison:",
                  *parts[len(plan):]]
         cite = list(kb.compute.cite)
+    hosting_line = _hosting_line(params or {}, ctx, kb)
+    if hosting_line:
+        parts.append(hosting_line)
+        cite += ["vllm", "gpu_prices"]
     notes, note_cite = expert_notes("cost", kb)
     parts += notes
     cite += note_cite

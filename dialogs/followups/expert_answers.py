@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.followups.context import Context
-from dialogs.followups.formatting import bullets, count, gigabytes
+from dialogs.followups.formatting import bullets, count, gigabytes, money_range
 from dialogs.followups.memory import (
     METHOD_ORDER,
     gpus_needed,
@@ -16,6 +16,7 @@ from dialogs.followups.memory import (
     serving_estimates,
 )
 from dialogs.followups.topic_answers import reply
+from dialogs.followups.training_cost import hosting_per_month
 from dialogs.replies import Answer, Table
 from knowledge.expert_models import NamedModel
 from knowledge.models import Knowledge
@@ -118,9 +119,16 @@ def inference_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Ans
             parts.append(f"On {where}: " + (f"fits at {', '.join(fitting)}." if fitting
                                             else "none of these fits."))
         rows = [[e.precision, gigabytes(e.weights_gb), gigabytes(e.kv_cache_gb),
-                 "~" + gigabytes(e.total_gb), _gpus_text(e.total_gb, kb)] for e in ests]
-        table = Table(columns=["Precision", "Weights", "KV cache", "Total (est.)", "GPUs"],
-                      rows=rows)
+                 "~" + gigabytes(e.total_gb), _gpus_text(e.total_gb, kb),
+                 _hosting_text(e.total_gb, kb)] for e in ests]
+        table = Table(columns=["Precision", "Weights", "KV cache", "Total (est.)", "GPUs",
+                               "Rented, 24/7"], rows=rows)
+        cheapest = hosting_per_month(ests[-1].total_gb, kb)
+        if cheapest is not None:
+            parts.append(f"Cost to keep it up around the clock on rented GPUs: from "
+                         f"{_hosting_text(ests[-1].total_gb, kb)} a month at "
+                         f"{ests[-1].precision} (prices as of {kb.compute.prices_as_of}), "
+                         f"busy or idle.")
         if not ests[0].kv_known:
             parts.append("KV cache assumed like Llama 3's (grouped-query attention, 8 KV heads "
                          "of 128 per layer); name the model for its own figure.")
@@ -131,6 +139,14 @@ def inference_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Ans
     _, cite = _body("inference", kb)
     parts.append(bullets([c.text for c in kb.expert.topics["inference"].claims]))
     return reply("inference", parts, ctx, kb, table, cite=cite)
+
+
+def _hosting_text(total_gb: float, kb: Knowledge) -> str:
+    h = hosting_per_month(total_gb, kb)
+    if h is None:
+        return "-"
+    where = f"{h.count} × {h.gpu.name}" if h.count > 1 else f"one {h.gpu.name}"
+    return f"{money_range(*h.usd_per_month)} ({where})"
 
 
 def _named(name: object, kb: Knowledge) -> NamedModel | None:

@@ -75,3 +75,29 @@ def scratch_params_for_budget(budget_usd: float, kb: Knowledge) -> tuple[float, 
         return float((hours * peak * util / per) ** 0.5)
 
     return params(low_h, c.utilisation.low), params(high_h, c.utilisation.high)
+
+
+HOURS_PER_MONTH = 730.0
+
+
+@dataclass(frozen=True)
+class Hosting:
+    gpu: RentedGpu
+    count: int
+    usd_per_month: tuple[float, float]
+
+
+def hosting_per_month(total_gb: float, kb: Knowledge) -> Hosting | None:
+    """The cheapest way, among the priced GPUs, to keep a model of this serving size up
+    around the clock (sharded over 1, 2, 4 or 8 GPUs), or None if none holds it."""
+    # Imported here: memory imports nothing of this module, but keep the two independent.
+    from dialogs.followups.memory import gpus_needed
+
+    options = []
+    for gpu in kb.compute.gpus.values():
+        n = gpus_needed(total_gb, gpu.memory_gb, kb.gpu_memory)
+        if n is not None and (n == 1 or gpu.shardable):
+            cost = (n * gpu.usd_per_hour.low * HOURS_PER_MONTH,
+                    n * gpu.usd_per_hour.high * HOURS_PER_MONTH)
+            options.append(Hosting(gpu, n, cost))
+    return min(options, key=lambda h: h.usd_per_month[1], default=None)

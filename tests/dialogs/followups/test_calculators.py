@@ -366,3 +366,35 @@ def test_from_scratch_cost_by_hand(kb) -> None:
     # 3,670 hours, at 25%: 6,606 hours.
     assert "140B tokens" in a.text and "about 3,700-6,600 GPU-hours" in a.text
     assert "1.46M H100-hours" in a.text
+
+
+# --- hosting: what the guide's "+ hosting" costs ------------------------------------------
+
+def test_hosting_per_month_by_hand(kb) -> None:
+    from dialogs.followups.training_cost import HOURS_PER_MONTH, hosting_per_month
+    # 35 GB fits one A100 80GB (72 GB usable) but not one 24 GB RTX 4090, and a 4090 is
+    # never sharded (no NVLink): one A100 at $1.10-2.50 an hour x 730 hours.
+    h = hosting_per_month(35, kb)
+    assert h is not None and h.count == 1 and h.gpu.name == "A100 80GB"
+    a100 = kb.compute.gpus["a100"].usd_per_hour
+    assert h.usd_per_month == pytest.approx((a100.low * HOURS_PER_MONTH,
+                                             a100.high * HOURS_PER_MONTH))
+    # 300 GB: 300 / 72 = 4.2, so 8 GPUs (shards come in 1, 2, 4, 8).
+    big = hosting_per_month(300, kb)
+    assert big is not None and big.gpu.shardable and big.count == 8
+    assert hosting_per_month(8 * 80 * 0.9 + 1, kb) is None
+
+
+def test_the_cost_answer_says_what_hosting_costs_except_when_hosted(kb) -> None:
+    a = ask("how much will it cost", P.MEDIUM_DATACENTER, kb)
+    assert "'+ hosting' means GPUs billed by the hour" in a.text and "a month" in a.text
+    hosted = P.MEDIUM_DATACENTER.model_copy(update={"hardware": "api_only"})
+    assert "'+ hosting' means" not in ask("how much will it cost", hosted, kb).text
+
+
+def test_serving_answer_prices_keeping_it_up(kb) -> None:
+    a = ask("how much memory to serve a 70B model?", Slots(), kb, advised=False)
+    assert a.table is not None and a.table.columns[-1] == "Rented, 24/7"
+    rows = {r[0]: r for r in a.table.rows}
+    assert "(4 × A100 80GB)" in rows["16-bit"][5] and "(one A100 80GB)" in rows["4-bit"][5]
+    assert "busy or idle" in a.text
