@@ -278,7 +278,9 @@ def memory_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Answer
         where_label = f"your hardware ({choice.label if choice else ctx.slots.hardware}, " \
                       f"{gigabytes(gpu_gb)})"
     order = sorted(METHOD_ORDER, key=lambda m: m != method)
-    formula = model.formula.format(workload=workload_text(model),
+    run = params.get("workload") or {}
+    work = Workload(**run) if run else None
+    formula = model.formula.format(workload=workload_text(model, work),
                                    overhead=gigabytes(model.overhead_gb))
     parts: list[str] = []
     if ctx.rec is not None:
@@ -288,7 +290,7 @@ def memory_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Answer
                      "provider handles the memory. These figures are for running it yourself.")
 
     if size is not None:
-        ests = {e.method: e for e in estimate_all(size, model, named=named)}
+        ests = {e.method: e for e in estimate_all(size, model, named=named, workload=work)}
         label = f"{named.name} ({count(size)} parameters)" if named else \
             f"a {count(size)}-parameter model"
         parts.append(f"GPU memory to fine-tune {label} (estimate):")
@@ -317,12 +319,13 @@ def memory_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Answer
         if gpu_gb is not None:
             where = where_label or _where(gpu_gb, gpus)
             fits = [f"{_method_name(m, kb)} up to about "
-                    f"{count(max_params_for(gpu_gb * gpus, m, model))} parameters"
-                    for m in order]
+                    f"{count(max_params_for(gpu_gb * gpus, m, model, workload=work))} "
+                    f"parameters" for m in order]
             parts.append(f"On {where}: " + "; ".join(fits) + ".")
         rows = [[_method_name(m, kb)]
                 + ["~" + gigabytes(e.total_gb) for e in
-                   (estimate_all(s * 1e9, model)[METHOD_ORDER.index(m)] for s in sizes)]
+                   (estimate_all(s * 1e9, model, workload=work)[METHOD_ORDER.index(m)]
+                    for s in sizes)]
                 for m in order]
         table = Table(columns=["Method"] + [f"{s:g}B" for s in sizes], rows=rows)
     parts.append(f"How: {formula}.")

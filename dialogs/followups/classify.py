@@ -12,7 +12,7 @@ from typing import Any
 
 from dialogs.followups.intent import METHOD_TOPICS, Intent
 from dialogs.followups.matcher import TopicMatcher, normalise
-from dialogs.followups.quantities import gpu, model_size, monthly_tokens, usd_amount
+from dialogs.followups.quantities import gpu, model_size, monthly_tokens, usd_amount, workload
 from dialogs.slots import Slots
 from dialogs.understanding import extract_slots, is_question
 from knowledge.models import Knowledge
@@ -161,6 +161,9 @@ def _memory_params(text: str, kb: Knowledge, *, force: bool = False) -> dict[str
     method = matcher_for(kb).best(text, only=METHOD_TOPICS)
     if method is not None:
         params["method"] = METHOD_TOPICS[method.topic]
+    run = workload(text)
+    if run:
+        params["workload"] = run
     return params
 
 

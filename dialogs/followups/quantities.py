@@ -46,6 +46,48 @@ _USD = re.compile(r"(?:\$\s*(?P<a>\d[\d,]*(?:\.\d+)?)\s*(?P<as>k|m|thousand|mill
 _USD_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
 
 
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k)?"
+_SEQUENCE = (
+    re.compile(r"(?:context|sequence length|sequence|seq len|seq length|max length|ctx)"
+               r"\s*(?:of|=|:)?\s*" + _NUM + r"(?:\s*tokens?)?\b"),
+    re.compile(_NUM + r"\s*(?:tokens?\s*)?(?:context|sequences?|seq|ctx)\b"),
+)
+_BATCH = (re.compile(r"batch(?:\s*size)?\s*(?:of|=|:)?\s*(\d{1,4})\b"),
+          re.compile(r"\b(\d{1,4})\s*(?:per batch|batch size)\b"))
+_NO_CHECKPOINTING = re.compile(r"\b(?:without|no|disable|disabled|off)\s*(?:gradient\s*)?"
+                               r"checkpointing\b|\bcheckpointing\s*(?:off|disabled)\b")
+_CHECKPOINTING = re.compile(r"\b(?:with|using|enable|enabled)\s*(?:gradient\s*)?"
+                            r"checkpointing\b|\bcheckpointing\s*(?:on|enabled)\b")
+
+
+def _number(m: re.Match[str]) -> int:
+    value = float(m.group(1).replace(",", ""))
+    return int(value * (1024 if m.group(2) else 1))
+
+
+def workload(text: str) -> dict[str, object]:
+    """What a memory question says about the training run: "8k context", "batch size 4",
+    "without gradient checkpointing" -> {"sequence_length": 8192, "batch_size": 4,
+    "gradient_checkpointing": False} (only what it names)."""
+    lowered = text.lower()
+    out: dict[str, object] = {}
+    for pattern in _SEQUENCE:
+        m = pattern.search(lowered)
+        if m and 0 < _number(m) <= 10_000_000:
+            out["sequence_length"] = _number(m)
+            break
+    for pattern in _BATCH:
+        m = pattern.search(lowered)
+        if m and int(m.group(1)) > 0:
+            out["batch_size"] = int(m.group(1))
+            break
+    if _NO_CHECKPOINTING.search(lowered):
+        out["gradient_checkpointing"] = False
+    elif _CHECKPOINTING.search(lowered):
+        out["gradient_checkpointing"] = True
+    return out
+
+
 def usd_amount(text: str) -> float | None:
     """ "$500", "$50k", "50k dollars", "$1.5M" -> the amount in dollars."""
     m = _USD.search(text)

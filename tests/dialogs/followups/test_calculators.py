@@ -398,3 +398,28 @@ def test_serving_answer_prices_keeping_it_up(kb) -> None:
     rows = {r[0]: r for r in a.table.rows}
     assert "(4 × A100 80GB)" in rows["16-bit"][5] and "(one A100 80GB)" in rows["4-bit"][5]
     assert "busy or idle" in a.text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("70B qlora with 8k context and batch 4", {"sequence_length": 8192, "batch_size": 4}),
+    ("13b lora, sequence length 4096, batch size 8, without gradient checkpointing",
+     {"sequence_length": 4096, "batch_size": 8, "gradient_checkpointing": False}),
+    ("7b model with 32,768 token context", {"sequence_length": 32768}),
+    ("QLoRA on a 13B model?", {}),
+])
+def test_a_memory_question_can_name_its_workload(text: str, expected: dict, kb) -> None:
+    from dialogs.followups.quantities import workload
+    assert workload(text) == expected
+
+
+def test_the_named_workload_changes_the_estimate_and_is_stated(kb) -> None:
+    from dialogs.followups.memory import Workload
+    from dialogs.followups.memory import estimate as mem
+    a = ask("70B qlora with 8k context and batch 4", Slots(), kb, advised=False)
+    assert "sequence 8,192 tokens, batch 4, gradient checkpointing on" in a.text
+    # 16 times the default tokens in flight: 16 x 3.27 GB of activations = 52 GB.
+    big = mem(70e9, "qlora", kb.gpu_memory,
+              workload=Workload(sequence_length=8192, batch_size=4))
+    assert big.activations_gb == pytest.approx(16 * mem(70e9, "qlora", kb.gpu_memory)
+                                               .activations_gb)
+    assert f"total ≈ {big.total_gb:.0f} GB" in a.text
