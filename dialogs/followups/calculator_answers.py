@@ -87,7 +87,8 @@ def training_lines(params: dict[str, Any], ctx: Context, kb: Knowledge) -> list[
             f"runs cost more than the final run.")
     else:
         method = params.get("method") or (ctx.rec.method if ctx.rec is not None else None)
-        if method not in c.flops_per_token_param or method not in kb.methods:
+        if method == "hosted" or method not in c.flops_per_token_param \
+                or method not in kb.methods:
             method = "lora"             # hosted: priced by the provider; LoRA on rented GPUs
         tokens, n, assumed = fine_tuning_tokens(ctx.slots.examples, kb)
         est = training_cost(run, tokens, method, kb)
