@@ -131,31 +131,37 @@ def model_params(text: str) -> float | None:
 _ALIAS_PARTS = re.compile(r"[a-z]+|\d+")
 # Between an alias's parts a message may put spaces, hyphens, dots, underscores or nothing.
 _ALIAS_GAP = r"[\s\-_.]*"
-_alias_patterns: dict[int, tuple[ModelCatalogue, list[tuple[re.Pattern[str], NamedModel]]]] = {}
+_alias_index: dict[int, tuple[ModelCatalogue, re.Pattern[str], dict[str, NamedModel]]] = {}
 
 
-def _patterns(catalogue: ModelCatalogue) -> list[tuple[re.Pattern[str], NamedModel]]:
-    """Each alias as a pattern, longest alias first (so "phi 3 medium" beats "phi 3")."""
-    cached = _alias_patterns.get(id(catalogue))
+def _index(catalogue: ModelCatalogue) -> tuple[re.Pattern[str], dict[str, NamedModel]]:
+    """One pattern for every alias (longest first, so "phi 3 medium" beats "phi 3"), and the
+    model for each alias with its separators squashed out. Built once per catalogue: every
+    message is checked for a model name."""
+    cached = _alias_index.get(id(catalogue))
     if cached is None or cached[0] is not catalogue:
-        pairs = [(alias, m) for m in catalogue.models for alias in m.aliases]
-        pairs.sort(key=lambda p: -len(p[0].replace(" ", "")))
-        compiled = [(re.compile(r"(?<![a-z0-9])" + _ALIAS_GAP.join(
-            re.escape(part) for part in _ALIAS_PARTS.findall(alias)) + r"(?![a-z0-9])"), m)
-            for alias, m in pairs]
-        if len(_alias_patterns) > 8:
-            _alias_patterns.clear()
-        cached = _alias_patterns[id(catalogue)] = (catalogue, compiled)
-    return cached[1]
+        by_key: dict[str, NamedModel] = {}
+        for m in catalogue.models:
+            for alias in m.aliases:
+                by_key.setdefault("".join(_ALIAS_PARTS.findall(alias)), m)
+        aliases = sorted({a for m in catalogue.models for a in m.aliases},
+                         key=lambda a: -len("".join(_ALIAS_PARTS.findall(a))))
+        pattern = re.compile(r"(?<![a-z0-9])(?:" + "|".join(
+            _ALIAS_GAP.join(re.escape(p) for p in _ALIAS_PARTS.findall(a)) for a in aliases)
+            + r")(?![a-z0-9])")
+        if len(_alias_index) > 8:
+            _alias_index.clear()
+        cached = _alias_index[id(catalogue)] = (catalogue, pattern, by_key)
+    return cached[1], cached[2]
 
 
 def named_model(text: str, catalogue: ModelCatalogue) -> NamedModel | None:
     """A model the text names ("Mixtral 8x7B", "llama-3.1-70b", "phi-3 mini"), if any."""
-    lowered = text.lower()
-    for pattern, m in _patterns(catalogue):
-        if pattern.search(lowered):
-            return m
-    return None
+    pattern, by_key = _index(catalogue)
+    m = pattern.search(text.lower())
+    if m is None:
+        return None
+    return by_key.get("".join(_ALIAS_PARTS.findall(m.group(0))))
 
 
 def model_size(text: str, catalogue: ModelCatalogue) -> tuple[float, NamedModel | None] | None:
@@ -168,18 +174,33 @@ def model_size(text: str, catalogue: ModelCatalogue) -> tuple[float, NamedModel 
     return None if size is None else (size, None)
 
 
+_gpu_index: dict[int, tuple[GpuMemoryModel, list[tuple[re.Pattern[str], float]]]] = {}
+
+
+def _gpu_patterns(model: GpuMemoryModel) -> list[tuple[re.Pattern[str], float]]:
+    """A pattern per GPU name, longest name first, compiled once per knowledge object."""
+    cached = _gpu_index.get(id(model))
+    if cached is None or cached[0] is not model:
+        compiled = [(re.compile(r"(?<![\w.])" + _GPU_COUNT
+                                + r"(?:nvidia\s+)?(?:geforce\s+)?(?:rtx\s*)?"
+                                + re.escape(name.lower()) + r"s?\b"), float(gb))
+                    for name, gb in sorted(model.gpu_names.items(), key=lambda kv: -len(kv[0]))]
+        if len(_gpu_index) > 8:
+            _gpu_index.clear()
+        cached = _gpu_index[id(model)] = (model, compiled)
+    return cached[1]
+
+
 def gpu(text: str, model: GpuMemoryModel) -> GpuSpec | None:
     """"a 24 GB GPU", "2x 80GB", "an A100", "two 4090s" -> memory per GPU and how many."""
     norm = normalise(text)
     m = _GB.search(norm)
     if m:
         return GpuSpec(float(m.group("gb")), _count(m.group("count")))
-    for name, gb in sorted(model.gpu_names.items(), key=lambda kv: -len(kv[0])):
-        pattern = (_GPU_COUNT + r"(?:nvidia\s+)?(?:geforce\s+)?(?:rtx\s*)?"
-                   + re.escape(name.lower()) + r"s?\b")
-        m = re.search(r"(?<![\w.])" + pattern, norm)
+    for pattern, gb in _gpu_patterns(model):
+        m = pattern.search(norm)
         if m:
-            return GpuSpec(float(gb), _count(m.group("count")))
+            return GpuSpec(gb, _count(m.group("count")))
     return None
 
 
