@@ -286,7 +286,7 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset({
     "answer_recorded", "answer_changed", "decision_changed", "decision_same",
     "no_recommendation_yet", "history_empty", "history_header", "history_not_found",
     "empty_input", "offer_start", "unplaceable", "too_long", "rate_limited", "internal_error",
-    "busy", "greeting", "ours_marker",
+    "busy", "greeting", "ours_marker", "ours_marker_uncited",
 })
 
 

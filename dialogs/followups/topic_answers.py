@@ -18,7 +18,7 @@ from knowledge.models import ApproachId, Knowledge
 RELATED: dict[str, tuple[str, ...]] = {
     "prompt_engineering": ("fine_tuning", "rag", "cost"),
     "fine_tuning": ("lora", "qlora", "data_requirements"),
-    "training_from_scratch": ("fine_tuning", "cost", "comparison"),
+    "training_from_scratch": ("fine_tuning", "cost", "continued_pretraining"),
     "standard_fine_tuning": ("lora", "qlora", "gpu_memory"),
     "lora": ("qlora", "standard_fine_tuning", "gpu_memory"),
     "qlora": ("lora", "gpu_memory", "cost"),
@@ -26,15 +26,15 @@ RELATED: dict[str, tuple[str, ...]] = {
     "rag": ("fine_tuning", "prompt_engineering", "roadmap"),
     "ensemble": ("cot_fine_tuning", "rag", "cost"),
     "cot_fine_tuning": ("fine_tuning", "data_requirements", "ensemble"),
-    "cost": ("comparison", "roadmap", "gpu_memory"),
+    "cost": ("comparison", "inference", "gpu_memory"),
     "data_requirements": ("quality_vs_quantity", "roadmap", "common_mistakes"),
     "quality_vs_quantity": ("data_requirements", "common_mistakes", "roadmap"),
-    "roadmap": ("cost", "data_requirements", "common_mistakes"),
+    "roadmap": ("evaluation", "cost", "data_requirements"),
     "comparison": ("cost", "roadmap", "decision_framework"),
     "use_cases": ("comparison", "rag", "roadmap"),
-    "common_mistakes": ("roadmap", "quality_vs_quantity", "data_requirements"),
+    "common_mistakes": ("evaluation", "roadmap", "quality_vs_quantity"),
     "decision_framework": ("comparison", "roadmap", "cost"),
-    "gpu_memory": ("qlora", "lora", "cost"),
+    "gpu_memory": ("qlora", "inference", "model_choice"),
     "hosted_fine_tuning": ("evaluation", "cost", "fine_tuning"),
     "preference_tuning": ("fine_tuning", "evaluation", "distillation"),
     "distillation": ("model_choice", "evaluation", "cost"),
@@ -54,21 +54,27 @@ METHOD_SLOTS: tuple[str, ...] = ("accuracy", "budget", "hardware", "uniqueness")
 
 
 def reply(topic: str, parts: list[str], ctx: Context, kb: Knowledge,
-          table: Table | None = None, cite: list[str] | None = None) -> Answer:
+          table: Table | None = None, cite: list[str] | None = None,
+          ours: bool = False) -> Answer:
     """An answer: the parts as paragraphs, the offer to start when there is no context yet,
     and related topics as buttons. `cite`: keys of knowledge/data/expert.yaml's sources the
-    answer rests on beyond the guide; the answer is then marked as ours, naming them."""
+    answer rests on beyond the guide; the answer is then marked as ours, naming them. `ours`
+    without `cite`: the answer's facts are the project's own advice, with no paper behind
+    them (the common mistakes, the use cases the guide leaves empty)."""
     text = "\n\n".join(p for p in parts if p)
     sources: list[str] | None = None
     if cite:
         sources = [ref.short for ref in kb.expert.refs(cite)]
         text = f"{text}\n\n{kb.message('ours_marker', sources='; '.join(sources))}"
+    elif ours:
+        sources = []
+        text = f"{text}\n\n{kb.message('ours_marker_uncited')}"
     # Offer to start only to someone who has not: mid-conversation the question comes next.
     if not ctx.advised and not ctx.slots.answered():
         text = f"{text}\n\n{kb.message('offer_start')}"
     return Answer(topic=topic, text=text, table=table,
                   choices=topic_choices(RELATED.get(topic, ()), kb),
-                  ours=True if cite else None, sources=sources)
+                  ours=True if sources is not None else None, sources=sources)
 
 
 def expert_notes(topic: str, kb: Knowledge) -> tuple[list[str], list[str]]:
@@ -338,13 +344,13 @@ def use_cases_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
         if u.note:
             block += f"\n{u.note}"
         parts.append(block)
-    return reply(topic, parts, ctx, kb)
+    return reply(topic, parts, ctx, kb, ours=any(u.source == "ours" for _, u in items))
 
 
 def mistakes_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
     parts = ["Common mistakes to avoid:",
              bullets([f"{m.title}: {m.text}" for m in kb.mistakes])]
-    return reply(topic, parts, ctx, kb)
+    return reply(topic, parts, ctx, kb, ours=any(m.source == "ours" for m in kb.mistakes))
 
 
 def decision_framework_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:

@@ -157,3 +157,16 @@ def test_api_only_memory_question_says_the_provider_handles_memory(kb) -> None:
     assert intent is not None
     [a] = answer(intent, slots, kb, advised=True)
     assert isinstance(a, Answer) and "provider handles the memory" in a.text
+
+
+def test_our_own_uncited_advice_is_marked_too(kb) -> None:
+    mistakes = topic("common_mistakes", Slots(), kb, advised=False)
+    assert mistakes.ours is True and mistakes.sources == []
+    assert kb.message("ours_marker_uncited") in mistakes.text
+    # The guide's customer-service use case is the guide's; code generation is ours.
+    guide = topic("use_cases", P.BUDGET_CONSUMER_GPU, kb)
+    assert kb.use_cases["customer_service"].source == "guide"
+    assert guide.ours is None and "Our addition" not in guide.text
+    code = topic("use_cases", P.BUDGET_CONSUMER_GPU.model_copy(
+        update={"use_case": "code_generation"}), kb)
+    assert code.ours is True and kb.message("ours_marker_uncited") in code.text
