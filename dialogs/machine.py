@@ -333,7 +333,7 @@ class _Turn:
             self._advance()
             return
 
-        hypothetical = followups.hypothetical(raw, kb, pending=s.pending)
+        hypothetical = followups.hypothetical(raw, kb)
         if hypothetical is not None:
             # Other hardware or another model: answered as a what-if, applied on "keep that".
             self.state.whatif = followups.offered_answers(hypothetical) or {}

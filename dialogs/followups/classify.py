@@ -69,30 +69,32 @@ def whatif_slots(text: str, kb: Knowledge) -> dict[str, object]:
     return dict(extract_slots(text, kb))
 
 
-# What a bare answer to these pending questions names: such a message is the answer, not a
-# question about other hardware or another model.
-_ANSWER_PARAMS: dict[str, frozenset[str]] = {
-    "hardware": frozenset({"gpu_gb", "gpu_count"}),
-    "model_size": frozenset({"model_params", "model_name"}),
-}
+# The kinds of thing a calculator question can name; a message naming only one of them and
+# asking nothing ("a 13B model", "we have an A100 80GB") states an answer instead.
+_NAMED_KINDS: tuple[frozenset[str], ...] = (
+    frozenset({"model_params", "model_name"}), frozenset({"gpu_gb", "gpu_count"}),
+    frozenset({"method"}),
+)
 
 
-def hypothetical(text: str, kb: Knowledge, pending: str | None = None) -> Intent | None:
+def hypothetical(text: str, kb: Knowledge) -> Intent | None:
     """A calculator question about other hardware or another model ("phi-3 mini 3.8B full
-    fine-tune on a 4090", "Mixtral 8x7B on an A100"), or None. Such a message is answered in
-    that hypothetical and never changes the person's answers; a bare answer to the pending
-    question ("2x 80GB" when asked for hardware) is not one."""
+    fine-tune on a 4090", "Mixtral 8x7B on an A100", "memory for mixtral 8x22b"), or None.
+    Such a message is answered in that hypothetical and never changes the person's answers.
+    A statement naming one thing and asking nothing ("2x 80GB", "actually it's a 13B model")
+    is an answer (to the pending question or as a change)."""
     text = text[:MAX_CLASSIFY_CHARS]
     if model_size(text, kb.model_catalogue) is None and gpu(text, kb.gpu_memory) is None:
         return None                      # cheap first: most answers name neither
     intent = classify(text, kb)
     if intent is None or intent.kind == "whatif" or "offer" not in intent.params:
         return None
-    named = set(intent.params) - {"offer"}
+    named = set(intent.params)
+    kinds = sum(1 for kind in _NAMED_KINDS if named & kind)
     norm = normalise(text)
     asks = _MEMORY.search(norm) or _SERVE.search(norm) or _COST.search(norm) \
         or is_question(text)
-    if pending in _ANSWER_PARAMS and named <= _ANSWER_PARAMS[pending] and not asks:
+    if kinds < 2 and not asks:
         return None
     return intent
 

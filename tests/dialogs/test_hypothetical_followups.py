@@ -88,3 +88,14 @@ def test_a_bare_gpu_answer_to_the_hardware_question_is_still_an_answer() -> None
     assert chat.question() is not None and chat.question().question_id == "hardware"
     chat.say("2x 80GB")
     assert chat.state.slots.hardware == "datacenter_gpu"
+
+
+@pytest.mark.parametrize(("text", "slot", "value"), [
+    ("actually we have an A100 80GB", "hardware", "datacenter_gpu"),
+    ("we got a 4090 now", "hardware", "consumer_gpu"),
+])
+def test_a_statement_of_new_hardware_is_still_an_answer(text: str, slot: str,
+                                                        value: str) -> None:
+    chat = advised_chat()
+    chat.say(text)
+    assert getattr(chat.state.slots, slot) == value
