@@ -31,6 +31,10 @@ _SERVE = re.compile(
     r"\b(?:serve|serving|served|inference|deploy|deploying|deployed|deployment"
     r"|self ?host|self ?hosted|self ?hosting|host (?:it|the model|a model|this|that)"
     r"|in production|kv cache|tokens per second|throughput)\b")
+# "Run a 70B model" is serving, unless the message is about training it.
+_RUN = re.compile(r"\b(?:run|running|runs)\b")
+_TRAIN = re.compile(r"\b(?:train|training|trained|finetune|finetuning|finetuned|fine tune"
+                    r"|fine tuning|tune|tuning|lora|qlora|adapters?|prompt tuning)\b")
 # Training from scratch or pretraining, for the cost estimate.
 _SCRATCH = re.compile(r"\b(?:from scratch|pretrain|pretraining|pre train|pre training"
                       r"|our own foundation model)\b")
@@ -116,7 +120,8 @@ def classify(text: str, kb: Knowledge) -> Intent | None:
 
     memory = _memory_params(text, kb)
     costly = _COST.search(norm) is not None
-    if memory is not None and _SERVE.search(norm):
+    serving = _SERVE.search(norm) or (_RUN.search(norm) and not _TRAIN.search(norm))
+    if memory is not None and serving:
         return Intent(kind="topic", topic="inference", score=100.0,
                       params=_with_offer(memory, text, kb))
     if memory is not None and not (costly and not _MEMORY.search(norm)):

@@ -136,6 +136,9 @@ PHRASINGS: list[tuple[str, str, str]] = [
     ("how do we deploy the model", "topic", "inference"),
     ("vram to serve llama 3 8b", "topic", "inference"),
     ("what gpus do we need for inference on mixtral", "topic", "inference"),
+    ("how do we serve it?", "topic", "inference"),  # tuned: alias
+    ("how much vram to run llama 3 70b at 4 bit", "topic", "inference"),  # tuned: "run" rule
+    ("can i run a 70b model on a 4090", "topic", "inference"),
     ("continued pretraining?", "topic", "continued_pretraining"),
     ("should we keep pretraining on our documents", "topic", "continued_pretraining"),
     ("domain adaptive pretrainig", "topic", "continued_pretraining"),
