@@ -205,6 +205,7 @@ def cost_answer(monthly_tokens: int | None, ctx: Context, kb: Knowledge,
         parts = [*plan, *training, "The guide's figures, for comparison:",
                  *parts[len(plan):]]
         cite = list(kb.compute.cite)
+    parts.append(offer_line(params or {}, ctx, kb))
     hosting_line = _hosting_line(params or {}, ctx, kb)
     if hosting_line:
         parts.append(hosting_line)

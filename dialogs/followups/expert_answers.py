@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.followups.calculator_answers import offer_line
 from dialogs.followups.context import Context
 from dialogs.followups.formatting import bullets, count, gigabytes, money_range
 from dialogs.followups.memory import (
@@ -138,6 +139,7 @@ def inference_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Ans
                  f"of each GPU usable, sharded over 1, 2, 4 or 8 GPUs.")
     _, cite = _body("inference", kb)
     parts.append(bullets([c.text for c in kb.expert.topics["inference"].claims]))
+    parts.append(offer_line(params, ctx, kb))
     return reply("inference", parts, ctx, kb, table, cite=cite)
 
 

@@ -99,3 +99,12 @@ def test_a_statement_of_new_hardware_is_still_an_answer(text: str, slot: str,
     chat = advised_chat()
     chat.say(text)
     assert getattr(chat.state.slots, slot) == value
+
+
+@pytest.mark.parametrize("text", ["can i run a 70b model on a 4090?",
+                                  "how much would it cost to fine-tune Llama 3 8B on an H100?"])
+def test_serving_and_cost_what_ifs_offer_to_apply_too(text: str) -> None:
+    chat = advised_chat()
+    [answer] = [r for r in chat.say(text) if isinstance(r, Answer)]
+    assert "say 'keep that'" in answer.text.lower()
+    assert chat.state.slots.hardware == "api_only" and chat.state.whatif
