@@ -333,6 +333,12 @@ class _Turn:
             self._advance()
             return
 
+        hypothetical = followups.hypothetical(raw, kb)
+        if hypothetical is not None:
+            # Other hardware or another model: answered as a what-if, applied on "keep that".
+            self.state.whatif = followups.offered_answers(hypothetical) or {}
+            self._followup(hypothetical)
+            return
         asking = is_question(raw)
         if not asking and s.phase == "asking" and not followups.is_whatif(raw):
             # A plain answer ("2,000", "tight budget"): no need to run the topic matcher.

@@ -38,6 +38,7 @@ MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "decision_same": frozenset({"title"}),
     "history_not_found": frozenset({"number"}),
     "too_long": frozenset({"limit"}),
+    "ours_marker": frozenset({"sources"}),
 }
 
 
@@ -189,6 +190,11 @@ def _cross_check(kb: Knowledge, files: dict[str, Path]) -> list[str]:
                 if bad:
                     problems.append(f"{files['questions']}: {key}.choices.{i}.{kind}: "
                                     f"must be non-empty lower case, got {bad}")
+
+    unknown = sorted(set(kb.compute.cite) - set(kb.expert.sources))
+    if unknown:
+        problems.append(f"{files['compute']}: cite: unknown sources (expert.yaml has none "
+                        f"named): {', '.join(unknown)}")
 
     for key, text in kb.messages.items():
         allowed = MESSAGE_PLACEHOLDERS.get(key, frozenset())

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from knowledge.expert_models import ComputeCosts, ExpertKnowledge, ModelCatalogue
+
 Source = Literal["guide", "ours"]
 ApproachId = Literal["prompt_engineering", "fine_tuning", "training_from_scratch"]
 MethodId = Literal["standard", "lora", "qlora", "prompt_tuning"]
@@ -216,15 +218,48 @@ class MemoryReference(_Strict):
     citation: str
 
 
-class GpuMemoryModel(_Strict):
-    """GPU memory estimate for fine-tuning (ours; labelled an estimate wherever shown).
+class ActivationAssumptions(_Strict):
+    """What activation memory is estimated for (ours; stated under every estimate).
 
-    memory = params * weight_bytes + params * trainable_fraction * trainable_bytes;
-    total = memory * (1 + activation_fraction).
+    Activations scale with tokens in flight (sequence length x batch size) x hidden size:
+    with gradient checkpointing each layer keeps only its input (`checkpointed_bytes` per
+    hidden unit per token) and one layer's working set is recomputed (`layer_bytes`); without
+    it every layer keeps its working set."""
+
+    sequence_length: int = Field(gt=0)
+    batch_size: int = Field(gt=0)
+    gradient_checkpointing: bool
+    checkpointed_bytes: float = Field(gt=0)   # per token, per hidden unit, per layer
+    layer_bytes: float = Field(gt=0)          # one layer's working set, per token per hidden unit
+    # Hidden size / layers, to estimate the shape of a model named only by its size.
+    hidden_per_layer: float = Field(gt=0)
+    cite: str
+
+
+class ServingAssumptions(_Strict):
+    """Inference memory: weights at a precision, plus KV cache, plus runtime overhead."""
+
+    bytes_per_param: dict[str, float]         # "16-bit": 2, "8-bit": 1, "4-bit": 0.5
+    context_tokens: int = Field(gt=0)          # per sequence
+    concurrent_sequences: int = Field(gt=0)
+    overhead_gb: float = Field(ge=0)
+    usable_fraction: float = Field(gt=0, le=1)  # of each GPU's memory
+    gpu_sizes_gb: list[float] = Field(min_length=1)
+    cite: str
+
+
+class GpuMemoryModel(_Strict):
+    """GPU memory estimate for fine-tuning and serving (ours; labelled an estimate wherever
+    shown).
+
+    model states = params * weight_bytes + params * trainable_fraction * trainable_bytes;
+    total = model states + activations (from `activations`) + overhead_gb.
     """
 
     methods: dict[MethodId, MethodMemory]
-    activation_fraction: float = Field(ge=0, le=2)
+    activations: ActivationAssumptions
+    overhead_gb: float = Field(ge=0)           # CUDA context and framework workspace
+    serving: ServingAssumptions
     gpu_classes: list[GpuClass]
     references: list[MemoryReference] = Field(default_factory=list)
     # GPU names people type ("a100", "4090") and their memory in GB, per GPU.
@@ -251,7 +286,7 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset({
     "answer_recorded", "answer_changed", "decision_changed", "decision_same",
     "no_recommendation_yet", "history_empty", "history_header", "history_not_found",
     "empty_input", "offer_start", "unplaceable", "too_long", "rate_limited", "internal_error",
-    "busy", "greeting",
+    "busy", "greeting", "ours_marker", "ours_marker_uncited",
 })
 
 
@@ -296,6 +331,10 @@ class Knowledge(_Strict):
     mistakes: list[Mistake]
     topics: dict[str, TopicInfo]
     gpu_memory: GpuMemoryModel
+    # The project's own knowledge beyond the guide (source: ours, each claim cited).
+    expert: ExpertKnowledge
+    model_catalogue: ModelCatalogue
+    compute: ComputeCosts
     # The bot's own sentences (welcome, help, re-ask, stale card, store down, ...), by key.
     messages: dict[str, str]
     advice: Texts
