@@ -84,7 +84,7 @@ def approach_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
             towards = [r.text for r in rec.reasons if r.points_to == topic]
             if towards:
                 parts.append(f"What pointed towards {lowered}:\n" + bullets(towards))
-            change = [line for line in rec.what_would_change if lowered in line.lower()]
+            change = [c.text for c in rec.what_would_change if lowered in c.text.lower()]
             if change:
                 parts.append("What would change that:\n" + bullets(change))
         parts.append(f"{name}: {info.summary}. Pros: {_join(info.pros)}. "
@@ -148,7 +148,7 @@ def method_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
         parts.append(facts)
         parts.append(f"{info.name} would be the pick when: {info.best_when}")
     else:
-        would = choose_method(ctx.slots.answered())
+        would = choose_method(ctx.slots.answered(), kb)
         parts.append(f"I recommend {rec.title}, so there is no fine-tuning method to choose yet.")
         if would == method:
             parts.append(f"If you fine-tune later, {info.name} is the method your answers "
@@ -315,7 +315,8 @@ def decision_framework_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer
         if rec.why_not:
             parts.append("Why not the others:\n" + bullets(rec.why_not))
         if rec.what_would_change:
-            parts.append("What would change it:\n" + bullets(rec.what_would_change))
+            parts.append("What would change it:\n"
+                         + bullets([c.text for c in rec.what_would_change]))
     else:
         steps = [f"{s.step}. {s.title}: {s.question} " + _join(s.answers) for s in g.quick_guide]
         parts.append("The quick decision guide:\n" + "\n".join(steps))
