@@ -286,3 +286,18 @@ def test_model_size_is_an_optional_numeric_slot_at_the_end(slot: str) -> None:
 
     assert OPTIONAL_SLOTS[-1] == slot and slot in NUMERIC_SLOTS
     assert KB.questions[slot].text.endswith("?")
+
+
+def test_the_memory_calculator_uses_the_gpus_the_card_assumed() -> None:
+    from dialogs import followups
+
+    slots = Slots(**{**FT, "hardware": "datacenter_gpu", "model_size": 13})
+    card = decide(slots, KB)
+    assert card.method == "lora"
+    intent = followups.classify("how much memory for a 13b model?", KB)
+    assert intent is not None
+    text = followups.answer(intent, slots, KB, advised=True)[0].text
+    assert "2 × 80 GB" in text and "Too big: Standard Fine-Tuning" in text
+    # Hosted fine-tuning has nothing to size, and the calculator still answers.
+    hosted = Slots(**{**FT, "hardware": "api_only"})
+    assert "GPU memory" in followups.answer(intent, hosted, KB, advised=True)[0].text
