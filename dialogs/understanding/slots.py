@@ -249,6 +249,10 @@ def _pending_answer(norm: str, slot: str, kb: Knowledge, counts: list[Count]) ->
         if len(counts) + len(_MONEY.findall(norm)) != 1:
             return None
         usable = [c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS)]
+        if slot == "model_size":  # "a 70B model", "13 billion parameters"
+            usable = [c for c in counts if not _followed_by(
+                norm, c, (_OTHER_NOUNS | _EXAMPLE_NOUNS)
+                - {"model", "models", "parameter", "parameters", "params"})]
         if slot == "monthly_tokens":
             usable = [
                 c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS - {"tokens", "token"})

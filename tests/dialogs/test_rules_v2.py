@@ -301,3 +301,31 @@ def test_the_memory_calculator_uses_the_gpus_the_card_assumed() -> None:
     # Hosted fine-tuning has nothing to size, and the calculator still answers.
     hosted = Slots(**{**FT, "hardware": "api_only"})
     assert "GPU memory" in followups.answer(intent, hosted, KB, advised=True)[0].text
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("7B", 7), ("a 70B model", 70), ("13 billion parameters", 13), ("8", 8),
+    ("5000 examples", None), ("1M", None),
+])
+def test_the_model_size_question_reads_billions(text: str, size: int | None) -> None:
+    from dialogs.understanding import parse
+
+    assert parse(text, KB, pending="model_size").values.get("model_size") == size
+
+
+def test_not_sure_about_the_model_size_leaves_it_assumed_and_says_so() -> None:
+    from tests.dialogs.test_machine import Chat
+
+    chat = Chat()
+    answers = {"use_case": "customer_service", "has_data": "yes", **FT,
+               "knowledge_updates": "rarely", "hardware": "datacenter_gpu",
+               "data_quality": "high", "monthly_tokens": 1_000_000, "explainability": "no"}
+    chat.state = ConversationState(phase="asking", pending="model_size",
+                                   slots=Slots(**answers))
+    chat.say("not sure")
+    assert chat.state.slots.model_size is None
+    card = chat.card()
+    assert card is not None
+    rec = card.recommendation
+    assert rec.model_size_b == KB.hardware.default_model_size_b
+    assert any("assumed" in a for a in rec.assumptions)
