@@ -505,7 +505,9 @@ def _roadmap(approach: Approach, start: int, answers: dict[str, Any],
         if s.stage == start and start > 1:
             # Evaluation before fine-tuning: every plan past stage 1 opens with it (rule 7).
             steps.insert(0, kb.say("step_held_out"))
-        roadmap.append(RoadmapStage(stage=s.stage, title=_stage_title(s), subtitle=s.subtitle,
+        title = _stage_title(s)
+        subtitle = "" if s.subtitle == title else s.subtitle  # never "X · X"
+        roadmap.append(RoadmapStage(stage=s.stage, title=title, subtitle=subtitle,
                                     steps=steps, next=s.next, current=s.stage == start))
     return roadmap
 
