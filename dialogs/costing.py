@@ -80,15 +80,16 @@ def _payback(approach: Approach, tokens: int, hosting: Range | None,
     best, worst = max(cheap, dear), min(cheap, dear)
     train_low, train_high = ft.training_usd.low, ft.training_usd.high
     hosting_words = " and hosting" if hosting else ""
+    included = ", hosting included" if hosting else ""
     if best <= 0:
         return kb.say("cost_payback_never", hosting=hosting_words)
     earliest = train_low / best
     if worst <= 0 or train_high is None:
-        return kb.say("cost_payback_from", when=_months(earliest))
+        return kb.say("cost_payback_from", when=_months(earliest), hosting=included)
     latest = train_high / worst
     when = _months(earliest) if _months(earliest) == _months(latest) \
         else f"{_months(earliest)} to {_months(latest)}"
-    return kb.say("cost_payback", when=when)
+    return kb.say("cost_payback", when=when, hosting=included)
 
 
 __all__ = ["GUIDE_REFERENCE_TOKENS", "costs_at_volume", "format_usd"]

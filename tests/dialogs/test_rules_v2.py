@@ -329,3 +329,14 @@ def test_not_sure_about_the_model_size_leaves_it_assumed_and_says_so() -> None:
     rec = card.recommendation
     assert rec.model_size_b == KB.hardware.default_model_size_b
     assert any("assumed" in a for a in rec.assumptions)
+
+
+def test_payback_counts_hosting_only_where_there_is_some() -> None:
+    base = {"examples": 2_000, "priority": "consistency"}
+    hosted = rec(**base, hardware="api_only", monthly_tokens=1_000_000).costs.payback or ""
+    assert "repaid" in hosted and "hosting" not in hosted
+    # Self-hosted at 1M tokens a month: GPUs by the hour cost more than the tokens save.
+    self_hosted = rec(**base, hardware="datacenter_gpu", monthly_tokens=1_000_000).costs
+    assert "does not repay its training and hosting" in (self_hosted.payback or "")
+    big = rec(**base, hardware="datacenter_gpu", monthly_tokens=500_000_000).costs.payback
+    assert "repaid" in (big or "") and "hosting included" in (big or "")
