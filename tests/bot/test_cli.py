@@ -376,6 +376,16 @@ def test_recommend_model_size_fits_the_method_to_the_hardware(tmp_path: Path) ->
     assert any("70B" in line for line in big["assumptions"])
 
 
+def test_recommend_json_has_the_version_2_contract_fields(tmp_path: Path) -> None:
+    rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "2000", "--priority",
+                         "consistency", "--hardware", "api_only")
+    assert rec["method"] == "hosted"
+    assert rec["not_asked"] == []
+    assert rec["what_would_change"]
+    for change in rec["what_would_change"]:
+        assert set(change) == {"slot", "value", "approach", "method", "text"}
+
+
 def test_recommend_missing_answers_are_unknown_not_defaults(tmp_path: Path) -> None:
     rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "5000")
     assert {r["slot"] for r in rec["reasons"]} <= {"has_data", "examples"}
