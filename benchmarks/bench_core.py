@@ -51,7 +51,7 @@ from dialogs import machine  # noqa: E402
 from dialogs.engine import decide  # noqa: E402
 from dialogs.events import Event  # noqa: E402
 from dialogs.replies import Question, RecommendationReply  # noqa: E402
-from dialogs.slots import ALL_SLOTS, MAX_COUNT, Slots, slot_values  # noqa: E402
+from dialogs.slots import ALL_SLOTS, MAX_COUNT, MAX_MODEL_SIZE_B, Slots, slot_values  # noqa: E402
 from dialogs.state import HISTORY_LIMIT, ConversationState, HistoryEntry  # noqa: E402
 from knowledge import default_knowledge  # noqa: E402
 from knowledge.models import Knowledge  # noqa: E402
@@ -344,12 +344,13 @@ class MemoryFigures:
 
 
 async def worst_case_memory(kb: Knowledge, store: RedisStore) -> MemoryFigures:
-    """No conversation path answers everything, so this state is built: all 13 answers with
+    """No conversation path answers everything, so this state is built: every answer with
     their longest values, the largest counts, and 5 history entries just as long."""
     answers: dict[str, object] = {}
     for slot in ALL_SLOTS:
         values = slot_values(slot)
-        answers[slot] = max(values, key=len) if values else MAX_COUNT
+        largest = MAX_MODEL_SIZE_B if slot == "model_size" else MAX_COUNT
+        answers[slot] = max(values, key=len) if values else largest
     slots = Slots.model_validate(answers)
     title = decide(slots, kb).title
     at = dt.datetime.now(dt.UTC)

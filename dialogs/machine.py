@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dialogs import followups
-from dialogs.engine import approach_of, decide, knowledge_memo
+from dialogs.engine import approach_of, decide, knowledge_memo, model_size_can_change_method
 from dialogs.events import Event
 from dialogs.recommendation import Recommendation
 from dialogs.replies import (
@@ -98,14 +98,15 @@ def _worth_asking(slot: str, answers: dict[str, Any], approach: str, kb: Knowled
         # Document analysis gets RAG anyway; code generation rarely rests on changing facts.
         return use_case not in ("document_analysis", "code_generation")
     if slot == "hardware":
-        # A low budget already means QLoRA; otherwise the hardware picks the method.
-        return approach == "fine_tuning" and answers.get("budget") != "low"
+        # Rule 5: the hardware picks the method, so it is always asked for fine-tuning.
+        return approach == "fine_tuning"
+    if slot == "model_size":
+        return approach == "fine_tuning" and model_size_can_change_method(answers, kb)
     if slot == "explainability":
         return approach == "fine_tuning" and answers.get("accuracy") in ("high", "perfect")
     if slot == "data_quality":
-        # Quality against quantity matters once there is more than fine-tuning's usual range.
-        return (approach == "fine_tuning"
-                and (answers.get("examples") or 0) > kb.thresholds.fine_tuning_range_max)
+        # Low or mixed quality adds a data-cleaning step to any plan that trains.
+        return approach != "prompt_engineering"
     if slot == "monthly_tokens":
         return approach != "training_from_scratch" and answers.get("budget") in ("low", "medium")
     return False
@@ -243,7 +244,7 @@ class _Turn:
         if rec.why_not:
             parts += ["", kb.say("explain_why_not")] + [f"• {w}" for w in rec.why_not]
         if rec.what_would_change:
-            parts += ["", kb.say("explain_change")] + [f"• {w}" for w in rec.what_would_change]
+            parts += ["", kb.say("explain_change")] + [f"• {w.text}" for w in rec.what_would_change]
         self.replies.append(Answer(topic="decision_framework", text="\n".join(parts)))
 
     def _history(self) -> None:

@@ -177,6 +177,10 @@ def _cross_check(kb: Knowledge, files: dict[str, Path]) -> list[str]:
     for i, stage in enumerate(kb.stages[:-1]):
         if not stage.next:
             problems.append(f"{files['stages']}: {i}.next: say what moves you to the next stage")
+    scratch = [s.stage for s in kb.scratch_stages]
+    if not scratch or scratch != list(range(1, len(scratch) + 1)):
+        problems.append(f"{files['scratch_stages']}: stages must be numbered 1, 2, ... in order, "
+                        f"got {scratch}")
 
     for key, q in kb.questions.items():
         if q.slot != key:

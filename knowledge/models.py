@@ -15,8 +15,8 @@ from knowledge.expert_models import ComputeCosts, ExpertKnowledge, ModelCatalogu
 
 Source = Literal["guide", "ours"]
 ApproachId = Literal["prompt_engineering", "fine_tuning", "training_from_scratch"]
-MethodId = Literal["standard", "lora", "qlora", "prompt_tuning"]
-HybridId = Literal["rag", "ensemble", "cot_fine_tuning"]
+MethodId = Literal["standard", "lora", "qlora", "prompt_tuning", "hosted"]
+HybridId = Literal["rag", "ensemble", "cot_fine_tuning", "cot_prompting"]
 UseCaseId = Literal["customer_service", "content_generation", "code_generation",
                     "document_analysis", "other"]
 QualityId = Literal["high", "low", "mixed"]
@@ -72,6 +72,10 @@ class Thresholds(_Strict):
     fine_tuning_better: int = 500           # "Better: 500-1,000"
     fine_tuning_best: int = 5_000           # "Best: 5,000+"
     scratch_minimum: int = 1_000_000        # "Millions: could train from scratch"
+    # The monthly volume's vote (docs/architecture.md rule 2): at most this many tokens a
+    # month votes prompt engineering, at least volume_fine_tuning_from votes fine-tuning.
+    volume_prompt_at_most: int = 100_000
+    volume_fine_tuning_from: int = 10_000_000
     source: Source = "guide"
 
 
@@ -143,6 +147,9 @@ class StageInfo(_Strict):
     subtitle: str                   # "Start simple, test fast"
     steps: list[str]
     next: str | None                # what moves you on (ours); None on stage 4
+    # The title shown on a card where the guide's title names a method the card may not
+    # recommend ("Full Fine-Tuning" above a LoRA plan); None: the title itself.
+    card_title: str | None = None
     source: Source
 
 
@@ -265,7 +272,6 @@ class GpuMemoryModel(_Strict):
     # GPU names people type ("a100", "4090") and their memory in GB, per GPU.
     gpu_names: dict[str, float] = Field(default_factory=dict)
     # The hardware slot's values as GB available (api_only: none, so absent).
-    hardware_gb: dict[str, float] = Field(default_factory=dict)
     # Model sizes (billions of parameters) shown when the person names none.
     example_sizes_b: list[float] = Field(default_factory=lambda: [7.0, 13.0, 70.0])
     formula: str                    # the formula in words, shown under the estimate
@@ -274,9 +280,47 @@ class GpuMemoryModel(_Strict):
 
     @model_validator(mode="after")
     def _all_methods(self) -> GpuMemoryModel:
+        # Hosted fine-tuning runs on the provider's GPUs: priced per token, never in memory.
         missing = {"standard", "lora", "qlora", "prompt_tuning"} - set(self.methods)
         if missing:
             raise ValueError(f"gpu_memory.methods is missing: {', '.join(sorted(missing))}")
+        return self
+
+
+class HardwareClass(_Strict):
+    """What the card assumes a hardware answer means (ours; shown on the card)."""
+
+    in_words: str                   # "datacenter GPUs", for "on datacenter GPUs"
+    gpus: int = Field(ge=0)         # how many GPUs the answer is taken to mean
+    per_gpu_gb: float = Field(ge=0)
+    # On-demand price of one such GPU serving a fine-tuned model; None: no GPUs of your own.
+    serving_usd_per_hour: Range | None = None
+
+    @property
+    def total_gb(self) -> float:
+        """All the memory the answer offers, sharded across its GPUs."""
+        return self.gpus * self.per_gpu_gb
+
+
+class HardwareModel(_Strict):
+    """The hardware classes the method rule fits against (docs/architecture.md rule 5)."""
+
+    classes: dict[str, HardwareClass]
+    # Assumed where the person has not said (the card names the assumption).
+    default_model_size_b: int = Field(ge=1)
+    unknown_hardware: str           # the class assumed where the hardware is not known
+    hours_per_month: float = Field(gt=0)
+    serving_citation: str
+    source: Source
+
+    @model_validator(mode="after")
+    def _all_classes(self) -> HardwareModel:
+        expected = {"api_only", "consumer_gpu", "datacenter_gpu", "gpu_cluster"}
+        missing = expected - set(self.classes)
+        if missing:
+            raise ValueError(f"hardware.classes is missing: {', '.join(sorted(missing))}")
+        if self.unknown_hardware not in self.classes:
+            raise ValueError("hardware.unknown_hardware must be one of its classes")
         return self
 
 
@@ -312,6 +356,18 @@ REQUIRED_ADVICE: frozenset[str] = frozenset({
     "you_have_unknown", "quality_note",
     "explain_header", "explain_why_not", "explain_change", "history_line", "skipped",
     "not_an_option", "resumed_card", "show_header",
+    # Decision rules version 2.
+    "count_close", "why_not_fine_tuning_close", "why_not_scratch_unknown", "title_today",
+    "summary_today", "method_hosted", "method_standard_stepped", "method_none_fits",
+    "method_unknown_hardware", "assumed_size", "assumed_hardware", "assumed_memory",
+    "hybrid_cot_prompting", "note_perfect_review", "note_small_data", "note_data_quality",
+    "step_held_out", "step_data_quality", "change_to", "change_count_at_least",
+    "change_count_below", "change_volume", "change_size_at_least", "change_size_at_most",
+    "change_size_range", "change_count_range",
+    "change_no_data", "volume_vote_prompt", "volume_vote_fine_tuning", "volume_no_vote",
+    "cost_monthly_label", "cost_monthly_label_assumed", "cost_prices_note",
+    "cost_hosting_self", "cost_hosting_hosted", "cost_payback", "cost_payback_never",
+    "cost_payback_from", "contradiction_no_data_count",
 })
 
 
@@ -324,6 +380,8 @@ class Knowledge(_Strict):
     use_cases: dict[UseCaseId, UseCaseInfo]
     methods: dict[MethodId, MethodInfo]
     stages: list[StageInfo]
+    # Training from scratch's own plan (docs/architecture.md rule 7), numbered from 1.
+    scratch_stages: list[StageInfo]
     costs: dict[ApproachId, CostInfo]
     data_requirements: dict[ApproachId, DataRequirement]
     quality: dict[QualityId, QualityInfo]
@@ -331,6 +389,7 @@ class Knowledge(_Strict):
     mistakes: list[Mistake]
     topics: dict[str, TopicInfo]
     gpu_memory: GpuMemoryModel
+    hardware: HardwareModel
     # The project's own knowledge beyond the guide (source: ours, each claim cited).
     expert: ExpertKnowledge
     model_catalogue: ModelCatalogue

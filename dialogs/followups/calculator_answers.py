@@ -274,11 +274,12 @@ def memory_answer(params: dict[str, Any], ctx: Context, kb: Knowledge) -> Answer
     gpu_gb: float | None = params.get("gpu_gb")
     gpus: int = int(params.get("gpu_count") or 1)
     where_label = None
-    if gpu_gb is None and ctx.slots.hardware in model.hardware_gb:
-        gpu_gb = model.hardware_gb[ctx.slots.hardware]  # type: ignore[index]
-        choice = kb.choice("hardware", ctx.slots.hardware)  # type: ignore[arg-type]
-        where_label = f"your hardware ({choice.label if choice else ctx.slots.hardware}, " \
-                      f"{gigabytes(gpu_gb)})"
+    # The same GPUs the card fitted its method to (hardware.yaml), so the two agree.
+    hw = kb.hardware.classes.get(ctx.slots.hardware or "")
+    if gpu_gb is None and hw is not None and hw.gpus:
+        gpu_gb, gpus = hw.per_gpu_gb, hw.gpus
+        where_label = f"your hardware ({hw.in_words}, " \
+                      f"{_where(gpu_gb, gpus).removeprefix('one ')})"
     order = sorted(METHOD_ORDER, key=lambda m: m != method)
     run = params.get("workload") or {}
     work = Workload(**run) if run else None

@@ -72,9 +72,10 @@ def _lead(topic: str, ctx: Context, kb: Knowledge) -> list[str]:
         return [f"With your {n:,} examples: set aside about {held:,} as the test set before "
                 f"anything else, and train on the rest."]
     if topic == "model_choice":
-        gb = kb.gpu_memory.hardware_gb.get(slots.hardware or "")
-        if gb is None:
+        hw = kb.hardware.classes.get(slots.hardware or "")
+        if hw is None or not hw.gpus:
             return []
+        gb = hw.total_gb
         fits = [f"{kb.methods[m].name} up to about "  # type: ignore[index]
                 f"{count(max_params_for(gb, m, kb.gpu_memory))}"
                 for m in METHOD_ORDER if m != "prompt_tuning"]

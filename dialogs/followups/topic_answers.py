@@ -114,7 +114,7 @@ def approach_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
             towards = [r.text for r in rec.reasons if r.points_to == topic]
             if towards:
                 parts.append(f"What pointed towards {lowered}:\n" + bullets(towards))
-            change = [_line(x) for x in rec.what_would_change if lowered in _line(x).lower()]
+            change = [c.text for c in rec.what_would_change if lowered in c.text.lower()]
             if change:
                 parts.append("What would change that:\n" + bullets(change))
     cost = kb.costs[topic]  # type: ignore[index]
@@ -140,13 +140,15 @@ def _memory_line(method: str, ctx: Context, kb: Knowledge) -> str:
     GPU class. Labelled an estimate."""
     model = kb.gpu_memory
     hardware = ctx.slots.hardware
-    if hardware is not None and hardware in model.hardware_gb:
-        gb = model.hardware_gb[hardware]
+    hw = kb.hardware.classes.get(hardware or "")
+    if hw is not None and hw.gpus:
+        gb = hw.total_gb
         biggest = max_params_for(gb, method, model)
         label = kb.choice("hardware", hardware)
         where = label.label if label else hardware
         name = kb.methods[method].name  # type: ignore[index]
-        return (f"Memory (estimate): {where} counts as {gigabytes(gb)} here, enough for "
+        memory = gigabytes(gb) if hw.gpus == 1 else f"{hw.gpus} × {gigabytes(hw.per_gpu_gb)}"
+        return (f"Memory (estimate): {where} counts as {memory} here, enough for "
                 f"{name} on models up to about {count(biggest)} parameters.")
     sizes = model.example_sizes_b
     cells = [f"{s:g}B ≈ {gigabytes(estimate(s * 1e9, method, model).total_gb)}" for s in sizes]
@@ -181,7 +183,7 @@ def method_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
         parts.append(facts)
         parts.append(f"{info.name} would be the pick when: {info.best_when}")
     else:
-        would = choose_method(ctx.slots.answered())
+        would = choose_method(ctx.slots.answered(), kb)
         if rec.approach == "fine_tuning":
             parts.append(f"Your plan is {rec.title}.")
         else:
@@ -364,7 +366,7 @@ def decision_framework_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer
             parts.append("Why not the others:\n" + bullets([_line(x) for x in rec.why_not]))
         if rec.what_would_change:
             parts.append("What would change it:\n"
-                         + bullets([_line(x) for x in rec.what_would_change]))
+                         + bullets([c.text for c in rec.what_would_change]))
     else:
         steps = [f"{s.step}. {s.title}: {s.question} " + _join(s.answers) for s in g.quick_guide]
         parts.append("The quick decision guide:\n" + "\n".join(steps))

@@ -143,6 +143,7 @@ ANSWERS: dict[str, tuple[str, str]] = {
     "data_quality": ("number", "high"),
     "monthly_tokens": ("text", "1,000,000"),
     "explainability": ("value", "no"),
+    "model_size": ("text", "13B"),
 }
 
 
@@ -203,7 +204,7 @@ def test_chat_json_full_conversation_ends_in_a_recommendation(chat_process: Any)
                   "data_needed"):
         assert field in rec
     assert rec["approach"] == "fine_tuning"
-    assert rec["method"] in ("standard", "lora", "qlora", "prompt_tuning")
+    assert rec["method"] in ("standard", "lora", "qlora", "hosted")
     assert [s["stage"] for s in rec["roadmap"]] == [1, 2, 3, 4]
     assert all(s["title"] and s["steps"] for s in rec["roadmap"])
     assert 1 <= rec["start_stage"] <= 4
@@ -348,15 +349,17 @@ def test_recommend_json_5000_examples_consistency_medium_budget_is_fine_tuning(t
     rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "5000",
                          "--priority", "consistency", "--budget", "medium")
     assert rec["approach"] == "fine_tuning"
-    assert rec["method"] in ("standard", "lora", "qlora", "prompt_tuning")
+    assert rec["method"] in ("standard", "lora", "qlora", "hosted")
     assert {(r["slot"], r["value"]) for r in rec["reasons"]} >= {
         ("priority", "consistency"), ("budget", "medium")}
 
 
 def test_recommend_json_millions_high_budget_novel_architecture_is_scratch(tmp_path: Path
                                                                          ) -> None:
+    # Rules version 2: scratch also needs a timeline of this quarter.
     rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "2,000,000",
-                         "--budget", "high", "--priority", "novel_architecture")
+                         "--budget", "high", "--priority", "novel_architecture",
+                         "--timeline", "quarter")
     assert rec["approach"] == "training_from_scratch"
 
 
@@ -364,6 +367,25 @@ def test_recommend_json_millions_without_the_budget_is_not_scratch(tmp_path: Pat
     rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "2000000",
                          "--budget", "medium", "--priority", "novel_architecture")
     assert rec["approach"] == "fine_tuning"
+
+
+def test_recommend_model_size_fits_the_method_to_the_hardware(tmp_path: Path) -> None:
+    flags = ["--has-data", "yes", "--examples", "5000", "--priority", "consistency",
+             "--accuracy", "perfect", "--budget", "high", "--hardware", "datacenter_gpu"]
+    assert recommend_json(tmp_path, *flags, "--model-size", "7")["method"] == "standard"
+    big = recommend_json(tmp_path, *flags, "--model-size", "70B")
+    assert big["method"] == "lora"
+    assert any("70B" in line for line in big["assumptions"])
+
+
+def test_recommend_json_has_the_version_2_contract_fields(tmp_path: Path) -> None:
+    rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "2000", "--priority",
+                         "consistency", "--hardware", "api_only")
+    assert rec["method"] == "hosted"
+    assert rec["not_asked"] == []
+    assert rec["what_would_change"]
+    for change in rec["what_would_change"]:
+        assert set(change) == {"slot", "value", "approach", "method", "text"}
 
 
 def test_recommend_missing_answers_are_unknown_not_defaults(tmp_path: Path) -> None:
@@ -389,6 +411,10 @@ def test_recommend_without_json_draws_the_card(tmp_path: Path) -> None:
     (["--examples", "1e9999"], "--examples", ["whole number"]),
     (["--examples", "lots"], "--examples", ["whole number"]),
     (["--monthly-tokens", "99999999999999999999"], "--monthly-tokens", ["whole number"]),
+    (["--model-size", "huge"], "--model-size", ["billions of parameters"]),
+    (["--model-size", "0"], "--model-size", ["billions of parameters"]),
+    # Two answers that contradict each other: said, never one silently dropped.
+    (["--has-data", "no", "--examples", "5000"], "--examples", ["contradict", "5,000"]),
 ])
 def test_recommend_bad_flag_value_is_a_friendly_usage_error(
         tmp_path: Path, flags: list[str], flag: str, allowed: list[str]) -> None:

@@ -166,7 +166,7 @@ def test_use_cases() -> None:
 
 
 def test_methods() -> None:
-    assert list(KB.methods) == ["standard", "lora", "qlora", "prompt_tuning"]
+    assert list(KB.methods) == ["standard", "lora", "qlora", "prompt_tuning", "hosted"]
     assert KB.methods["lora"].pros == ["90% less memory", "Swap adapters", "Faster training"]
     assert KB.methods["qlora"].cons == ["Slightly lower accuracy"]
     assert KB.methods["standard"].subtitle == "Update all parameters"
@@ -229,7 +229,7 @@ def test_quality_and_hybrids() -> None:
     assert set(KB.quality) == {"high", "low", "mixed"}
     assert KB.quality["mixed"].steps == ["Start with all data", "Identify quality indicators",
                                          "Weight by quality"]
-    assert list(KB.hybrids) == ["rag", "ensemble", "cot_fine_tuning"]
+    assert list(KB.hybrids) == ["rag", "ensemble", "cot_fine_tuning", "cot_prompting"]
     assert KB.hybrids["ensemble"].example == ["Prompt for creativity",
                                               "Fine-tuned model for accuracy",
                                               "Vote/combine outputs"]

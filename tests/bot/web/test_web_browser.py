@@ -107,6 +107,12 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
             await expect(here).to_contain_text("You start here")
             await expect(card.get_by_role("heading", name="Costs")).to_be_visible()
             await expect(card.get_by_role("heading", name="Why", exact=True)).to_be_visible()
+            # Rules version 2: the assumed model size and GPU memory, costs at their volume,
+            # what would change it (objects, drawn by their text).
+            await expect(card).to_contain_text("GPU memory:")
+            await expect(card).to_contain_text("A month at 1,000,000 tokens (yours)")
+            await expect(card.get_by_role("heading", name="What would change it")).to_be_visible()
+            await expect(card).to_contain_text("If hardware were")
 
             await page.get_by_label("Your message").fill("what about QLoRA?")
             await page.keyboard.press("Enter")  # the form submits from the keyboard
