@@ -144,7 +144,7 @@ def _memory_line(method: str, ctx: Context, kb: Knowledge) -> str:
     if hw is not None and hw.gpus:
         gb = hw.total_gb
         biggest = max_params_for(gb, method, model)
-        label = kb.choice("hardware", hardware)
+        label = kb.choice("hardware", hardware or "")
         where = label.label if label else hardware
         name = kb.methods[method].name  # type: ignore[index]
         memory = gigabytes(gb) if hw.gpus == 1 else f"{hw.gpus} × {gigabytes(hw.per_gpu_gb)}"
