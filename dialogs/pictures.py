@@ -225,11 +225,6 @@ def roadmap_picture(rec: Recommendation, kb: Knowledge) -> RoadmapPicture:
                           start_label=p.label("start_here"), alt=alt)
 
 
-def answers_key(answers: Slots) -> tuple[tuple[str, object], ...]:
-    """A hashable key for an answer set: what the pictures are cached by."""
-    return tuple(sorted(answers.answered().items()))
-
-
 # --- readers of the recommendation and the answers --------------------------------------------
 # The one place that knows these fields' shapes (what_would_change, not_asked and the method
 # `hosted` are changing in the advice work): adapt here, nowhere else.

@@ -1,0 +1,241 @@
+"""The cost chart and the roadmap picture drawn with matplotlib, as SVG (web page) and PNG
+(Slack, Teams).
+
+matplotlib is imported on the first picture drawn, never at import of this module: `serve`
+idles without it. Figures are built with the object API and the Agg/SVG canvases (no pyplot,
+no global figure registry), so drawing is thread-safe per figure. Pictures are cached per
+answer set in a bounded LRU: everyone with the same answers gets the same bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from dialogs.engine import decide
+from dialogs.followups.formatting import count
+from dialogs.pictures import CostChart, RoadmapPicture, cost_chart, roadmap_picture
+from dialogs.slots import Slots
+from knowledge.models import Knowledge
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+Kind = Literal["cost", "roadmap"]
+Format = Literal["svg", "png"]
+KINDS: tuple[Kind, ...] = ("cost", "roadmap")
+FORMATS: tuple[Format, ...] = ("svg", "png")
+CACHE_SIZE = 256
+
+# Sizes in pixels (at DPI): the web page and Slack get "full"; a Teams card, where every byte
+# counts against 28 KB, gets "small".
+DPI = 100
+SIZES: dict[tuple[Kind, str], tuple[int, int]] = {
+    ("cost", "full"): (760, 470), ("roadmap", "full"): (900, 270),
+    ("cost", "small"): (480, 300), ("roadmap", "small"): (560, 210),
+}
+# Colours: the recommended band stands out, the others recede.
+COLOURS = {"prompt_engineering": "#2b6cb0", "fine_tuning_self_hosted": "#2f855a",
+           "fine_tuning_hosted": "#b7791f", "training_from_scratch": "#9b2c2c"}
+MARK = "#c53030"
+MUTED = "#4a5568"
+PNG_COLOURS = 48  # palette PNGs: line art needs few colours and compresses several times
+
+
+@dataclass(frozen=True)
+class Picture:
+    kind: Kind
+    format: Format
+    size: str
+    data: bytes
+    alt: str
+    width: int
+    height: int
+
+    @property
+    def content_type(self) -> str:
+        return "image/svg+xml" if self.format == "svg" else "image/png"
+
+
+class PictureMaker:
+    """Draws and caches the pictures of one knowledge base."""
+
+    def __init__(self, kb: Knowledge, cache_size: int = CACHE_SIZE) -> None:
+        self.kb = kb
+        self._cached = functools.lru_cache(maxsize=cache_size)(self._draw)
+
+    def picture(self, kind: Kind, fmt: Format, answers: Slots, size: str = "full") -> Picture:
+        """One picture for this answer set. Cached by what it shows (the chart's data), which
+        many answer sets share: the roadmap has one picture per start stage."""
+        if kind not in KINDS or fmt not in FORMATS or (kind, size) not in SIZES:
+            raise ValueError(f"no such picture: {kind}.{fmt} ({size})")
+        rec = decide(answers, self.kb)
+        data: CostChart | RoadmapPicture = (cost_chart(rec, answers, self.kb) if kind == "cost"
+                                            else roadmap_picture(rec, self.kb))
+        return self._cached(fmt, size, data)
+
+    def cache_info(self) -> Any:
+        return self._cached.cache_info()
+
+    @staticmethod
+    def _draw(fmt: Format, size: str, data: CostChart | RoadmapPicture) -> Picture:
+        small = size == "small"
+        if isinstance(data, CostChart):
+            kind: Kind = "cost"
+            width, height = SIZES[(kind, size)]
+            figure = _cost_figure(data, width, height, small)
+        else:
+            kind = "roadmap"
+            width, height = SIZES[(kind, size)]
+            figure = _roadmap_figure(data, width, height, small)
+        return Picture(kind, fmt, size, _render(figure, fmt, small), data.alt, width, height)
+
+
+# --- drawing ------------------------------------------------------------------------------------
+
+def _new_figure(width: int, height: int) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+
+
+def _render(figure: Figure, fmt: Format, small: bool) -> bytes:
+    import matplotlib
+
+    buffer = io.BytesIO()
+    # Text stays text in SVG (searchable, selectable, small); no random ids, so the same
+    # answers give the same bytes; no timestamp in the metadata.
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "which-approach"}):
+        if fmt == "svg":
+            from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+            FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
+            return buffer.getvalue()
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        # The small PNG rides in a Teams card, where bytes count: compress it harder.
+        return _palette_png(canvas.buffer_rgba(), canvas.get_width_height(),
+                            compress_level=9 if small else 6)
+
+
+def _palette_png(rgba: Any, size: tuple[int, int], compress_level: int) -> bytes:
+    from PIL import Image
+
+    image = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).convert("RGB")
+    out = io.BytesIO()
+    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(
+        out, format="PNG", compress_level=compress_level)
+    return out.getvalue()
+
+
+def _money(value: float, _: Any = None) -> str:
+    if value >= 1e6:
+        return f"${value / 1e6:g}M"
+    if value >= 1e3:
+        return f"${value / 1e3:g}K"
+    return f"${value:g}"
+
+
+def _tokens(value: float, _: Any = None) -> str:
+    return count(value)
+
+
+def _cost_figure(chart: CostChart, width: int, height: int, small: bool) -> Figure:
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    font = 7 if small else 9
+    figure = _new_figure(width, height)
+    ax = figure.add_axes((0.11, 0.16 if small else 0.12, 0.86, 0.74 if small else 0.8))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    top = 0.0
+    for band in chart.bands:
+        colour = COLOURS.get(band.series, MUTED)
+        ax.fill_between(chart.tokens, band.low, band.high, color=colour,
+                        alpha=0.35 if band.recommended else 0.15, linewidth=0,
+                        label=band.label)
+        middle = [(lo * hi) ** 0.5 if lo > 0 else hi for lo, hi in zip(band.low, band.high,
+                                                                       strict=True)]
+        ax.plot(chart.tokens, middle, color=colour, linewidth=2.4 if band.recommended else 1,
+                linestyle="-" if band.recommended else "--")
+        top = max(top, *band.high)
+    bottom = min(min(v for v in b.low if v > 0) for b in chart.bands)
+    ax.set_ylim(max(bottom, 0.01) / 2, top * 2)
+    ax.set_xlim(chart.tokens[0], chart.tokens[-1])
+
+    ax.axvline(chart.volume, color=MARK, linewidth=1.6)
+    # The person's volume labelled at the foot of its line, the payback from the top of its
+    # own: they never meet, whatever the two volumes are.
+    ax.annotate(chart.volume_label, xy=(chart.volume, 0), xycoords=("data", "axes fraction"),
+                xytext=(4, 6), textcoords="offset points", ha="left", va="bottom",
+                fontsize=font, color=MARK, fontweight="bold",
+                bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none",
+                      "alpha": 0.85})
+    if chart.payback_tokens is not None and chart.payback_label:
+        ax.axvline(chart.payback_tokens, color=MUTED, linewidth=1, linestyle=":")
+        span = math.log10(chart.tokens[-1] / chart.tokens[0])
+        left = math.log10(chart.payback_tokens / chart.tokens[0]) / span < 0.75
+        ax.annotate(textwrap.fill(chart.payback_label, 22), xy=(chart.payback_tokens, 1),
+                    xycoords=("data", "axes fraction"), xytext=(3 if left else -3, -4),
+                    textcoords="offset points", ha="left" if left else "right", va="top",
+                    fontsize=font - 1, color=MUTED,
+                    bbox={"boxstyle": "square,pad=0.2", "facecolor": "white",
+                          "edgecolor": "none", "alpha": 0.85})
+
+    # Minor ticks on two log axes are hundreds of artists: most of the drawing time.
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=8))
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=7))
+    ax.xaxis.set_major_formatter(FuncFormatter(_tokens))
+    ax.yaxis.set_major_formatter(FuncFormatter(_money))
+    ax.tick_params(labelsize=font - 1)
+    ax.set_xlabel(chart.x_label, fontsize=font)
+    ax.set_ylabel(chart.y_label, fontsize=font)
+    ax.set_title(chart.title, fontsize=font + 2, fontweight="bold", loc="left")
+    ax.grid(True, which="major", color="#e2e8f0", linewidth=0.6)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, 0.93), fontsize=font - 1, frameon=False)
+    # The caption (whose prices these are) is shown by each surface as text beside the
+    # picture: readable at any size, and hundreds of glyphs less to draw.
+    return figure
+
+
+def _roadmap_figure(road: RoadmapPicture, width: int, height: int, small: bool) -> Figure:
+    font = 7 if small else 9
+    figure = _new_figure(width, height)
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    n = len(road.stages)
+    xs = [(i + 0.5) / n for i in range(n)]
+    line_y = 0.7
+    ax.plot([xs[0], xs[-1]], [line_y, line_y], color=MUTED, linewidth=2, zorder=1)
+    wrap = max(14, int(width / n / (font * 0.8)))
+    for x, stage in zip(xs, road.stages, strict=True):
+        colour = MARK if stage.current else "#2b6cb0"
+        ax.scatter([x], [line_y], s=(260 if small else 420) * (1.3 if stage.current else 1),
+                   color=colour, zorder=2, edgecolors="white", linewidths=1.5)
+        ax.text(x, line_y, str(stage.stage), ha="center", va="center", color="white",
+                fontsize=font + 1, fontweight="bold", zorder=3)
+        title = textwrap.fill(stage.title, max(10, int(width / n / (font + 1))))
+        ax.text(x, line_y + 0.11, title, ha="center", va="bottom", fontsize=font + 1,
+                fontweight="bold", color=colour, linespacing=1.1)
+        if stage.current:
+            above = 0.3 if "\n" in title else 0.22
+            ax.text(x, line_y + above, f"▼ {road.start_label}", ha="center", va="bottom",
+                    fontsize=font, fontweight="bold", color=MARK)
+        lines = textwrap.wrap(stage.exit, wrap)
+        max_lines = 6 if small else 7
+        if len(lines) > max_lines:
+            lines = lines[:max_lines]
+            lines[-1] = lines[-1].rstrip(" .,:;") + "…"
+        ax.text(x, line_y - 0.12, "\n".join(lines), ha="center", va="top", fontsize=font - 1,
+                color=MUTED, linespacing=1.25)
+    return figure
