@@ -35,15 +35,18 @@ CACHE_SIZE = 256
 # counts against 28 KB, gets "small".
 DPI = 100
 SIZES: dict[tuple[Kind, str], tuple[int, int]] = {
-    ("cost", "full"): (760, 470), ("roadmap", "full"): (900, 270),
-    ("cost", "small"): (480, 300), ("roadmap", "small"): (560, 210),
+    ("cost", "full"): (760, 470), ("roadmap", "full"): (900, 300),
+    ("cost", "small"): (420, 270), ("roadmap", "small"): (480, 180),
 }
 # Colours: the recommended band stands out, the others recede.
 COLOURS = {"prompt_engineering": "#2b6cb0", "fine_tuning_self_hosted": "#2f855a",
            "fine_tuning_hosted": "#b7791f", "training_from_scratch": "#9b2c2c"}
 MARK = "#c53030"
 MUTED = "#4a5568"
-PNG_COLOURS = 48  # palette PNGs: line art needs few colours and compresses several times
+# Palette PNGs: line art needs few colours and compresses several times smaller. The small
+# ones (a Teams card) get as few as keep the pale price bands apart.
+PNG_COLOURS = {("cost", "full"): 48, ("roadmap", "full"): 48, ("cost", "small"): 32,
+               ("roadmap", "small"): 24}
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,9 @@ class PictureMaker:
             kind = "roadmap"
             width, height = SIZES[(kind, size)]
             figure = _roadmap_figure(data, width, height, small)
-        return Picture(kind, fmt, size, _render(figure, fmt, small), data.alt, width, height)
+        colours = PNG_COLOURS[(kind, size)]
+        return Picture(kind, fmt, size, _render(figure, fmt, small, colours), data.alt, width,
+                       height)
 
 
 # --- drawing ------------------------------------------------------------------------------------
@@ -103,7 +108,7 @@ def _new_figure(width: int, height: int) -> Figure:
     return Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
 
 
-def _render(figure: Figure, fmt: Format, small: bool) -> bytes:
+def _render(figure: Figure, fmt: Format, small: bool, colours: int) -> bytes:
     import matplotlib
 
     buffer = io.BytesIO()
@@ -120,16 +125,16 @@ def _render(figure: Figure, fmt: Format, small: bool) -> bytes:
         canvas = FigureCanvasAgg(figure)
         canvas.draw()
         # The small PNG rides in a Teams card, where bytes count: compress it harder.
-        return _palette_png(canvas.buffer_rgba(), canvas.get_width_height(),
+        return _palette_png(canvas.buffer_rgba(), canvas.get_width_height(), colours,
                             compress_level=9 if small else 6)
 
 
-def _palette_png(rgba: Any, size: tuple[int, int], compress_level: int) -> bytes:
+def _palette_png(rgba: Any, size: tuple[int, int], colours: int, compress_level: int) -> bytes:
     from PIL import Image
 
     image = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).convert("RGB")
     out = io.BytesIO()
-    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(
+    image.quantize(colors=colours, method=Image.Quantize.FASTOCTREE).save(
         out, format="PNG", compress_level=compress_level)
     return out.getvalue()
 
@@ -207,7 +212,7 @@ def _cost_figure(chart: CostChart, width: int, height: int, small: bool) -> Figu
 
 
 def _roadmap_figure(road: RoadmapPicture, width: int, height: int, small: bool) -> Figure:
-    font = 7 if small else 9
+    font = 7 if small else 10
     figure = _new_figure(width, height)
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, 1)
@@ -232,7 +237,7 @@ def _roadmap_figure(road: RoadmapPicture, width: int, height: int, small: bool) 
             ax.text(x, line_y + above, f"▼ {road.start_label}", ha="center", va="bottom",
                     fontsize=font, fontweight="bold", color=MARK)
         lines = textwrap.wrap(stage.exit, wrap)
-        max_lines = 6 if small else 7
+        max_lines = 4 if small else 7
         if len(lines) > max_lines:
             lines = lines[:max_lines]
             lines[-1] = lines[-1].rstrip(" .,:;") + "…"

@@ -12,6 +12,7 @@ notifications), and stays under Teams' 28 KB message limit.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -191,8 +192,21 @@ def _fit(card: Card, summary: str) -> RenderedCard:
 class CardRenderer:
     """Draws neutral replies as Adaptive Cards; the knowledge gives display names."""
 
-    def __init__(self, kb: Knowledge | None = None) -> None:
+    def __init__(self, kb: Knowledge | None = None, pictures: Any | None = None) -> None:
         self._kb = kb
+        self._pictures = pictures  # bot.pictures.charts.PictureMaker: the card's images
+
+    def _images(self, reply: RecommendationReply) -> dict[str, Card]:
+        """The card's pictures as Image elements: small palette PNGs in data URIs."""
+        if self._pictures is None or reply.answers is None:
+            return {}
+        images: dict[str, Card] = {}
+        for kind in ("cost", "roadmap"):
+            picture = self._pictures.picture(kind, "png", reply.answers, "small")
+            images[kind] = {"type": "Image", "altText": picture.alt, "size": "Stretch",
+                            "url": "data:image/png;base64,"
+                                   + base64.b64encode(picture.data).decode("ascii")}
+        return images
 
     def _name(self, catalog: str, value: str) -> str:
         if self._kb is not None:
@@ -310,6 +324,7 @@ class CardRenderer:
             ("At 1M tokens a month", rec.costs.monthly_at_1m_tokens),
             ("Best for", rec.costs.best_for),
         ]))
+        cost_at = len(body)
         body.append(_heading("Data needed"))
         body.append(_facts([
             ("Minimum", rec.data_needed.minimum),
@@ -319,6 +334,7 @@ class CardRenderer:
         ]))
 
         body.append(_heading("Roadmap"))
+        roadmap_at = len(body)
         for stage in rec.roadmap:
             current = stage.current or stage.stage == rec.start_stage
             title = f"Stage {stage.stage}: {stage.title}"
@@ -352,7 +368,19 @@ class CardRenderer:
         actions = [_submit("Explain", command_data("explain")),
                    _submit("Start over", command_data("restart"))]
         fallback = "\n".join([*_notes_text(notes), *self._recommendation_text(rec)])
-        return _fit(_card(body, fallback, actions), _summary(rec.title))
+        images = self._images(reply)
+        # Pictures only while the card still fits Teams' limit: the roadmap's goes first
+        # (the card also has the roadmap as text), then the cost chart's.
+        for keep in (("cost", "roadmap"), ("cost",), ()):
+            shown = [k for k in keep if k in images]
+            full = list(body)
+            for kind, at in sorted(((k, {"cost": cost_at, "roadmap": roadmap_at}[k])
+                                    for k in shown), key=lambda item: -item[1]):
+                full.insert(at, images[kind])
+            card = _card(full, fallback, actions)
+            if not shown or _size(card) <= CARD_BUDGET_BYTES:
+                break
+        return _fit(card, _summary(rec.title))
 
     def _recommendation_text(self, rec: Recommendation) -> list[str]:
         lines = [rec.title, rec.summary, f"Approach: {self._name('approaches', rec.approach)}"]

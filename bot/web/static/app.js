@@ -85,6 +85,19 @@
     return box;
   }
 
+  // The card's pictures as images from our own server (SVG), each with its text alternative.
+  function picture(p) {
+    if (!p) return null;
+    const img = el("img", { attrs: { src: p.url, alt: p.alt, loading: "lazy" } });
+    return el("figure", { cls: "picture picture-" + p.kind }, [
+      img, p.caption ? el("figcaption", { text: p.caption }) : null,
+    ]);
+  }
+
+  function pictureOf(reply, kind) {
+    return (reply.pictures || []).find((p) => p.kind === kind);
+  }
+
   function renderRecommendation(reply) {
     const r = reply.recommendation;
     const card = el("article", { cls: "msg card", attrs: { "aria-label": "Recommendation" } });
@@ -102,7 +115,7 @@
     card.appendChild(section("Costs", definitions([
       ["Training", c.training], ["Inference", c.inference_per_1k_tokens],
       ["At 1M tokens a month", c.monthly_at_1m_tokens], ["Best for", c.best_for],
-    ])));
+    ]), picture(pictureOf(reply, "cost"))));
     const d = r.data_needed || {};
     card.appendChild(section("Data needed", definitions([
       ["Minimum", d.minimum], ["Better", d.better], ["Best", d.best], ["You have", d.you_have],
@@ -120,7 +133,7 @@
       if (s.current) li.setAttribute("aria-current", "step");
       stages.appendChild(li);
     }
-    card.appendChild(section("Roadmap", stages));
+    card.appendChild(section("Roadmap", picture(pictureOf(reply, "roadmap")), stages));
     if (r.notes && r.notes.length) card.appendChild(section("Notes", list(r.notes)));
     if (r.why_not && r.why_not.length) card.appendChild(section("Why not the others", list(r.why_not)));
     if (r.what_would_change && r.what_would_change.length) {
@@ -131,6 +144,10 @@
     }
     card.appendChild(el("p", { cls: "hint",
       text: "Ask a follow-up below, e.g. what about QLoRA? or how much will it cost?" }));
+    if (reply.export) {
+      card.appendChild(el("p", { cls: "export" }, [el("a", { cls: "button", text: reply.export.label,
+        attrs: { href: reply.export.url, download: reply.export.filename } })]));
+    }
     card.dataset.approach = APPROACHES[r.approach] ? r.approach : "";
     return card;
   }

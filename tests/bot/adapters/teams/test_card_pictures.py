@@ -1,0 +1,83 @@
+"""The recommendation card's pictures in Teams: Image elements with small PNG data URIs and
+their text alternatives, and the card still within Teams' 28 KB message limit."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from bot.adapters.teams.cards import CARD_BUDGET_BYTES, CardRenderer
+from bot.pictures.charts import PictureMaker
+from dialogs.engine import decide
+from dialogs.replies import RecommendationReply
+from dialogs.slots import Slots
+from knowledge import default_knowledge
+from tests.bot.adapters.teams.standin import MESSAGE_LIMIT_BYTES, card_problems
+
+KB = default_knowledge()
+RENDER = CardRenderer(KB, pictures=PictureMaker(KB))
+
+
+def images(card: dict) -> list[dict]:
+    return [b for b in card["body"] if b.get("type") == "Image"]
+
+
+def reply(slots: Slots) -> RecommendationReply:
+    return RecommendationReply(recommendation=decide(slots, KB), state_version=2, answers=slots)
+
+
+@pytest.mark.parametrize(("slots", "pictures"), [
+    (Slots(has_data="yes", examples=5000, priority="consistency", budget="medium",
+           hardware="datacenter_gpu", monthly_tokens=20_000_000), ["cost", "roadmap"]),
+    (Slots(has_data="no", monthly_tokens=50_000), ["cost", "roadmap"]),
+    # Every hybrid, note and reason: the roadmap's picture gives way (its text stays).
+    (Slots(use_case="document_analysis", has_data="yes", examples=2_000_000, budget="high",
+           priority="novel_architecture", uniqueness="novel", accuracy="perfect",
+           timeline="quarter", knowledge_updates="often", explainability="yes",
+           data_quality="mixed", monthly_tokens=9_000_000_000), ["cost"]),
+], ids=["fine-tuning", "prompting", "everything"])
+def test_the_card_shows_its_pictures_within_the_limit(slots: Slots, pictures: list[str]
+                                                       ) -> None:
+    card = RENDER.recommendation(reply(slots)).content
+    raw = json.dumps(card).encode()
+    assert len(raw) <= CARD_BUDGET_BYTES < MESSAGE_LIMIT_BYTES
+    activity = {"type": "message", "attachments": [
+        {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}
+    assert card_problems(activity, len(json.dumps(activity).encode())) == []
+    shown = images(card)
+    assert [("cost" if "cost" in i["altText"] else "roadmap") for i in shown] == pictures
+    for image in shown:
+        assert len(image["altText"]) > 40
+        prefix = "data:image/png;base64,"
+        assert image["url"].startswith(prefix)
+        png = Image.open(io.BytesIO(base64.b64decode(image["url"][len(prefix):])))
+        assert png.format == "PNG" and png.size[0] >= 400
+    # The cost chart sits with the costs, the roadmap picture under its heading.
+    kinds = [b.get("type") == "Image" and ("cost" if "cost" in b["altText"] else "roadmap")
+             or b.get("text") for b in card["body"]]
+    assert kinds.index("cost") < kinds.index("Data needed") < kinds.index("Roadmap")
+    if "roadmap" in pictures:
+        assert kinds.index("roadmap") == kinds.index("Roadmap") + 1
+
+
+def test_pictures_give_way_before_the_card_does() -> None:
+    slots = Slots(has_data="yes", examples=5000, priority="consistency")
+    rec = decide(slots, KB)
+    long_lines = [f"{i}: " + "a long line of advice " * 30 for i in range(24)]
+    crowded = rec.model_copy(update={"what_would_change": long_lines})
+    card = RENDER.recommendation(RecommendationReply(
+        recommendation=crowded, answers=slots)).content
+    assert len(json.dumps(card).encode()) <= CARD_BUDGET_BYTES
+    assert len(images(card)) < 2
+    # The card's own content stayed: it was not cut down to a text-only fallback.
+    assert any(b.get("text") == "What would change this" for b in card["body"])
+
+
+def test_a_card_without_its_answers_has_no_pictures() -> None:
+    slots = Slots(has_data="no")
+    card = RENDER.recommendation(RecommendationReply(recommendation=decide(slots, KB))).content
+    assert images(card) == []
