@@ -296,7 +296,7 @@ REQUIRED_PICTURE_LABELS: frozenset[str] = frozenset({
     "record_payback", "record_data", "record_minimum", "record_better", "record_best",
     "record_you_have", "record_change", "record_change_none", "record_assumed",
     "record_assumed_unknown", "record_assumed_prices", "record_footer", "export_button",
-    "export_filename",
+    "export_filename", "export_comment", "export_sent", "export_expired",
 })
 
 

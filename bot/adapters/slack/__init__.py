@@ -40,10 +40,7 @@ def attach_slack(app: web.Application, runner: Any, settings: Any, *,
     if not secret(settings.slack_bot_token):
         log.info("Slack is off (SLACK_BOT_TOKEN unset)")
         return
-    # Slack fetches a card's pictures itself: only with a public URL to fetch them from.
-    card_pictures = pictures if pictures is not None and pictures.links.base_url else None
-    deps = SlackDeps(runner=runner, kb=getattr(runner, "kb", None), pictures=card_pictures,
-                     records=pictures)
+    deps = SlackDeps(runner=runner, kb=getattr(runner, "kb", None), pictures=pictures)
     bolt = build_app(settings, deps)
     app[BOLT_APP_KEY] = bolt
 

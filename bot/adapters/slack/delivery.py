@@ -34,13 +34,11 @@ class Runner(Protocol):
 @dataclass(frozen=True)
 class SlackDeps:
     """What the listeners need: the turn runner, the knowledge base for display names, and
-    the pictures (bot.pictures.http.Pictures): `pictures` for the cards' image blocks (set
-    only with a public URL Slack can fetch them from), `records` for the Export button."""
+    the cards' pictures and decision records (bot.pictures.http.Pictures)."""
 
     runner: Runner
     kb: Knowledge | None = None
     pictures: Any | None = None
-    records: Any | None = None
 
 
 @dataclass
