@@ -81,3 +81,22 @@ def test_a_card_without_its_answers_has_no_pictures() -> None:
     slots = Slots(has_data="no")
     card = RENDER.recommendation(RecommendationReply(recommendation=decide(slots, KB))).content
     assert images(card) == []
+
+
+@pytest.fixture
+async def bot(serve_bot):  # type: ignore[no-untyped-def]
+    """The bot served with pictures, as `serve` mounts it."""
+    from bot.pictures.http import Pictures
+    from bot.pictures.links import PictureLinks
+
+    return await serve_bot(pictures=Pictures(KB, PictureLinks("teams-test")))
+
+
+async def test_the_card_sent_to_teams_carries_its_pictures(ada, connector) -> None:  # type: ignore[no-untyped-def]
+    from tests.bot.adapters.teams.test_conversations import _answer_by_cards
+
+    recommendation = await _answer_by_cards(ada, connector)
+    shown = images(recommendation.card)
+    assert len(shown) == 2
+    assert "20M" in shown[0]["altText"]  # the volume typed in the conversation
+    assert len(json.dumps(recommendation.card).encode()) <= CARD_BUDGET_BYTES
