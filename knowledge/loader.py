@@ -41,6 +41,28 @@ MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = {
 }
 
 
+# The same for the labels of the pictures and the decision record (pictures.yaml).
+PICTURE_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "series_training_from_scratch": frozenset({"months"}),
+    "your_volume": frozenset({"tokens"}), "reference_volume": frozenset({"tokens"}),
+    "payback": frozenset({"months", "tokens"}),
+    "cost_alt": frozenset({"tokens", "lines", "payback"}),
+    "cost_alt_line": frozenset({"name", "cost"}),
+    "cost_alt_payback": frozenset({"flavour", "months", "volume"}),
+    "cost_alt_no_payback": frozenset({"months"}),
+    "roadmap_alt": frozenset({"count", "stages", "start", "start_title"}),
+    "roadmap_alt_stage": frozenset({"stage", "title", "exit"}),
+    "text_chart_title": frozenset({"tokens"}), "text_chart_reference": frozenset({"tokens"}),
+    "record_title": frozenset({"title"}),
+    "record_decision_line": frozenset({"title", "stage", "stage_title"}),
+    "record_stage": frozenset({"stage", "title"}),
+    "record_at_your_volume": frozenset({"tokens"}),
+    "record_assumed_unknown": frozenset({"slots"}),
+    "record_assumed_prices": frozenset({"gpu_low", "gpu_high"}),
+    "export_comment": frozenset({"title"}),
+}
+
+
 class KnowledgeError(Exception):
     """A knowledge file is missing, unreadable or invalid. One line per problem."""
 
@@ -190,18 +212,21 @@ def _cross_check(kb: Knowledge, files: dict[str, Path]) -> list[str]:
                     problems.append(f"{files['questions']}: {key}.choices.{i}.{kind}: "
                                     f"must be non-empty lower case, got {bad}")
 
-    for key, text in kb.messages.items():
-        allowed = MESSAGE_PLACEHOLDERS.get(key, frozenset())
-        try:
-            used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-        except ValueError as exc:
-            problems.append(f"{files['messages']}: {key}: bad placeholder syntax: {exc}")
-            continue
-        unknown = sorted(used - allowed)
-        if unknown:
-            fill = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
-            problems.append(f"{files['messages']}: {key}: unknown placeholder(s) "
-                            f"{', '.join('{' + u + '}' for u in unknown)}; allowed: {fill}")
+    for field, texts, placeholders in (
+            ("messages", kb.messages, MESSAGE_PLACEHOLDERS),
+            ("pictures", kb.pictures.labels, PICTURE_PLACEHOLDERS)):
+        for key, text in texts.items():
+            allowed = placeholders.get(key, frozenset())
+            try:
+                used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            except ValueError as exc:
+                problems.append(f"{files[field]}: {key}: bad placeholder syntax: {exc}")
+                continue
+            unknown = sorted(used - allowed)
+            if unknown:
+                fill = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
+                problems.append(f"{files[field]}: {key}: unknown placeholder(s) "
+                                f"{', '.join('{' + u + '}' for u in unknown)}; allowed: {fill}")
     return problems
 
 
