@@ -156,7 +156,9 @@ def _cost_figure(chart: CostChart, width: int, height: int, small: bool) -> Figu
 
     font = 7 if small else 9
     figure = _new_figure(width, height)
-    ax = figure.add_axes((0.11, 0.16 if small else 0.12, 0.86, 0.74 if small else 0.8))
+    # The legend sits under the axes, where no line or label of the chart can run into it.
+    bottom, left = (0.33, 0.15) if small else (0.2, 0.11)
+    ax = figure.add_axes((left, bottom, 0.97 - left, 0.91 - bottom))
     ax.set_xscale("log")
     ax.set_yscale("log")
     top = 0.0
@@ -177,14 +179,16 @@ def _cost_figure(chart: CostChart, width: int, height: int, small: bool) -> Figu
     ax.axvline(chart.volume, color=MARK, linewidth=1.6)
     # The person's volume labelled at the foot of its line, the payback from the top of its
     # own: they never meet, whatever the two volumes are.
+    span = math.log10(chart.tokens[-1] / chart.tokens[0])
+    right_half = math.log10(chart.volume / chart.tokens[0]) / span > 0.5
     ax.annotate(chart.volume_label, xy=(chart.volume, 0), xycoords=("data", "axes fraction"),
-                xytext=(4, 6), textcoords="offset points", ha="left", va="bottom",
+                xytext=(-4 if right_half else 4, 6), textcoords="offset points",
+                ha="right" if right_half else "left", va="bottom",
                 fontsize=font, color=MARK, fontweight="bold",
                 bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none",
                       "alpha": 0.85})
     if chart.payback_tokens is not None and chart.payback_label:
         ax.axvline(chart.payback_tokens, color=MUTED, linewidth=1, linestyle=":")
-        span = math.log10(chart.tokens[-1] / chart.tokens[0])
         left = math.log10(chart.payback_tokens / chart.tokens[0]) / span < 0.75
         ax.annotate(textwrap.fill(chart.payback_label, 22), xy=(chart.payback_tokens, 1),
                     xycoords=("data", "axes fraction"), xytext=(3 if left else -3, -4),
@@ -205,7 +209,9 @@ def _cost_figure(chart: CostChart, width: int, height: int, small: bool) -> Figu
     ax.set_ylabel(chart.y_label, fontsize=font)
     ax.set_title(chart.title, fontsize=font + 2, fontweight="bold", loc="left")
     ax.grid(True, which="major", color="#e2e8f0", linewidth=0.6)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, 0.93), fontsize=font - 1, frameon=False)
+    handles, labels = ax.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.02, 0.0), ncol=2,
+                  fontsize=font - 1, frameon=False, columnspacing=1.2, handlelength=1.6)
     # The caption (whose prices these are) is shown by each surface as text beside the
     # picture: readable at any size, and hundreds of glyphs less to draw.
     return figure
