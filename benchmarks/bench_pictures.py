@@ -6,8 +6,11 @@
 For each picture (cost chart, roadmap) and format (SVG for the web page, PNG for Slack and
 the small PNG a Teams card carries): the CPU time (time.process_time) of one draw with the
 cache off, p50 and max, its size in bytes, and its ratio to a floor: an empty matplotlib
-figure of the same size saved in the same format (what any matplotlib picture costs). Then a
-cached draw, and the import of matplotlib itself, which `serve` pays on its first picture.
+figure of the same size saved in the same format (what any matplotlib picture costs). A cost
+PNG is measured twice: "cold", a chart never drawn before (a fresh PictureMaker each time),
+and "new volume", another person's volume on a chart already drawn (a new answer set each
+time, so no cached picture, but the kept background). Then a cached draw, and the import of
+matplotlib itself, which `serve` pays on its first picture.
 """
 
 from __future__ import annotations
@@ -67,17 +70,30 @@ def main() -> None:
 
     kb = default_knowledge()
     uncached = PictureMaker(kb, cache_size=0)
-    for kind, fmt, size in (("cost", "svg", "full"), ("cost", "png", "full"),
-                            ("cost", "png", "small"), ("roadmap", "svg", "full"),
-                            ("roadmap", "png", "full"), ("roadmap", "png", "small")):
+    volumes = iter(range(2_000_000, 10**12, 1_000))
+    cases = (("cost", "svg", "full", ""), ("cost", "png", "full", "cold"),
+             ("cost", "png", "full", "new volume"), ("cost", "png", "small", "cold"),
+             ("cost", "png", "small", "new volume"), ("roadmap", "svg", "full", ""),
+             ("roadmap", "png", "full", ""), ("roadmap", "png", "small", ""))
+    for kind, fmt, size, how in cases:
         width, height = SIZES[(kind, size)]
         uncached.picture(kind, fmt, ANSWERS, size)  # warm: fonts loaded, caches filled
         _floor(width, height, fmt)
-        draws = _cpu_ms(lambda k=kind, f=fmt, s=size: uncached.picture(k, f, ANSWERS, s), n)
+        if how == "cold":
+            def draw(k=kind, f=fmt, s=size):  # type: ignore[no-untyped-def]
+                return PictureMaker(kb, cache_size=0).picture(k, f, ANSWERS, s)
+        elif how == "new volume":
+            def draw(k=kind, f=fmt, s=size):  # type: ignore[no-untyped-def]
+                answers = ANSWERS.model_copy(update={"monthly_tokens": next(volumes)})
+                return uncached.picture(k, f, answers, s)
+        else:
+            def draw(k=kind, f=fmt, s=size):  # type: ignore[no-untyped-def]
+                return uncached.picture(k, f, ANSWERS, s)
+        draws = _cpu_ms(draw, n)
         floor = statistics.median(_cpu_ms(lambda w=width, h=height, f=fmt: _floor(w, h, f), n))
         data = uncached.picture(kind, fmt, ANSWERS, size).data
         p50 = statistics.median(draws)
-        print(f"{kind:8} {fmt} {size:5} {width}x{height}: p50 {p50:6.1f} ms, max "
+        print(f"{kind:8} {fmt} {size:5} {how:10} {width}x{height}: p50 {p50:6.1f} ms, max "
               f"{max(draws):6.1f} ms CPU; floor (empty figure) {floor:5.1f} ms; ratio "
               f"{p50 / floor:4.1f}x; {len(data):,} bytes")
     cached = PictureMaker(kb)

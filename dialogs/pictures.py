@@ -162,8 +162,9 @@ def cost_chart(rec: Recommendation, answers: Slots, kb: Knowledge) -> CostChart:
     series = [s for s in series if s in prices]
 
     crossing = payback_tokens(kb, flavour)
-    span_low = min(p.axis_tokens.low, max(marked, 1) / 100)
-    span_high = max(p.axis_tokens.high or p.axis_tokens.low * 1e6, marked * 100)
+    # The axis moves only for a volume within a decade of its ends: most charts share it.
+    span_low = min(p.axis_tokens.low, max(marked, 1) / 10)
+    span_high = max(p.axis_tokens.high or p.axis_tokens.low * 1e6, marked * 10)
     if crossing is not None:
         span_high = max(span_high, crossing * 10)
     tokens = _log_axis(span_low, span_high)

@@ -13,7 +13,9 @@ import functools
 import io
 import math
 import textwrap
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from dialogs.engine import decide
@@ -30,6 +32,8 @@ Format = Literal["svg", "png"]
 KINDS: tuple[Kind, ...] = ("cost", "roadmap")
 FORMATS: tuple[Format, ...] = ("svg", "png")
 CACHE_SIZE = 256
+# Cost charts drawn once without their volume mark, kept to draw marks on (see _Backgrounds).
+BACKGROUNDS = 16
 
 # Sizes in pixels (at DPI): the web page and Slack get "full"; a Teams card, where every byte
 # counts against 28 KB, gets "small".
@@ -70,6 +74,10 @@ class PictureMaker:
     def __init__(self, kb: Knowledge, cache_size: int = CACHE_SIZE) -> None:
         self.kb = kb
         self._cached = functools.lru_cache(maxsize=cache_size)(self._draw)
+        self._backgrounds = _Backgrounds(BACKGROUNDS)
+        # matplotlib's settings are global and a kept figure is not thread-safe: one drawing
+        # at a time (the server draws on one worker thread anyway).
+        self._lock = threading.Lock()
 
     def picture(self, kind: Kind, fmt: Format, answers: Slots, size: str = "full") -> Picture:
         """One picture for this answer set. Cached by what it shows (the chart's data), which
@@ -84,20 +92,54 @@ class PictureMaker:
     def cache_info(self) -> Any:
         return self._cached.cache_info()
 
-    @staticmethod
-    def _draw(fmt: Format, size: str, data: CostChart | RoadmapPicture) -> Picture:
+    def _draw(self, fmt: Format, size: str, data: CostChart | RoadmapPicture) -> Picture:
         small = size == "small"
-        if isinstance(data, CostChart):
-            kind: Kind = "cost"
-            width, height = SIZES[(kind, size)]
-            figure = _cost_figure(data, width, height, small)
-        else:
-            kind = "roadmap"
-            width, height = SIZES[(kind, size)]
-            figure = _roadmap_figure(data, width, height, small)
+        kind: Kind = "cost" if isinstance(data, CostChart) else "roadmap"
+        width, height = SIZES[(kind, size)]
         colours = PNG_COLOURS[(kind, size)]
-        return Picture(kind, fmt, size, _render(figure, fmt, small, colours), data.alt, width,
-                       height)
+        level = 9 if small else 6  # a Teams card's PNG: every byte counts, compress harder
+        with self._lock:
+            if isinstance(data, CostChart) and fmt == "png":
+                rgba, pixels = self._backgrounds.cost_rgba(data, width, height, small)
+                image = _palette_png(rgba, pixels, colours, level)
+            elif isinstance(data, CostChart):
+                image = _render(_cost_figure(data, width, height, small), fmt, colours, level)
+            else:
+                image = _render(_roadmap_figure(data, width, height, small), fmt, colours, level)
+        return Picture(kind, fmt, size, image, data.alt, width, height)
+
+
+class _Backgrounds:
+    """Cost charts of different answer sets mostly differ only in the volume they mark. Each
+    chart without its mark is drawn once (raster) and kept, bounded; a new volume is then the
+    kept pixels plus one line and one label (matplotlib's blitting)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[Any, tuple[Any, Any]] = OrderedDict()
+
+    def cost_rgba(self, chart: CostChart, width: int, height: int, small: bool
+                  ) -> tuple[Any, tuple[int, int]]:
+        key = (width, height, small, replace(chart, volume=0, volume_is_theirs=False,
+                                             volume_label="", at_volume=(), alt=""))
+        entry = self._entries.get(key)
+        if entry is None:
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            canvas = FigureCanvasAgg(_cost_figure(chart, width, height, small, mark=False))
+            canvas.draw()
+            entry = self._entries[key] = (canvas, canvas.copy_from_bbox(canvas.figure.bbox))
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        canvas, background = entry
+        canvas.restore_region(background)
+        ax = canvas.figure.axes[0]
+        for artist in _mark_volume(ax, chart, _font(small)):
+            ax.draw_artist(artist)
+            artist.remove()
+        return canvas.buffer_rgba(), canvas.get_width_height()
 
 
 # --- drawing ------------------------------------------------------------------------------------
@@ -108,7 +150,7 @@ def _new_figure(width: int, height: int) -> Figure:
     return Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
 
 
-def _render(figure: Figure, fmt: Format, small: bool, colours: int) -> bytes:
+def _render(figure: Figure, fmt: Format, colours: int, compress_level: int) -> bytes:
     import matplotlib
 
     buffer = io.BytesIO()
@@ -124,9 +166,8 @@ def _render(figure: Figure, fmt: Format, small: bool, colours: int) -> bytes:
 
         canvas = FigureCanvasAgg(figure)
         canvas.draw()
-        # The small PNG rides in a Teams card, where bytes count: compress it harder.
         return _palette_png(canvas.buffer_rgba(), canvas.get_width_height(), colours,
-                            compress_level=9 if small else 6)
+                            compress_level)
 
 
 def _palette_png(rgba: Any, size: tuple[int, int], colours: int, compress_level: int) -> bytes:
@@ -151,10 +192,31 @@ def _tokens(value: float, _: Any = None) -> str:
     return count(value)
 
 
-def _cost_figure(chart: CostChart, width: int, height: int, small: bool) -> Figure:
+def _font(small: bool) -> int:
+    return 7 if small else 9
+
+
+def _mark_volume(ax: Any, chart: CostChart, font: int) -> list[Any]:
+    """The person's volume: a line, labelled at its foot (the payback is labelled from the
+    top of its own line, so the two never meet)."""
+    line = ax.axvline(chart.volume, color=MARK, linewidth=1.6)
+    span = math.log10(chart.tokens[-1] / chart.tokens[0])
+    right_half = math.log10(chart.volume / chart.tokens[0]) / span > 0.5
+    label = ax.annotate(chart.volume_label, xy=(chart.volume, 0),
+                        xycoords=("data", "axes fraction"),
+                        xytext=(-4 if right_half else 4, 6), textcoords="offset points",
+                        ha="right" if right_half else "left", va="bottom",
+                        fontsize=font, color=MARK, fontweight="bold",
+                        bbox={"boxstyle": "square,pad=0.2", "facecolor": "white",
+                              "edgecolor": "none", "alpha": 0.85})
+    return [line, label]
+
+
+def _cost_figure(chart: CostChart, width: int, height: int, small: bool,
+                 mark: bool = True) -> Figure:
     from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-    font = 7 if small else 9
+    font = _font(small)
     figure = _new_figure(width, height)
     # The legend sits under the axes, where no line or label of the chart can run into it.
     bottom, left = (0.33, 0.15) if small else (0.2, 0.11)
@@ -176,17 +238,9 @@ def _cost_figure(chart: CostChart, width: int, height: int, small: bool) -> Figu
     ax.set_ylim(max(bottom, 0.01) / 2, top * 2)
     ax.set_xlim(chart.tokens[0], chart.tokens[-1])
 
-    ax.axvline(chart.volume, color=MARK, linewidth=1.6)
-    # The person's volume labelled at the foot of its line, the payback from the top of its
-    # own: they never meet, whatever the two volumes are.
+    if mark:
+        _mark_volume(ax, chart, font)
     span = math.log10(chart.tokens[-1] / chart.tokens[0])
-    right_half = math.log10(chart.volume / chart.tokens[0]) / span > 0.5
-    ax.annotate(chart.volume_label, xy=(chart.volume, 0), xycoords=("data", "axes fraction"),
-                xytext=(-4 if right_half else 4, 6), textcoords="offset points",
-                ha="right" if right_half else "left", va="bottom",
-                fontsize=font, color=MARK, fontweight="bold",
-                bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none",
-                      "alpha": 0.85})
     if chart.payback_tokens is not None and chart.payback_label:
         ax.axvline(chart.payback_tokens, color=MUTED, linewidth=1, linestyle=":")
         left = math.log10(chart.payback_tokens / chart.tokens[0]) / span < 0.75

@@ -19,6 +19,6 @@ def test_every_picture_is_measured_against_the_floor() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     measured = [line for line in lines if " ratio " in line]
-    assert len(measured) == 6
+    assert len(measured) == 8
     assert all("floor (empty figure)" in line and "bytes" in line for line in measured)
     assert any(line.startswith("cached draw:") for line in lines)

@@ -10,7 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from bot.pictures.charts import DPI, SIZES, PictureMaker
 from dialogs.slots import Slots
@@ -106,3 +106,22 @@ def test_the_server_starts_without_matplotlib() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def differing_pixels(a: Image.Image, b: Image.Image) -> int:
+    histogram = ImageChops.difference(a, b).convert("L").histogram()
+    return a.size[0] * a.size[1] - histogram[0]
+
+
+def test_a_volume_drawn_on_a_kept_chart_looks_like_a_chart_drawn_whole() -> None:
+    warm = PictureMaker(KB)
+    warm.picture("cost", "png", ANSWERS)  # keeps the chart without its mark
+    other = ANSWERS.model_copy(update={"monthly_tokens": 300_000})
+    reused = Image.open(io.BytesIO(warm.picture("cost", "png", other).data)).convert("RGB")
+    fresh = Image.open(io.BytesIO(PictureMaker(KB).picture("cost", "png", other).data)
+                       ).convert("RGB")
+    assert reused.size == fresh.size
+    assert differing_pixels(reused, fresh) < 0.01 * reused.size[0] * reused.size[1]
+    # ... and the mark moved: it is not the first volume's picture.
+    first = Image.open(io.BytesIO(warm.picture("cost", "png", ANSWERS).data)).convert("RGB")
+    assert differing_pixels(reused, first) > 500
