@@ -212,21 +212,39 @@ def _cross_check(kb: Knowledge, files: dict[str, Path]) -> list[str]:
                     problems.append(f"{files['questions']}: {key}.choices.{i}.{kind}: "
                                     f"must be non-empty lower case, got {bad}")
 
-    for field, texts, placeholders in (
-            ("messages", kb.messages, MESSAGE_PLACEHOLDERS),
-            ("pictures", kb.pictures.labels, PICTURE_PLACEHOLDERS)):
-        for key, text in texts.items():
-            allowed = placeholders.get(key, frozenset())
-            try:
-                used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-            except ValueError as exc:
-                problems.append(f"{files[field]}: {key}: bad placeholder syntax: {exc}")
-                continue
-            unknown = sorted(used - allowed)
-            if unknown:
-                fill = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
-                problems.append(f"{files[field]}: {key}: unknown placeholder(s) "
-                                f"{', '.join('{' + u + '}' for u in unknown)}; allowed: {fill}")
+    for key, text in kb.messages.items():
+        allowed = MESSAGE_PLACEHOLDERS.get(key, frozenset())
+        try:
+            used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            problems.append(f"{files['messages']}: {key}: bad placeholder syntax: {exc}")
+            continue
+        unknown = sorted(used - allowed)
+        if unknown:
+            fill = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
+            problems.append(f"{files['messages']}: {key}: unknown placeholder(s) "
+                            f"{', '.join('{' + u + '}' for u in unknown)}; allowed: {fill}")
+    problems += _placeholder_problems(files["pictures"], kb.pictures.labels,
+                                      PICTURE_PLACEHOLDERS)
+    return problems
+
+
+def _placeholder_problems(file: Path, texts: dict[str, str],
+                          placeholders: dict[str, frozenset[str]]) -> list[str]:
+    """Texts whose str.format fields are not the ones the code fills."""
+    problems: list[str] = []
+    for key, text in texts.items():
+        allowed = placeholders.get(key, frozenset())
+        try:
+            used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            problems.append(f"{file}: {key}: bad placeholder syntax: {exc}")
+            continue
+        unknown = sorted(used - allowed)
+        if unknown:
+            fill = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
+            problems.append(f"{file}: {key}: unknown placeholder(s) "
+                            f"{', '.join('{' + u + '}' for u in unknown)}; allowed: {fill}")
     return problems
 
 

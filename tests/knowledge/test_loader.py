@@ -216,28 +216,3 @@ def test_a_full_copy_of_the_defaults_loads(tmp_path: Path) -> None:
     copy = tmp_path / "acme"
     shutil.copytree(DEFAULT_DIR, copy)
     assert load_knowledge(copy) == load_knowledge()
-
-
-def test_unknown_picture_label_placeholder_fails_at_load(tmp_path: Path) -> None:
-    pictures = _default("pictures")
-    pictures["labels"] = pictures["labels"] | {"your_volume": "You: {volume}/month"}
-    _write(tmp_path, "pictures.yaml", pictures)
-    assert ("pictures.yaml: your_volume: unknown placeholder(s) {volume}; allowed: {tokens}"
-            in _error(tmp_path))
-
-
-def test_every_placeholder_the_pictures_fill_is_allowed() -> None:
-    # Each label renders with exactly the fields its caller passes (see PICTURE_PLACEHOLDERS).
-    from dialogs.decision_record import decision_record
-    from dialogs.engine import decide
-    from dialogs.pictures import cost_chart, roadmap_picture
-    from dialogs.slots import Slots
-    from knowledge import default_knowledge
-
-    kb = default_knowledge()
-    for slots in (Slots(), Slots(has_data="yes", examples=2_000_000, budget="high",
-                                 priority="novel_architecture", timeline="quarter",
-                                 monthly_tokens=5_000_000)):
-        rec = decide(slots, kb)
-        assert cost_chart(rec, slots, kb).alt and roadmap_picture(rec, kb).alt
-        assert decision_record(rec, slots, kb)

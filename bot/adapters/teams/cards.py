@@ -165,6 +165,13 @@ def _notes_text(notes: Sequence[Notice | ErrorReply]) -> list[str]:
     return [n.text for n in notes]
 
 
+def _heading_index(body: list[Card], title: str) -> int:
+    """Where a section heading (see _heading) stands in a card's body; -1 if it has none."""
+    text = escape_markdown(title)
+    return next((i for i, block in enumerate(body)
+                 if block.get("separator") and block.get("text") == text), -1)
+
+
 def _size(card: Card) -> int:
     return len(json.dumps(card, ensure_ascii=False).encode())
 
@@ -324,7 +331,6 @@ class CardRenderer:
             ("At 1M tokens a month", rec.costs.monthly_at_1m_tokens),
             ("Best for", rec.costs.best_for),
         ]))
-        cost_at = len(body)
         body.append(_heading("Data needed"))
         body.append(_facts([
             ("Minimum", rec.data_needed.minimum),
@@ -334,7 +340,6 @@ class CardRenderer:
         ]))
 
         body.append(_heading("Roadmap"))
-        roadmap_at = len(body)
         for stage in rec.roadmap:
             current = stage.current or stage.stage == rec.start_stage
             title = f"Stage {stage.stage}: {stage.title}"
@@ -369,14 +374,16 @@ class CardRenderer:
                    _submit("Start over", command_data("restart"))]
         fallback = "\n".join([*_notes_text(notes), *self._recommendation_text(rec)])
         images = self._images(reply)
-        # Pictures only while the card still fits Teams' limit: the roadmap's goes first
-        # (the card also has the roadmap as text), then the cost chart's.
+        # The cost chart ends the costs (before "Data needed"), the roadmap's picture opens
+        # the roadmap. Only while the card still fits Teams' limit: the roadmap's picture
+        # goes first (the card has the roadmap as text too), then the cost chart.
+        places = {"cost": _heading_index(body, "Data needed"),
+                  "roadmap": _heading_index(body, "Roadmap") + 1}
         for keep in (("cost", "roadmap"), ("cost",), ()):
-            shown = [k for k in keep if k in images]
+            shown = [k for k in keep if k in images and places[k] >= 0]
             full = list(body)
-            for kind, at in sorted(((k, {"cost": cost_at, "roadmap": roadmap_at}[k])
-                                    for k in shown), key=lambda item: -item[1]):
-                full.insert(at, images[kind])
+            for kind in sorted(shown, key=lambda k: -places[k]):
+                full.insert(places[kind], images[kind])
             card = _card(full, fallback, actions)
             if not shown or _size(card) <= CARD_BUDGET_BYTES:
                 break

@@ -98,6 +98,10 @@
     return (reply.pictures || []).find((p) => p.kind === kind);
   }
 
+  function sectionTitled(card, title) {
+    return [...card.querySelectorAll("section")].find((s) => s.firstChild.textContent === title);
+  }
+
   function renderRecommendation(reply) {
     const r = reply.recommendation;
     const card = el("article", { cls: "msg card", attrs: { "aria-label": "Recommendation" } });
@@ -115,7 +119,7 @@
     card.appendChild(section("Costs", definitions([
       ["Training", c.training], ["Inference", c.inference_per_1k_tokens],
       ["At 1M tokens a month", c.monthly_at_1m_tokens], ["Best for", c.best_for],
-    ]), picture(pictureOf(reply, "cost"))));
+    ])));
     const d = r.data_needed || {};
     card.appendChild(section("Data needed", definitions([
       ["Minimum", d.minimum], ["Better", d.better], ["Best", d.best], ["You have", d.you_have],
@@ -144,6 +148,8 @@
     }
     card.appendChild(el("p", { cls: "hint",
       text: "Ask a follow-up below, e.g. what about QLoRA? or how much will it cost?" }));
+    const costs = sectionTitled(card, "Costs");
+    if (costs) costs.appendChild(picture(pictureOf(reply, "cost")));
     if (reply.export) {
       card.appendChild(el("p", { cls: "export" }, [el("a", { cls: "button", text: reply.export.label,
         attrs: { href: reply.export.url, download: reply.export.filename } })]));
