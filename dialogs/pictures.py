@@ -80,6 +80,7 @@ class RoadmapPicture:
     stages: tuple[RoadmapStagePicture, ...]
     start_label: str
     alt: str
+    short_alt: str  # for a surface that writes the roadmap out beside the picture
 
 
 # --- the cost model ------------------------------------------------------------------------
@@ -222,8 +223,10 @@ def roadmap_picture(rec: Recommendation, kb: Knowledge) -> RoadmapPicture:
     alt = p.label("roadmap_alt", count=len(stages), start=start.stage, start_title=start.title,
                   stages="; ".join(p.label("roadmap_alt_stage", stage=s.stage, title=s.title,
                                            exit=s.exit) for s in stages))
+    short_alt = p.label("roadmap_alt_short", count=len(stages), start=start.stage,
+                        start_title=start.title)
     return RoadmapPicture(title=p.label("roadmap_title"), stages=stages,
-                          start_label=p.label("start_here"), alt=alt)
+                          start_label=p.label("start_here"), alt=alt, short_alt=short_alt)
 
 
 # --- readers of the recommendation and the answers --------------------------------------------

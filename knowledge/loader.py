@@ -52,6 +52,7 @@ PICTURE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "cost_alt_no_payback": frozenset({"months"}),
     "roadmap_alt": frozenset({"count", "stages", "start", "start_title"}),
     "roadmap_alt_stage": frozenset({"stage", "title", "exit"}),
+    "roadmap_alt_short": frozenset({"count", "start", "start_title"}),
     "text_chart_title": frozenset({"tokens"}), "text_chart_reference": frozenset({"tokens"}),
     "record_title": frozenset({"title"}),
     "record_decision_line": frozenset({"title", "stage", "stage_title"}),

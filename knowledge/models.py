@@ -287,6 +287,7 @@ REQUIRED_PICTURE_LABELS: frozenset[str] = frozenset({
     "series_training_from_scratch", "your_volume", "reference_volume", "payback", "caption",
     "cost_alt", "cost_alt_line", "cost_alt_payback", "cost_alt_no_payback",
     "roadmap_title", "start_here", "last_stage_exit", "roadmap_alt", "roadmap_alt_stage",
+    "roadmap_alt_short",
     "text_chart_title", "text_chart_reference",
     "record_title", "record_context", "record_context_lead", "record_not_answered",
     "record_decision", "record_decision_line", "record_approach", "record_method",

@@ -62,6 +62,7 @@ class Picture:
     alt: str
     width: int
     height: int
+    short_alt: str = ""  # where the surface writes the content out beside it (roadmap)
 
     @property
     def content_type(self) -> str:
@@ -106,7 +107,8 @@ class PictureMaker:
                 image = _render(_cost_figure(data, width, height, small), fmt, colours, level)
             else:
                 image = _render(_roadmap_figure(data, width, height, small), fmt, colours, level)
-        return Picture(kind, fmt, size, image, data.alt, width, height)
+        short_alt = data.short_alt if isinstance(data, RoadmapPicture) else data.alt
+        return Picture(kind, fmt, size, image, data.alt, width, height, short_alt)
 
 
 class _Backgrounds:

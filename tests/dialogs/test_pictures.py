@@ -104,11 +104,16 @@ def test_roadmap_picture_marks_the_start_and_every_exit() -> None:
 
 
 def test_change_lines_read_strings_and_objects_alike() -> None:
+    # what_would_change held sentences, and holds {slot, value, approach, method, text}
+    # objects since decision rules v2: the pictures read either.
+    texts = change_lines(decide(FINE_TUNING, KB))
+    assert texts and all(isinstance(t, str) and t for t in texts)
     rec = decide(FINE_TUNING, KB)
+    as_strings = rec.model_copy(update={"what_would_change": texts})
     as_objects = rec.model_copy(update={"what_would_change": [
         {"slot": "budget", "value": "low", "approach": "prompt_engineering", "method": None,
-         "text": t} for t in rec.what_would_change]})
-    assert change_lines(as_objects) == change_lines(rec) == list(rec.what_would_change)
+         "text": t} for t in texts]})
+    assert change_lines(as_strings) == change_lines(as_objects) == texts
 
 
 SECTIONS = ("record_context", "record_decision", "record_why", "record_alternatives",

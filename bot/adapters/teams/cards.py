@@ -210,7 +210,8 @@ class CardRenderer:
         images: dict[str, Card] = {}
         for kind in ("cost", "roadmap"):
             picture = self._pictures.picture(kind, "png", reply.answers, "small")
-            images[kind] = {"type": "Image", "altText": picture.alt, "size": "Stretch",
+            # The card writes the roadmap out below its picture: a short alt text for it.
+            images[kind] = {"type": "Image", "altText": picture.short_alt, "size": "Stretch",
                             "url": "data:image/png;base64,"
                                    + base64.b64encode(picture.data).decode("ascii")}
         return images

@@ -51,6 +51,8 @@ def test_the_card_shows_its_pictures_within_the_limit(slots: Slots, pictures: li
     assert card_problems(activity, sent) == []
     shown = images(card)
     assert [("cost" if "cost" in i["altText"] else "roadmap") for i in shown] == pictures
+    if "roadmap" in pictures:  # written out in the card below it: a short alt text
+        assert shown[1]["altText"].startswith("The roadmap as a picture: ")
     for image in shown:
         assert len(image["altText"]) > 40
         prefix = "data:image/png;base64,"
@@ -69,7 +71,11 @@ def test_pictures_give_way_before_the_card_does() -> None:
     slots = Slots(has_data="yes", examples=5000, priority="consistency")
     rec = decide(slots, KB)
     long_lines = [f"{i}: " + "a long line of advice " * 30 for i in range(24)]
-    crowded = rec.model_copy(update={"what_would_change": long_lines})
+    # Sentences, or {slot, ..., text} objects since decision rules v2: the same shape as now.
+    template = rec.what_would_change[0]
+    crowded = rec.model_copy(update={"what_would_change": [
+        line if isinstance(template, str) else template.model_copy(update={"text": line})
+        for line in long_lines]})
     card = RENDER.recommendation(RecommendationReply(
         recommendation=crowded, answers=slots)).content
     assert len(json.dumps(card).encode()) <= CARD_BUDGET_BYTES
