@@ -40,7 +40,7 @@ BACKGROUNDS = 16
 DPI = 100
 SIZES: dict[tuple[Kind, str], tuple[int, int]] = {
     ("cost", "full"): (760, 470), ("roadmap", "full"): (900, 300),
-    ("cost", "small"): (420, 270), ("roadmap", "small"): (480, 180),
+    ("cost", "small"): (400, 256), ("roadmap", "small"): (460, 172),
 }
 # Colours: the recommended band stands out, the others recede.
 COLOURS = {"prompt_engineering": "#2b6cb0", "fine_tuning_self_hosted": "#2f855a",
@@ -89,6 +89,16 @@ class PictureMaker:
         data: CostChart | RoadmapPicture = (cost_chart(rec, answers, self.kb) if kind == "cost"
                                             else roadmap_picture(rec, self.kb))
         return self._cached(fmt, size, data)
+
+    def alt_texts(self, kind: Kind, answers: Slots) -> Picture:
+        """A picture's text alternatives without drawing it (data empty), for a surface that
+        links to the picture instead of carrying it."""
+        rec = decide(answers, self.kb)
+        data: CostChart | RoadmapPicture = (cost_chart(rec, answers, self.kb) if kind == "cost"
+                                            else roadmap_picture(rec, self.kb))
+        short_alt = data.short_alt if isinstance(data, RoadmapPicture) else data.alt
+        width, height = SIZES[(kind, "full")]
+        return Picture(kind, "png", "full", b"", data.alt, width, height, short_alt)
 
     def cache_info(self) -> Any:
         return self._cached.cache_info()

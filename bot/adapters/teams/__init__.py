@@ -37,8 +37,7 @@ def attach_teams(app: web.Application, runner: Any, settings: Settings, *,
 
     `credentials_factory` overrides how outgoing calls get their token (tests only).
     """
-    renderer = CardRenderer(getattr(runner, "kb", None),
-                            pictures=pictures.maker if pictures is not None else None)
+    renderer = CardRenderer(getattr(runner, "kb", None), pictures=pictures)
     adapter = make_adapter(settings, friendly_error=runner.kb.message("internal_error"),
                            credentials_factory=credentials_factory)
     endpoint = MessagesEndpoint(adapter, TeamsAdvisorBot(runner, renderer, pictures),

@@ -201,19 +201,26 @@ class CardRenderer:
 
     def __init__(self, kb: Knowledge | None = None, pictures: Any | None = None) -> None:
         self._kb = kb
-        self._pictures = pictures  # bot.pictures.charts.PictureMaker: the card's images
+        self._pictures = pictures  # bot.pictures.http.Pictures: the card's images
 
     def _images(self, reply: RecommendationReply) -> dict[str, Card]:
-        """The card's pictures as Image elements: small palette PNGs in data URIs."""
+        """The card's pictures as Image elements: links Teams fetches from our server when it
+        has a public URL, else small palette PNGs carried in the card as data URIs."""
         if self._pictures is None or reply.answers is None:
             return {}
+        links = self._pictures.links.card_links(reply.answers) \
+            if self._pictures.links.base_url else None
         images: dict[str, Card] = {}
         for kind in ("cost", "roadmap"):
-            picture = self._pictures.picture(kind, "png", reply.answers, "small")
+            if links is not None:
+                picture = self._pictures.maker.alt_texts(kind, reply.answers)
+                url = links.cost_png if kind == "cost" else links.roadmap_png
+            else:
+                picture = self._pictures.maker.picture(kind, "png", reply.answers, "small")
+                url = "data:image/png;base64," + base64.b64encode(picture.data).decode("ascii")
             # The card writes the roadmap out below its picture: a short alt text for it.
             images[kind] = {"type": "Image", "altText": picture.short_alt, "size": "Stretch",
-                            "url": "data:image/png;base64,"
-                                   + base64.b64encode(picture.data).decode("ascii")}
+                            "url": url}
         return images
 
     def _name(self, catalog: str, value: str) -> str:

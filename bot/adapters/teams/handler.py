@@ -154,7 +154,8 @@ class TeamsAdvisorBot(ActivityHandler):
             if accepted and await self._update(turn_context, card_id,
                                                self._renderer.answered(accepted)):
                 replies = rest
-        if self._pictures is not None:
+        if self._pictures is not None and not self._pictures.links.base_url:
+            # Carried in the card: drawn now, off the event loop (linked ones Teams fetches).
             await self._pictures.prepare(list(replies), "png", "small")
         cards = self._renderer.render(replies)
         if card_id and replace and cards and await self._update(turn_context, card_id, cards[0]):
