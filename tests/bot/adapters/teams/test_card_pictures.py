@@ -119,6 +119,9 @@ async def test_the_card_sent_to_teams_carries_its_pictures(ada, connector) -> No
 
     recommendation = await _answer_by_cards(ada, connector)
     shown = images(recommendation.card)
-    assert len(shown) == 2
+    # Drawn by the handler off the event loop, carried in the card: the cost chart always,
+    # the roadmap's picture while the card (and the notices riding on it) leaves room.
+    assert 1 <= len(shown) <= 2
+    assert shown[0]["url"].startswith("data:image/png;base64,")
     assert "20M" in shown[0]["altText"]  # the volume typed in the conversation
-    assert len(json.dumps(recommendation.card).encode()) <= CARD_BUDGET_BYTES
+    assert len(json.dumps(recommendation.card, ensure_ascii=False).encode()) <= CARD_BUDGET_BYTES
