@@ -7,10 +7,12 @@ from __future__ import annotations
 import logging
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.blocks import SECTION_TEXT_MAX, SlackMessage, _sections, fallback_text
+from bot.adapters.slack.blocks import SECTION_TEXT_MAX, SlackMessage, fallback_text
 from bot.adapters.slack.delivery import SlackDeps, post_quietly
+from bot.adapters.slack.mrkdwn import escape
 from bot.pictures.links import LinkRefused
 from dialogs.engine import decide
 
@@ -19,30 +21,34 @@ log = logging.getLogger(__name__)
 CODE_FENCE = "```"
 
 
+def _section(mrkdwn: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=mrkdwn, verbatim=True))
+
+
 def record_messages(record: str, comment: str) -> list[SlackMessage]:
     """The record as code blocks (shown as written, nothing formatted), split on line ends
-    so that each fits in one section."""
+    so that each fits in one section. Escaped for Slack (&, <, >) before it is measured."""
     room = SECTION_TEXT_MAX - 2 * len(CODE_FENCE) - 2
     chunks: list[str] = []
     current = ""
-    for line in record.splitlines(keepends=True):
-        while len(line) > room:  # a line longer than a section: cut it
-            chunks.append(current + line[:room - len(current)])
-            line, current = line[room - len(current):], ""
-        if len(current) + len(line) > room:
-            chunks.append(current)
-            current = ""
+    # Code blocks keep the Markdown literal; only ``` could end one early.
+    for line in escape(record.replace(CODE_FENCE, "'''")).splitlines(keepends=True):
+        while len(current) + len(line) > room:
+            if current:
+                chunks.append(current)
+                current = ""
+            else:  # one line longer than a section: cut it
+                chunks.append(line[:room])
+                line = line[room:]
         current += line
     if current:
         chunks.append(current)
-    blocks = _sections(comment)
     messages: list[SlackMessage] = []
-    for chunk in chunks:
-        # Code blocks keep the Markdown literal; only ``` could end one early.
-        body = chunk.replace(CODE_FENCE, "'''").rstrip("\n")
-        blocks = [*blocks, *_sections(f"{CODE_FENCE}\n{body}\n{CODE_FENCE}")]
+    for i, chunk in enumerate(chunks):
+        blocks = [_section(escape(comment))] if i == 0 else []
+        body = chunk.rstrip("\n")
+        blocks.append(_section(f"{CODE_FENCE}\n{body}\n{CODE_FENCE}"))
         messages.append(SlackMessage(text=fallback_text([comment]), blocks=blocks))
-        blocks = []
     return messages
 
 

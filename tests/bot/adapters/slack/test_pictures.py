@@ -141,3 +141,19 @@ def test_a_full_card_with_pictures_keeps_within_50_blocks() -> None:
     assert len(drawn) <= MAX_BLOCKS
     assert sum(b["type"] == "image" for b in drawn) == 2
     assert drawn[-1]["type"] == "actions"
+
+
+def test_the_record_as_messages_is_fenced_escaped_and_whole() -> None:
+    from bot.adapters.slack.export import record_messages
+
+    record = ("# Decision record: A & B <x>\n" + "- [ ] step ```code```\n" * 400
+              + "y" * 4000 + "\nlast line\n")
+    messages = record_messages(record, "The record for <@U1>")
+    sections = [b.to_dict()["text"]["text"] for m in messages for b in m.blocks]
+    assert sections[0] == "The record for &lt;@U1&gt;"
+    bodies = sections[1:]
+    assert len(bodies) > 2 and all(len(s) <= 3000 for s in bodies)
+    assert all(s.startswith("```\n") and s.endswith("\n```") for s in bodies)
+    joined = "".join(s[4:-4] + "\n" for s in bodies)
+    shown = joined.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert shown.replace("\n", "") == record.replace("```", "'''").replace("\n", "")
