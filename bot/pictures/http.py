@@ -34,7 +34,6 @@ from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
 
-LINKS_KEY = web.AppKey("picture_links", PictureLinks)
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            # An SVG opened on its own runs nothing and loads nothing.
            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
@@ -137,7 +136,6 @@ async def serve_picture(request: web.Request) -> web.Response:
 
 def attach_pictures(app: web.Application, pictures: Pictures) -> None:
     app[PICTURES_KEY] = pictures
-    app[LINKS_KEY] = pictures.links
     app.router.add_get(PICTURES_ROUTE + "/{token}/{name}", serve_picture)
 
     async def stop(_: web.Application) -> None:
