@@ -190,6 +190,15 @@ def _count_option(slot: str, help_text: str):  # type: ignore[no-untyped-def]
     return typer.Option("--" + slot.replace("_", "-"), metavar="N", help=help_text)
 
 
+OUTPUT_FORMATS = ("text", "markdown")
+
+
+def _output_format(value: str) -> str:
+    if value not in OUTPUT_FORMATS:
+        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(OUTPUT_FORMATS)}")
+    return value
+
+
 @app.command()
 def recommend(
     use_case: Annotated[str | None, _choice_option("use_case", "What it is for.")] = None,
@@ -221,6 +230,9 @@ def recommend(
         help="The model to fine-tune, in billions of parameters (7, 13B, 70b).")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the recommendation as one JSON object.")] = False,
+    output_format: Annotated[str, typer.Option(
+        "--format", metavar="[text|markdown]", callback=_output_format,
+        help="text: the card and a text cost chart; markdown: a decision record.")] = "text",
 ) -> None:
     """One recommendation from the given answers (a missing answer is unknown, not a default)."""
     answers = {
@@ -246,9 +258,17 @@ def recommend(
     if as_json:
         typer.echo(json.dumps(recommendation.model_dump(mode="json"), ensure_ascii=False))
         return
-    from bot.terminal.render import recommendation_renderable
+    if output_format == "markdown":
+        from dialogs.decision_record import decision_record
 
-    Console().print(recommendation_renderable(recommendation, kb))
+        typer.echo(decision_record(recommendation, slots, kb), nl=False)
+        return
+    from bot.terminal.render import recommendation_renderable
+    from bot.terminal.text_chart import cost_text_chart
+
+    console = Console()
+    console.print(recommendation_renderable(recommendation, kb))
+    console.print(cost_text_chart(recommendation, slots, kb))
 
 
 # --------------------------------------------------------------------------------- serve

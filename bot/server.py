@@ -16,6 +16,8 @@ from aiohttp import web
 from bot.adapters.slack import attach_slack
 from bot.adapters.teams import attach_teams
 from bot.metrics import metrics_handler
+from bot.pictures.http import Pictures, attach_pictures
+from bot.pictures.links import PictureLinks
 from bot.runner import TurnRunner
 from bot.settings import Settings
 from bot.store import StateStore, make_store
@@ -75,9 +77,11 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
 
     app.router.add_get("/metrics", metrics_handler)
 
-    attach_slack(app, runner, settings)  # mounts nothing unless Slack is configured
-    attach_teams(app, runner, settings)
-    attach_web(app, runner, settings)  # GET / unless WEB_ENABLED is false
+    pictures = Pictures(kb, picture_links(settings))
+    attach_pictures(app, pictures)  # GET /pictures/{signed link}/{picture or record}
+    attach_slack(app, runner, settings, pictures=pictures)  # nothing unless Slack is set up
+    attach_teams(app, runner, settings, pictures=pictures)
+    attach_web(app, runner, settings, pictures=pictures)  # GET / unless WEB_ENABLED is false
 
     if owns_store:
         async def close_store(app: web.Application) -> None:
@@ -85,6 +89,15 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
 
         app.on_cleanup.append(close_store)
     return app
+
+
+def picture_links(settings: Settings) -> PictureLinks:
+    """Links signed with PICTURES_SECRET, else another secret every replica already shares."""
+    secret = next((value.get_secret_value() for value in (
+        settings.pictures_secret, settings.web_cookie_secret, settings.slack_signing_secret)
+        if value is not None), None)
+    return PictureLinks(secret, base_url=settings.public_url or "",
+                        ttl_seconds=settings.picture_link_ttl_seconds)
 
 
 # The first generation's collection threshold while serving (CPython's default is 700).

@@ -57,13 +57,21 @@ class Settings(BaseSettings):
     web_enabled: bool = True
     # Signs the web page's conversation cookie; unset: a random secret per process.
     web_cookie_secret: SecretStr | None = None
+    # Where Slack (and anyone a link is handed to) reaches this server, e.g.
+    # https://bot.example.com: the base of the cards' picture links. Unset: Slack cards carry
+    # no pictures (the web page uses links relative to itself).
+    public_url: str | None = None
+    # Signs the picture and decision-record links; unset: WEB_COOKIE_SECRET, else
+    # SLACK_SIGNING_SECRET, else a random secret per process (links then die with it).
+    pictures_secret: SecretStr | None = None
+    picture_link_ttl_seconds: int = Field(default=7 * DAY, gt=0)
     log_level: str = "INFO"
     rate_limit_per_minute: int = Field(default=30, ge=0)  # 0: no limit
 
     @field_validator(
         "redis_url", "slack_bot_token", "slack_signing_secret", "slack_app_token",
         "microsoft_app_id", "microsoft_app_password", "microsoft_app_tenant_id",
-        "knowledge_path", mode="before",
+        "knowledge_path", "public_url", "pictures_secret", mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -140,6 +148,10 @@ def settings_problems(s: Settings) -> list[str]:
             problems.append("SLACK_APP_TOKEN must be an app-level token (starts with xapp-)")
     if urlsplit(s.slack_api_url).scheme not in ("http", "https"):
         problems.append("SLACK_API_URL must be an http:// or https:// URL")
+    if s.public_url is not None and (urlsplit(s.public_url).scheme not in ("http", "https")
+                                     or not urlsplit(s.public_url).hostname):
+        problems.append("PUBLIC_URL must be an http:// or https:// URL "
+                        "(e.g. https://bot.example.com)")
 
     if s.microsoft_app_type not in APP_TYPES:
         problems.append(f"MICROSOFT_APP_TYPE must be one of {', '.join(APP_TYPES)}")

@@ -280,7 +280,8 @@ class _Turn:
         entry = entries[number - 1]
         self.replies.append(Notice(text=kb.say("show_header", number=number,
                                                date=entry.at.strftime("%Y-%m-%d"))))
-        self.replies.append(RecommendationReply(recommendation=self._decide(entry.slots)))
+        self.replies.append(RecommendationReply(recommendation=self._decide(entry.slots),
+                                                answers=entry.slots))
 
     def _keep_whatif(self) -> None:
         if not self.state.whatif:
@@ -469,7 +470,8 @@ class _Turn:
         s.pending = None
         s.phase = "advised"
         self._remember(rec)
-        self.replies.append(RecommendationReply(recommendation=rec, state_version=s.version))
+        self.replies.append(RecommendationReply(recommendation=rec, state_version=s.version,
+                                                answers=s.slots.model_copy()))
 
     def _remember(self, rec: Recommendation) -> None:
         s = self.state
@@ -480,7 +482,8 @@ class _Turn:
 
     def _card(self) -> None:
         self.replies.append(RecommendationReply(recommendation=self._decide(self.state.slots),
-                                                state_version=self.state.version))
+                                                state_version=self.state.version,
+                                                answers=self.state.slots.model_copy()))
 
     def _reprompt(self, hint: bool = False) -> None:
         """Put the pending question back in front of the person."""

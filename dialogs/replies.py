@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogs.recommendation import Recommendation
+from dialogs.slots import Slots
 
 
 class Choice(BaseModel):
@@ -40,6 +41,9 @@ class RecommendationReply(BaseModel):
     kind: Literal["recommendation"] = "recommendation"
     recommendation: Recommendation
     state_version: int = 0
+    # The answers the card was made from, for the surfaces that draw its pictures or export
+    # it. Not part of the JSON contract: never dumped.
+    answers: Slots | None = Field(default=None, exclude=True)
 
 
 class Table(BaseModel):

@@ -42,6 +42,29 @@ MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = {
 }
 
 
+# The same for the labels of the pictures and the decision record (pictures.yaml).
+PICTURE_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "series_training_from_scratch": frozenset({"months"}),
+    "your_volume": frozenset({"tokens"}), "reference_volume": frozenset({"tokens"}),
+    "payback": frozenset({"months", "tokens"}),
+    "cost_alt": frozenset({"tokens", "lines", "payback"}),
+    "cost_alt_line": frozenset({"name", "cost"}),
+    "cost_alt_payback": frozenset({"flavour", "months", "volume"}),
+    "cost_alt_no_payback": frozenset({"months"}),
+    "roadmap_alt": frozenset({"count", "stages", "start", "start_title"}),
+    "roadmap_alt_stage": frozenset({"stage", "title", "exit"}),
+    "roadmap_alt_short": frozenset({"count", "start", "start_title"}),
+    "text_chart_title": frozenset({"tokens"}), "text_chart_reference": frozenset({"tokens"}),
+    "record_title": frozenset({"title"}),
+    "record_decision_line": frozenset({"title", "stage", "stage_title"}),
+    "record_stage": frozenset({"stage", "title"}),
+    "record_at_your_volume": frozenset({"tokens"}),
+    "record_assumed_unknown": frozenset({"slots"}),
+    "record_assumed_prices": frozenset({"gpu_low", "gpu_high"}),
+    "export_comment": frozenset({"title"}),
+}
+
+
 class KnowledgeError(Exception):
     """A knowledge file is missing, unreadable or invalid. One line per problem."""
 
@@ -211,6 +234,27 @@ def _cross_check(kb: Knowledge, files: dict[str, Path]) -> list[str]:
         if unknown:
             fill = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
             problems.append(f"{files['messages']}: {key}: unknown placeholder(s) "
+                            f"{', '.join('{' + u + '}' for u in unknown)}; allowed: {fill}")
+    problems += _placeholder_problems(files["pictures"], kb.pictures.labels,
+                                      PICTURE_PLACEHOLDERS)
+    return problems
+
+
+def _placeholder_problems(file: Path, texts: dict[str, str],
+                          placeholders: dict[str, frozenset[str]]) -> list[str]:
+    """Texts whose str.format fields are not the ones the code fills."""
+    problems: list[str] = []
+    for key, text in texts.items():
+        allowed = placeholders.get(key, frozenset())
+        try:
+            used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            problems.append(f"{file}: {key}: bad placeholder syntax: {exc}")
+            continue
+        unknown = sorted(used - allowed)
+        if unknown:
+            fill = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
+            problems.append(f"{file}: {key}: unknown placeholder(s) "
                             f"{', '.join('{' + u + '}' for u in unknown)}; allowed: {fill}")
     return problems
 

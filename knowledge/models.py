@@ -371,6 +371,51 @@ REQUIRED_ADVICE: frozenset[str] = frozenset({
 })
 
 
+# The labels the cost chart, roadmap picture and decision record look up (pictures.yaml).
+REQUIRED_PICTURE_LABELS: frozenset[str] = frozenset({
+    "cost_title", "cost_x", "cost_y", "series_prompt_engineering",
+    "series_fine_tuning_self_hosted", "series_fine_tuning_hosted",
+    "series_training_from_scratch", "your_volume", "reference_volume", "payback", "caption",
+    "cost_alt", "cost_alt_line", "cost_alt_payback", "cost_alt_no_payback",
+    "roadmap_title", "start_here", "last_stage_exit", "roadmap_alt", "roadmap_alt_stage",
+    "roadmap_alt_short",
+    "text_chart_title", "text_chart_reference",
+    "record_title", "record_context", "record_context_lead", "record_not_answered",
+    "record_decision", "record_decision_line", "record_approach", "record_method",
+    "record_combine", "record_why", "record_alternatives", "record_alternatives_none",
+    "record_roadmap", "record_stage", "record_exit", "record_costs", "record_training",
+    "record_inference", "record_at_guide_volume", "record_at_your_volume", "record_best_for",
+    "record_payback", "record_data", "record_minimum", "record_better", "record_best",
+    "record_you_have", "record_change", "record_change_none", "record_assumed",
+    "record_assumed_unknown", "record_assumed_prices", "record_footer", "export_button",
+    "export_filename", "export_comment", "export_sent", "export_expired",
+})
+
+
+class PicturesInfo(_Strict):
+    """The cost chart's, roadmap picture's and decision record's labels, and the prices the
+    guide does not give (GPU hosting, hosted fine-tuning), each cited in pictures.yaml."""
+
+    payback_months: int = Field(gt=0)
+    self_hosting_gpu_hour_usd: Range
+    self_hosting_hours_a_month: int = Field(gt=0)
+    hosted_inference_per_1k_usd: Range
+    axis_tokens: Range
+    labels: dict[str, str]
+    source: Source
+
+    @model_validator(mode="after")
+    def _all_labels(self) -> PicturesInfo:
+        missing = REQUIRED_PICTURE_LABELS - set(self.labels)
+        if missing:
+            raise ValueError(f"pictures is missing labels: {', '.join(sorted(missing))}")
+        return self
+
+    def label(self, key: str, **fmt: object) -> str:
+        text = self.labels[key]
+        return text.format(**fmt) if fmt else text
+
+
 class Knowledge(_Strict):
     approaches: dict[ApproachId, ApproachInfo]
     comparison: Comparison
@@ -397,6 +442,7 @@ class Knowledge(_Strict):
     # The bot's own sentences (welcome, help, re-ask, stale card, store down, ...), by key.
     messages: dict[str, str]
     advice: Texts
+    pictures: PicturesInfo
 
     @model_validator(mode="after")
     def _complete(self) -> Knowledge:

@@ -174,7 +174,12 @@ def reply_renderable(reply: Reply, kb: Knowledge | None = None) -> RenderableTyp
     if isinstance(reply, Question):
         return question_renderable(reply)
     if isinstance(reply, RecommendationReply):
-        return recommendation_renderable(reply.recommendation, kb)
+        card = recommendation_renderable(reply.recommendation, kb)
+        if kb is None or reply.answers is None:
+            return card
+        from bot.terminal.text_chart import cost_text_chart
+
+        return Group(card, cost_text_chart(reply.recommendation, reply.answers, kb))
     if isinstance(reply, Answer):
         return answer_renderable(reply)
     if isinstance(reply, Notice):

@@ -14,10 +14,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.pictures.http import Pictures
 from bot.settings import Settings
 from bot.web.session import COOKIE_NAME, CookieSigner
 from dialogs.events import Event
-from dialogs.replies import reply_json
+from dialogs.replies import RecommendationReply, Reply, reply_json
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,18 @@ def event_from_body(conversation: str, body: Any) -> Event:
 
 
 class WebEndpoint:
-    def __init__(self, runner: Any, signer: CookieSigner) -> None:
+    def __init__(self, runner: Any, signer: CookieSigner,
+                 pictures: Pictures | None = None) -> None:
         self.runner = runner
         self.signer = signer
+        self.pictures = pictures
+
+    def _json(self, reply: Reply) -> dict[str, Any]:
+        data = reply_json(reply)
+        if (self.pictures is not None and isinstance(reply, RecommendationReply)
+                and reply.answers is not None):
+            data.update(self.pictures.web_json(reply.answers))
+        return data
 
     async def index(self, request: web.Request) -> web.StreamResponse:
         response = web.FileResponse(STATIC_DIR / "index.html")
@@ -112,7 +122,7 @@ class WebEndpoint:
             return _error(400, str(problem))
 
         result = await self.runner.handle(event)
-        response = web.json_response([reply_json(r) for r in result.replies],
+        response = web.json_response([self._json(r) for r in result.replies],
                                      headers=SECURITY_HEADERS)
         response.headers["Cache-Control"] = "no-store"
         if new_cookie is not None:
@@ -121,14 +131,15 @@ class WebEndpoint:
         return response
 
 
-def attach_web(app: web.Application, runner: Any, settings: Settings) -> None:
+def attach_web(app: web.Application, runner: Any, settings: Settings, *,
+               pictures: Pictures | None = None) -> None:
     """Add `GET /`, its static files under /web/static/, and `POST /web/turn`, unless
     WEB_ENABLED is false."""
     if not settings.web_enabled:
         return
     secret = getattr(settings, "web_cookie_secret", None)
     secret_text = secret.get_secret_value() if secret is not None else None
-    endpoint = WebEndpoint(runner, CookieSigner(secret_text))
+    endpoint = WebEndpoint(runner, CookieSigner(secret_text), pictures)
     app.router.add_get("/", endpoint.index)
     app.router.add_post(TURN_ROUTE, endpoint.turn)
     app.router.add_static("/web/static/", STATIC_DIR, append_version=False)

@@ -433,3 +433,27 @@ def test_bad_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
     assert "REDIS_URL" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_recommend_format_markdown_prints_the_decision_record(tmp_path: Path) -> None:
+    result = run_cli(["recommend", "--has-data", "yes", "--examples", "5000",
+                      "--priority", "consistency", "--monthly-tokens", "20000000",
+                      "--format", "markdown"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Decision record: Fine-Tuning")
+    assert "## What would change it" in result.stdout
+    assert "- [ ] " in result.stdout
+
+
+def test_recommend_text_shows_the_cost_chart_at_the_persons_volume(tmp_path: Path) -> None:
+    result = run_cli(["recommend", "--has-data", "yes", "--examples", "5000",
+                      "--monthly-tokens", "20000000"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Monthly cost at your volume (20M a month)" in result.stdout
+    assert "█" in result.stdout
+
+
+def test_recommend_bad_format_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli(["recommend", "--format", "pdf"], tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "markdown" in result.stderr

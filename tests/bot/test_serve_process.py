@@ -183,3 +183,28 @@ def test_sigterm_finishes_the_turn_in_flight(
     # The answer was saved before the process let go of Redis.
     with slow.client() as client:
         assert client.dbsize() >= 1
+
+
+def _rss_and_matplotlib(pid: int) -> tuple[int, bool]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss_kb = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
+    return rss_kb * 1024, "matplotlib" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_serve_idles_without_matplotlib_and_loads_it_for_the_first_picture(
+        serve: Callable[..., tuple[subprocess.Popen[str], str]]) -> None:
+    proc, base = serve(web_cookie_secret="s")
+    browser = Browser(base)
+    rss, loaded = _rss_and_matplotlib(proc.pid)
+    assert not loaded
+    assert rss < 100 * 1024 * 1024
+    replies = browser.turn({"command": "start"})
+    while replies[-1]["kind"] == "question":
+        q = replies[-1]
+        body = ({"question_id": q["question_id"], "value": q["choices"][0]["value"],
+                 "state_version": q["state_version"]} if q.get("choices") else {"text": "1M"})
+        replies = browser.turn(body)
+    assert not _rss_and_matplotlib(proc.pid)[1]  # a card links its pictures, draws none
+    status, svg = browser.get(replies[-1]["pictures"][0]["url"])
+    assert status == 200 and svg.lstrip().startswith("<?xml")
+    assert _rss_and_matplotlib(proc.pid)[1]

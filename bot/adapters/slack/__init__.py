@@ -33,13 +33,14 @@ BOLT_APP_KEY = web.AppKey("slack_bolt_app", AsyncApp)
 _SOCKET_KEY = web.AppKey("slack_socket_mode", dict)
 
 
-def attach_slack(app: web.Application, runner: Any, settings: Any) -> None:
+def attach_slack(app: web.Application, runner: Any, settings: Any, *,
+                 pictures: Any | None = None) -> None:
     """Mount Slack on `app`. Without SLACK_BOT_TOKEN nothing is mounted (Slack is off); without
     SLACK_SIGNING_SECRET the HTTP endpoint is not mounted, since it could not verify anyone."""
     if not secret(settings.slack_bot_token):
         log.info("Slack is off (SLACK_BOT_TOKEN unset)")
         return
-    deps = SlackDeps(runner=runner, kb=getattr(runner, "kb", None))
+    deps = SlackDeps(runner=runner, kb=getattr(runner, "kb", None), pictures=pictures)
     bolt = build_app(settings, deps)
     app[BOLT_APP_KEY] = bolt
 

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
     MarkdownTextObject,
     Option,
     PlainTextObject,
@@ -55,6 +56,9 @@ TOPIC_ACTION_PREFIX = "topic:"
 SHARE_ACTION = "share_card"
 EXPLAIN_ACTION = "explain_card"
 RESTART_ACTION = "start_over"
+EXPORT_ACTION = "export_record"
+IMAGE_ALT_MAX = 2000
+IMAGE_TITLE_MAX = 2000
 
 # The section that holds the answered questions' one-liners ("✓ Budget: medium").
 ANSWERED_BLOCK_ID = "answered"
@@ -269,10 +273,18 @@ def _stage_text(stage: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _image(url: str, alt: str, title: str) -> ImageBlock:
+    return ImageBlock(image_url=url, alt_text=trim(alt, IMAGE_ALT_MAX),
+                      title=PlainTextObject(text=trim(title, IMAGE_TITLE_MAX)))
+
+
 def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
-                state_version: int = 0, shared_by: str | None = None) -> list[Block]:
+                state_version: int = 0, shared_by: str | None = None,
+                pictures: Any | None = None, with_images: bool = False) -> list[Block]:
     """The recommendation card. With `shared_by` (a user id) it is the channel copy: credited
-    to that person, without the buttons that act on their own conversation."""
+    to that person, without the buttons that act on their own conversation. `pictures`
+    (bot.pictures.http.CardPictures) adds the Export button and, `with_images`, the cost and
+    roadmap pictures as image blocks that Slack fetches from our own signed links."""
     blocks: list[Block] = [HeaderBlock(text=_plain(rec.title, HEADER_TEXT_MAX))]
     if shared_by:
         blocks.append(_context(f"Shared by <@{escape(shared_by)}>"))
@@ -313,10 +325,16 @@ def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
     blocks.append(SectionBlock(text=_mrkdwn("*Data needed*"), fields=[
         _field("Minimum", data.minimum), _field("Better", data.better),
         _field("Best", data.best), _field("You have", data.you_have)]))
+    if pictures is not None and with_images:
+        blocks.append(_image(pictures.links.cost_png, pictures.cost_alt, pictures.cost_title))
+        blocks.append(_context(escape(pictures.caption)))
 
     if rec.roadmap:
         blocks.append(DividerBlock())
         blocks += _sections("*Roadmap*")
+        if pictures is not None and with_images:
+            blocks.append(_image(pictures.links.roadmap_png, pictures.roadmap_alt,
+                                 pictures.roadmap_title))
         for roadmap_stage in rec.roadmap:
             blocks += _sections(_stage_text(roadmap_stage),
                                 block_id=f"stage:{roadmap_stage.stage}")
@@ -341,6 +359,8 @@ def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
             _button("Share in channel", SHARE_ACTION, str(state_version), style="primary"),
             _button("Explain", EXPLAIN_ACTION, str(state_version)),
             _button("Start over", RESTART_ACTION, str(state_version)),
+            *([_button(pictures.export_label, EXPORT_ACTION, pictures.links.token)]
+              if pictures is not None else []),
         ])
     return fit_blocks(blocks, tail)
 
@@ -361,22 +381,34 @@ def card_fallback(rec: Recommendation) -> str:
     return fallback_text([f"{rec.title}: {rec.summary}"])
 
 
+def card_pictures(reply: RecommendationReply, pictures: Any | None) -> Any | None:
+    """The card's pictures and export (bot.pictures.http.CardPictures), where it has them."""
+    if pictures is None or reply.answers is None:
+        return None
+    return pictures.card(reply.answers)
+
+
 def card_message(reply: RecommendationReply, kb: Knowledge | None = None, *,
                  shared_by: str | None = None,
-                 metadata: dict[str, Any] | None = None) -> SlackMessage:
+                 metadata: dict[str, Any] | None = None,
+                 pictures: Any | None = None) -> SlackMessage:
+    """`pictures`: bot.pictures.http.Pictures; its links need a public URL for the images."""
     return SlackMessage(text=card_fallback(reply.recommendation),
                         blocks=card_blocks(reply.recommendation, kb,
                                            state_version=reply.state_version,
-                                           shared_by=shared_by),
+                                           shared_by=shared_by,
+                                           pictures=card_pictures(reply, pictures),
+                                           with_images=bool(pictures is not None
+                                                            and pictures.links.base_url)),
                         metadata=metadata)
 
 
-def reply_blocks(reply: Reply,
-                 kb: Knowledge | None = None) -> Sequence[Block | dict[str, Any]]:
+def reply_blocks(reply: Reply, kb: Knowledge | None = None,
+                 pictures: Any | None = None) -> Sequence[Block | dict[str, Any]]:
     if isinstance(reply, Question):
         return list(drawn_question(reply))
     if isinstance(reply, RecommendationReply):
-        return card_blocks(reply.recommendation, kb, state_version=reply.state_version)
+        return card_message(reply, kb, pictures=pictures).blocks
     if isinstance(reply, Answer):
         return answer_blocks(reply)
     if isinstance(reply, Notice):
@@ -396,7 +428,8 @@ def reply_fallback(reply: Reply) -> str:
 # --- a turn's replies as messages ------------------------------------------------------------
 
 def render_replies(replies: Sequence[Reply], kb: Knowledge | None = None,
-                   answered: Sequence[str] = ()) -> list[SlackMessage]:
+                   answered: Sequence[str] = (), pictures: Any | None = None
+                   ) -> list[SlackMessage]:
     """A turn's replies packed into as few messages as fit: accepted answers collapse into the
     one-line record at the top, and a recommendation card is always a message of its own (it
     carries the Share button and, shared, the answers as metadata). `answered` lines (mrkdwn,
@@ -422,9 +455,9 @@ def render_replies(replies: Sequence[Reply], kb: Knowledge | None = None,
             continue
         if isinstance(reply, RecommendationReply):
             flush()
-            messages.append(card_message(reply, kb))
+            messages.append(card_message(reply, kb, pictures=pictures))
             continue
-        new = reply_blocks(reply, kb)
+        new = reply_blocks(reply, kb, pictures)
         head = 1 if lines else 0
         if blocks and len(blocks) + len(new) + head > MAX_BLOCKS:
             flush()

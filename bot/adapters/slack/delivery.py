@@ -33,10 +33,12 @@ class Runner(Protocol):
 
 @dataclass(frozen=True)
 class SlackDeps:
-    """What the listeners need: the turn runner, and the knowledge base for display names."""
+    """What the listeners need: the turn runner, the knowledge base for display names, and
+    the cards' pictures and decision records (bot.pictures.http.Pictures)."""
 
     runner: Runner
     kb: Knowledge | None = None
+    pictures: Any | None = None
 
 
 @dataclass

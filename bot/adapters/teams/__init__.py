@@ -31,15 +31,16 @@ __all__ = ["ROUTE", "attach_teams"]
 
 
 def attach_teams(app: web.Application, runner: Any, settings: Settings, *,
-                 credentials_factory: ServiceClientCredentialsFactory | None = None) -> None:
+                 credentials_factory: ServiceClientCredentialsFactory | None = None,
+                 pictures: Any | None = None) -> None:
     """Add POST /api/messages, serving the advisor through `runner`.
 
     `credentials_factory` overrides how outgoing calls get their token (tests only).
     """
-    renderer = CardRenderer(getattr(runner, "kb", None))
+    renderer = CardRenderer(getattr(runner, "kb", None), pictures=pictures)
     adapter = make_adapter(settings, friendly_error=runner.kb.message("internal_error"),
                            credentials_factory=credentials_factory)
-    endpoint = MessagesEndpoint(adapter, TeamsAdvisorBot(runner, renderer),
+    endpoint = MessagesEndpoint(adapter, TeamsAdvisorBot(runner, renderer, pictures),
                                 local_service_urls_only=not settings.microsoft_app_id)
     if not settings.microsoft_app_id:
         log.warning(EMULATOR_WARNING)

@@ -12,6 +12,7 @@ notifications), and stays under Teams' 28 KB message limit.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -164,6 +165,13 @@ def _notes_text(notes: Sequence[Notice | ErrorReply]) -> list[str]:
     return [n.text for n in notes]
 
 
+def _heading_index(body: list[Card], title: str) -> int:
+    """Where a section heading (see _heading) stands in a card's body; -1 if it has none."""
+    text = escape_markdown(title)
+    return next((i for i, block in enumerate(body)
+                 if block.get("separator") and block.get("text") == text), -1)
+
+
 def _size(card: Card) -> int:
     return len(json.dumps(card, ensure_ascii=False).encode())
 
@@ -191,8 +199,29 @@ def _fit(card: Card, summary: str) -> RenderedCard:
 class CardRenderer:
     """Draws neutral replies as Adaptive Cards; the knowledge gives display names."""
 
-    def __init__(self, kb: Knowledge | None = None) -> None:
+    def __init__(self, kb: Knowledge | None = None, pictures: Any | None = None) -> None:
         self._kb = kb
+        self._pictures = pictures  # bot.pictures.http.Pictures: the card's images
+
+    def _images(self, reply: RecommendationReply) -> dict[str, Card]:
+        """The card's pictures as Image elements: links Teams fetches from our server when it
+        has a public URL, else small palette PNGs carried in the card as data URIs."""
+        if self._pictures is None or reply.answers is None:
+            return {}
+        links = self._pictures.links.card_links(reply.answers) \
+            if self._pictures.links.base_url else None
+        images: dict[str, Card] = {}
+        for kind in ("cost", "roadmap"):
+            if links is not None:
+                picture = self._pictures.maker.alt_texts(kind, reply.answers)
+                url = links.cost_png if kind == "cost" else links.roadmap_png
+            else:
+                picture = self._pictures.maker.picture(kind, "png", reply.answers, "small")
+                url = "data:image/png;base64," + base64.b64encode(picture.data).decode("ascii")
+            # The card writes the roadmap out below its picture: a short alt text for it.
+            images[kind] = {"type": "Image", "altText": picture.short_alt, "size": "Stretch",
+                            "url": url}
+        return images
 
     def _name(self, catalog: str, value: str) -> str:
         if self._kb is not None:
@@ -362,7 +391,21 @@ class CardRenderer:
         actions = [_submit("Explain", command_data("explain")),
                    _submit("Start over", command_data("restart"))]
         fallback = "\n".join([*_notes_text(notes), *self._recommendation_text(rec)])
-        return _fit(_card(body, fallback, actions), _summary(rec.title))
+        images = self._images(reply)
+        # The cost chart ends the costs (before "Data needed"), the roadmap's picture opens
+        # the roadmap. Only while the card still fits Teams' limit: the roadmap's picture
+        # goes first (the card has the roadmap as text too), then the cost chart.
+        places = {"cost": _heading_index(body, "Data needed"),
+                  "roadmap": _heading_index(body, "Roadmap") + 1}
+        for keep in (("cost", "roadmap"), ("cost",), ()):
+            shown = [k for k in keep if k in images and places[k] >= 0]
+            full = list(body)
+            for kind in sorted(shown, key=lambda k: -places[k]):
+                full.insert(places[kind], images[kind])
+            card = _card(full, fallback, actions)
+            if not shown or _size(card) <= CARD_BUDGET_BYTES:
+                break
+        return _fit(card, _summary(rec.title))
 
     def _recommendation_text(self, rec: Recommendation) -> list[str]:
         lines = [rec.title, rec.summary, f"Approach: {self._name('approaches', rec.approach)}"]

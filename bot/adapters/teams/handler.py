@@ -98,9 +98,11 @@ def event_from_submit(conversation: str, data: Any, event_id: str | None) -> Eve
 
 
 class TeamsAdvisorBot(ActivityHandler):
-    def __init__(self, runner: Runner, renderer: CardRenderer) -> None:
+    def __init__(self, runner: Runner, renderer: CardRenderer,
+                 pictures: Any | None = None) -> None:
         self._runner = runner
         self._renderer = renderer
+        self._pictures = pictures  # bot.pictures.http.Pictures: draws off the event loop
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
                                         turn_context: TurnContext) -> None:
@@ -152,6 +154,9 @@ class TeamsAdvisorBot(ActivityHandler):
             if accepted and await self._update(turn_context, card_id,
                                                self._renderer.answered(accepted)):
                 replies = rest
+        if self._pictures is not None and not self._pictures.links.base_url:
+            # Carried in the card: drawn now, off the event loop (linked ones Teams fetches).
+            await self._pictures.prepare(list(replies), "png", "small")
         cards = self._renderer.render(replies)
         if card_id and replace and cards and await self._update(turn_context, card_id, cards[0]):
             cards = cards[1:]

@@ -85,6 +85,23 @@
     return box;
   }
 
+  // The card's pictures as images from our own server (SVG), each with its text alternative.
+  function picture(p) {
+    if (!p) return null;
+    const img = el("img", { attrs: { src: p.url, alt: p.alt, loading: "lazy" } });
+    return el("figure", { cls: "picture picture-" + p.kind }, [
+      img, p.caption ? el("figcaption", { text: p.caption }) : null,
+    ]);
+  }
+
+  function pictureOf(reply, kind) {
+    return (reply.pictures || []).find((p) => p.kind === kind);
+  }
+
+  function sectionTitled(card, title) {
+    return [...card.querySelectorAll("section")].find((s) => s.firstChild.textContent === title);
+  }
+
   function renderRecommendation(reply) {
     const r = reply.recommendation;
     const card = el("article", { cls: "msg card", attrs: { "aria-label": "Recommendation" } });
@@ -126,7 +143,7 @@
       if (s.current) li.setAttribute("aria-current", "step");
       stages.appendChild(li);
     }
-    card.appendChild(section("Roadmap", stages));
+    card.appendChild(section("Roadmap", picture(pictureOf(reply, "roadmap")), stages));
     if (r.notes && r.notes.length) card.appendChild(section("Notes", list(r.notes)));
     if (r.why_not && r.why_not.length) card.appendChild(section("Why not the others", list(r.why_not)));
     if (r.what_would_change && r.what_would_change.length) {
@@ -141,6 +158,12 @@
     }
     card.appendChild(el("p", { cls: "hint",
       text: "Ask a follow-up below, e.g. what about QLoRA? or how much will it cost?" }));
+    const costs = sectionTitled(card, "Costs");
+    if (costs) costs.appendChild(picture(pictureOf(reply, "cost")));
+    if (reply.export) {
+      card.appendChild(el("p", { cls: "export" }, [el("a", { cls: "button", text: reply.export.label,
+        attrs: { href: reply.export.url, download: reply.export.filename } })]));
+    }
     card.dataset.approach = APPROACHES[r.approach] ? r.approach : "";
     return card;
   }

@@ -130,3 +130,21 @@ def test_error_is_drawn_red() -> None:
     render_reply(console, ErrorReply(text="Something went wrong."))
     styled = console.export_text(styles=True)
     assert "\x1b[1;31mSomething went wrong." in styled
+
+
+def test_a_card_with_its_answers_ends_with_the_cost_text_chart() -> None:
+    from dialogs.engine import decide
+    from dialogs.slots import Slots
+    from knowledge import default_knowledge
+
+    kb = default_knowledge()
+    slots = Slots(has_data="yes", examples=5000, priority="consistency",
+                  monthly_tokens=20_000_000)
+    console = Console(record=True, width=100, file=StringIO(), color_system=None)
+    render_reply(console, RecommendationReply(recommendation=decide(slots, kb), answers=slots),
+                 kb)
+    text = console.export_text()
+    assert "Monthly cost at your volume (20M a month)" in text
+    chart = text[text.index("Monthly cost at your volume"):]
+    for name in ("Prompt engineering", "$200-2,000", "█", "pays back"):
+        assert name in chart

@@ -114,6 +114,33 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
             await expect(card.get_by_role("heading", name="What would change it")).to_be_visible()
             await expect(card).to_contain_text("If hardware were")
 
+            # Both pictures inline, loaded, each with its text alternative.
+            pictures = card.locator("figure.picture img")
+            await expect(pictures).to_have_count(2)
+            for i in range(2):
+                img = pictures.nth(i)
+                await expect(img).to_be_visible()
+                await img.scroll_into_view_if_needed()
+                # decode() settles once the image has loaded (and fails if it cannot).
+                width = await img.evaluate("i => i.decode().then(() => i.naturalWidth)")
+                assert width > 300
+                assert len(await img.get_attribute("alt") or "") > 40
+            cost_alt = await card.locator("figure.picture-cost img").get_attribute("alt")
+            assert cost_alt is not None and "1M" in cost_alt  # the volume typed above
+            road_alt = await card.locator("figure.picture-roadmap img").get_attribute("alt")
+            assert road_alt is not None and "You start at stage" in road_alt
+
+            # Export downloads the decision record.
+            async with page.expect_download() as download_info:
+                await card.get_by_role("link", name="Export").click()
+            download = await download_info.value
+            assert download.suggested_filename == "decision-record.md"
+            record = Path(await download.path()).read_text(encoding="utf-8")
+            assert record.startswith("# Decision record: ")
+            for heading in ("## Context", "## Roadmap", "## What would change it",
+                            "## What it assumed"):
+                assert heading in record
+
             await page.get_by_label("Your message").fill("what about QLoRA?")
             await page.keyboard.press("Enter")  # the form submits from the keyboard
             answer = log.locator('.msg.answer[data-topic="qlora"]')
@@ -129,7 +156,7 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
             await page.get_by_label("Your message").fill("<img src=x onerror=alert(1)>")
             await page.keyboard.press("Enter")
             await expect(log.locator(".msg.you").last).to_contain_text("<img src=x")
-            assert await log.locator("img").count() == 0
+            assert await log.locator('img[src="x"]').count() == 0
 
             shot = tmp_path / "web-page.png"
             await page.screenshot(path=str(shot), full_page=True)

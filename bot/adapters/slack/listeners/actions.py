@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import (
     ANSWER_ACTION_PREFIX,
     EXPLAIN_ACTION,
+    EXPORT_ACTION,
     RESTART_ACTION,
     SHARE_ACTION,
     TOPIC_ACTION_PREFIX,
@@ -44,6 +45,7 @@ from bot.adapters.slack.delivery import (
     run_turn,
     update,
 )
+from bot.adapters.slack.export import export_record
 from bot.adapters.slack.keys import click_event_id, conversation_key
 from bot.adapters.slack.sharing import card_metadata
 from dialogs.events import Event
@@ -118,7 +120,8 @@ async def _answer(click: Click, replies: list[Reply], deps: SlackDeps, client: A
                   respond: Respond) -> None:
     accepted = [r for r in replies if isinstance(r, Notice) and r.slot]
     if not accepted:
-        await tell_privately(click, client, respond, render_replies(replies, deps.kb))
+        await tell_privately(click, client, respond,
+                             render_replies(replies, deps.kb, pictures=deps.pictures))
         return
     question = next((r for r in replies if isinstance(r, Question)), None)
     rest = [r for r in replies if r not in accepted and r is not question]
@@ -132,21 +135,23 @@ async def _answer(click: Click, replies: list[Reply], deps: SlackDeps, client: A
             client, click.channel or "", click.message_ts or "", redrawn)
     if not done:  # could not redraw: say it as a new message instead
         rest = replies
-    await reply_near(click, client, respond, render_replies(rest, deps.kb))
+    await reply_near(click, client, respond,
+                     render_replies(rest, deps.kb, pictures=deps.pictures))
 
 
 async def _share(click: Click, turn_state: Any, replies: list[Reply], deps: SlackDeps,
                  client: AsyncWebClient, respond: Respond) -> None:
     card = next((r for r in replies if isinstance(r, RecommendationReply)), None)
     if card is None:  # no recommendation yet, or the store is down: the core says which
-        await tell_privately(click, client, respond, render_replies(replies, deps.kb))
+        await tell_privately(click, client, respond,
+                             render_replies(replies, deps.kb, pictures=deps.pictures))
         return
     # A card only comes with an applied turn, which always carries its state.
     channel = turn_state.surface.get("channel")
     if not channel or not CHANNEL_ID.fullmatch(channel):
         await tell_privately(click, client, respond, [_text_message(NO_CHANNEL)])
         return
-    message = card_message(card, deps.kb, shared_by=click.user,
+    message = card_message(card, deps.kb, shared_by=click.user, pictures=deps.pictures,
                            metadata=card_metadata(turn_state.slots.answered(), click.user))
     try:
         await post(client, channel, [message])
@@ -192,7 +197,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         turn = await run_turn(deps, Event.cmd(click.conversation, command, value,
                                               event_id=click.event_id))
         if not turn.duplicate:
-            await reply_near(click, client, respond, render_replies(turn.replies, deps.kb))
+            await reply_near(click, client, respond,
+                             render_replies(turn.replies, deps.kb, pictures=deps.pictures))
 
     @app.action(EXPLAIN_ACTION)
     async def on_explain(ack: Any, body: dict[str, Any], action: dict[str, Any],
@@ -205,6 +211,16 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                          client: AsyncWebClient, respond: Respond) -> None:
         await ack()
         await run_command(body, action, client, respond, "restart")
+
+    @app.action(EXPORT_ACTION)
+    async def on_export(ack: Any, body: dict[str, Any], action: dict[str, Any],
+                        client: AsyncWebClient, respond: Respond) -> None:
+        await ack()
+        click = read_click(body, action)
+        told = await export_record(client, deps, click.user, str(action.get("value") or ""),
+                                   click.channel)
+        if told:
+            await tell_privately(click, client, respond, [_text_message(told)])
 
     @app.action(re.compile("^" + re.escape(TOPIC_ACTION_PREFIX)))
     async def on_topic(ack: Any, body: dict[str, Any], action: dict[str, Any],

@@ -55,13 +55,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                       text=f"Let's work out your approach in {dm_link(body)}.")
             turn = await run_turn(deps, Event.cmd(conversation, "start", **extra))
             if not turn.duplicate:
-                await post_quietly(client, user, render_replies(turn.replies, deps.kb))
+                await post_quietly(client, user, render_replies(
+                    turn.replies, deps.kb, pictures=deps.pictures))
             return
 
         await ack()
         turn = await run_turn(deps, Event.typed(conversation, text, **extra))
         if turn.duplicate:
             return
-        messages = render_replies(turn.replies, deps.kb)
+        messages = render_replies(turn.replies, deps.kb, pictures=deps.pictures)
         if not await respond_all(respond, messages) and channel:
             await post_ephemeral(client, channel, user, messages)

@@ -46,4 +46,5 @@ async def _direct_message(deps: SlackDeps, client: AsyncWebClient, body: dict[st
                                             event_id=event_id))
     if turn.duplicate:
         return
-    await post_quietly(client, event["channel"], render_replies(turn.replies, deps.kb))
+    await post_quietly(client, event["channel"],
+                       render_replies(turn.replies, deps.kb, pictures=deps.pictures))

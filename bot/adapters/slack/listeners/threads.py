@@ -50,5 +50,6 @@ async def answer_in_thread(deps: SlackDeps, client: AsyncWebClient, body: dict[s
     turn = await run_turn(deps, neutral)
     if turn.duplicate:
         return
-    await post_quietly(client, channel, render_replies(turn.replies, deps.kb),
+    await post_quietly(client, channel,
+                       render_replies(turn.replies, deps.kb, pictures=deps.pictures),
                        thread_ts=thread_ts or event.get("ts"))

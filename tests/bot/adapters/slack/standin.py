@@ -45,6 +45,11 @@ class StandIn:
     to_socket: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     socket_connections: int = 0
     socket_closed: int = 0
+    # files.uploadV2: the bytes uploaded per file id, the files shared per channel, and a
+    # switch that makes the workspace refuse files (an app without files:write).
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    shared_files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    refuse_files: bool = False
     base: str = ""
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -56,6 +61,7 @@ class StandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{hook}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -111,7 +117,7 @@ class StandIn:
                 params.update(await request.json())
             else:
                 params.update(await request.post())
-        for key in ("blocks", "metadata", "attachments"):  # form posts carry JSON strings
+        for key in ("blocks", "metadata", "attachments", "files"):  # form posts carry JSON
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         return params
@@ -178,9 +184,31 @@ class StandIn:
             with_metadata = str(params.get("include_all_metadata")).lower() in ("1", "true")
             shown = {k: v for k, v in parent.items() if with_metadata or k != "metadata"}
             return {"ok": True, "messages": [shown], "has_more": False}
+        if method == "files.getUploadURLExternal":
+            if self.refuse_files:
+                return {"ok": False, "error": "missing_scope", "needed": "files:write"}
+            file_id = f"F{next(self._ts):06d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = params.get("files") or []
+            if not all(f.get("id") in self.uploads for f in files):
+                return {"ok": False, "error": "file_not_found"}
+            channel = str(params.get("channel_id") or "")
+            shared = [{"id": f["id"], "title": f.get("title"), "channel": channel,
+                       "initial_comment": params.get("initial_comment"),
+                       "content": self.uploads[f["id"]]} for f in files]
+            self.shared_files.setdefault(channel, []).extend(shared)
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")}
+                                          for f in files]}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.base.replace("http", "ws", 1) + "/socket"}
         return {"ok": False, "error": "unknown_method"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        self.uploads[file_id] = await request.read()
+        await self._record("upload", {"file_id": file_id}, None)
+        return web.Response(text=f"OK - {len(self.uploads[file_id])}")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         params = await request.json()
