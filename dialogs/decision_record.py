@@ -106,7 +106,7 @@ def decision_record(rec: Recommendation, answers: Slots, kb: Knowledge) -> str:
 
     section("record_change", _bullets(change_lines(rec)) or [p.label("record_change_none")])
 
-    gpu = p.self_hosting_gpu_hour_usd
+    gpu = kb.hardware.serving_usd_per_hour()
     assumed = list(rec.notes) + not_asked_lines(rec)
     if rec.unknown:
         assumed.append(p.label("record_assumed_unknown", slots=", ".join(

@@ -99,8 +99,8 @@ def _prices(kb: Knowledge) -> dict[SeriesId, _Prices]:
     if pe.inference_per_1k_usd is None or ft.inference_per_1k_usd is None:
         raise ValueError("costs.yaml needs numeric inference ranges for the cost chart")
     p = kb.pictures
-    hours = p.self_hosting_hours_a_month
-    gpu = p.self_hosting_gpu_hour_usd
+    hours = kb.hardware.hours_per_month
+    gpu = kb.hardware.serving_usd_per_hour()
     hosting = (gpu.low * hours, (gpu.high or gpu.low) * hours)
     pe_range = (pe.inference_per_1k_usd.low, pe.inference_per_1k_usd.high or 0.0)
     ft_range = (ft.inference_per_1k_usd.low, ft.inference_per_1k_usd.high or 0.0)

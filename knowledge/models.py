@@ -313,6 +313,14 @@ class HardwareModel(_Strict):
     serving_citation: str
     source: Source
 
+    def serving_usd_per_hour(self) -> Range:
+        """One GPU serving around the clock, from the cheapest class's low end to the dearest's
+        high end: what a self-hosted model costs when the GPU is not yet chosen."""
+        prices = [c.serving_usd_per_hour for c in self.classes.values()
+                  if c.serving_usd_per_hour is not None]
+        return Range(low=min(p.low for p in prices),
+                     high=max(p.high if p.high is not None else p.low for p in prices))
+
     @model_validator(mode="after")
     def _all_classes(self) -> HardwareModel:
         expected = {"api_only", "consumer_gpu", "datacenter_gpu", "gpu_cluster"}
@@ -397,8 +405,6 @@ class PicturesInfo(_Strict):
     guide does not give (GPU hosting, hosted fine-tuning), each cited in pictures.yaml."""
 
     payback_months: int = Field(gt=0)
-    self_hosting_gpu_hour_usd: Range
-    self_hosting_hours_a_month: int = Field(gt=0)
     hosted_inference_per_1k_usd: Range
     axis_tokens: Range
     labels: dict[str, str]

@@ -75,7 +75,8 @@ def test_payback_is_where_the_saving_repays_training_within_the_horizon() -> Non
     # Check against the cost model itself: at the crossing, a year's saving at the middle of
     # the ranges pays for hosting and the training, and below it does not.
     pe_mid, ft_mid = (0.01 * 0.10) ** 0.5, (0.001 * 0.01) ** 0.5
-    hosting_mid = (0.8 * 730 * 4.0 * 730) ** 0.5
+    gpu, hours = KB.hardware.serving_usd_per_hour(), KB.hardware.hours_per_month
+    hosting_mid = (gpu.low * hours * (gpu.high or gpu.low) * hours) ** 0.5
     training_mid = (10 * 1000) ** 0.5
     def net(tokens: float) -> float:
         return 12 * (tokens / 1000 * (pe_mid - ft_mid) - hosting_mid) - training_mid
