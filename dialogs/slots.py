@@ -33,9 +33,10 @@ CORE_SLOTS: tuple[str, ...] = (
 )
 OPTIONAL_SLOTS: tuple[str, ...] = (
     "knowledge_updates", "hardware", "data_quality", "monthly_tokens", "explainability",
+    "model_size",
 )
 ALL_SLOTS: tuple[str, ...] = CORE_SLOTS + OPTIONAL_SLOTS
-NUMERIC_SLOTS: frozenset[str] = frozenset({"examples", "monthly_tokens"})
+NUMERIC_SLOTS: frozenset[str] = frozenset({"examples", "monthly_tokens", "model_size"})
 
 # The largest count we store: beyond it a number is surely a typo or an attack ("1e9999").
 MAX_COUNT = 10**13
@@ -59,6 +60,7 @@ class Slots(BaseModel):
     data_quality: DataQuality | None = None
     monthly_tokens: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     explainability: YesNo | None = None
+    model_size: int | None = Field(default=None, ge=1, le=100_000)
 
     def answered(self) -> dict[str, object]:
         return {k: v for k, v in self.model_dump().items() if v is not None}

@@ -280,6 +280,50 @@ REQUIRED_ADVICE: frozenset[str] = frozenset({
 })
 
 
+class Band(_Strict):
+    below: float | None  # None: no upper bound
+    value: str
+
+
+class Bands(_Strict):
+    """Amounts to a choice: the first band whose `below` exceeds the amount. An amount within
+    `margin` (a share) of a boundary is asked about instead."""
+
+    margin: float = Field(ge=0, lt=1)
+    bands: list[Band] = Field(min_length=1)
+
+
+class Contrast(_Strict):
+    """Both of `values` named in one answer means `means` ("some good, some bad": mixed)."""
+
+    values: list[str] = Field(min_length=2)
+    means: str
+
+
+class UnderstandingInfo(_Strict):
+    """The vocabulary free-text answers are read with (understanding.yaml)."""
+
+    source: Source
+    answers: dict[str, dict[str, list[str]]]
+    phrases: dict[str, dict[str, list[str]]]
+    yes: list[str]
+    no: list[str]
+    negations: list[str]
+    contrasts: dict[str, Contrast]
+    corrections: list[str]
+    spellings: dict[str, str]
+    money_bands: Bands
+    accuracy_bands: Bands
+    duration_bands: Bands
+    gpus: dict[str, str]
+    consumer_max_gb: int
+    cluster_gpus: int = Field(ge=2)
+    models: dict[str, float]
+    model_families: list[str]
+    examples: dict[str, list[str]]
+    texts: dict[str, str]
+
+
 class Knowledge(_Strict):
     approaches: dict[ApproachId, ApproachInfo]
     comparison: Comparison
@@ -299,6 +343,7 @@ class Knowledge(_Strict):
     # The bot's own sentences (welcome, help, re-ask, stale card, store down, ...), by key.
     messages: dict[str, str]
     advice: Texts
+    understanding: UnderstandingInfo
 
     @model_validator(mode="after")
     def _complete(self) -> Knowledge:

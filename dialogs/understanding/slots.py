@@ -1,8 +1,14 @@
 """Slot values from free text: "we have about 5k labelled tickets, tight budget, need it by
 Friday" -> examples 5000, has_data yes, budget low, timeline week.
 
-The vocabulary (synonyms, keywords, value words, labels) lives in knowledge/questions.yaml;
-this module only knows how to look for it.
+A reply is read first as an answer to the pending question (its choices by meaning: synonyms,
+a scale's words, yes/no, numbers, with negation and spelling slips), then for any other facts
+it states. Precision before recall: where a reply could mean two values, the result asks
+("Did you mean Low or Medium?") instead of guessing. The vocabulary lives in knowledge
+(questions.yaml, understanding.yaml); this module only knows how to look for it.
+
+Every step is a walk over the message's words (at most MAX_WORDS), so the cost of a message is
+bounded by its length whatever it contains.
 """
 
 from __future__ import annotations
@@ -10,160 +16,41 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from dialogs.slots import ALL_SLOTS, slot_values
+from dialogs.understanding.amounts import Amount, as_int, read_amounts
+from dialogs.understanding.lexicon import (
+    FUZZY_MAX_LOOKUPS,
+    FUZZY_MIN_LEN,
+    Lexicon,
+    lexicon,
+    longest,
+)
+from dialogs.understanding.text import CLAUSE_BREAKS, normalise, tokens
+from knowledge.models import Bands, Knowledge
 
-from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, slot_values
-from dialogs.understanding.numbers import BadNumber, Count, find_counts
-from dialogs.understanding.text import clauses, has_phrase, normalise
-from knowledge.models import Knowledge, QuestionInfo
+MAX_WORDS = 600
 
-# Nouns that make a number a count of training examples.
-_EXAMPLE_NOUNS = frozenset(
-    [
-        "examples",
-        "example",
-        "samples",
-        "sample",
-        "tickets",
-        "ticket",
-        "records",
-        "record",
-        "rows",
-        "row",
-        "pairs",
-        "pair",
-        "conversations",
-        "conversation",
-        "documents",
-        "document",
-        "docs",
-        "doc",
-        "emails",
-        "email",
-        "transcripts",
-        "transcript",
-        "labels",
-        "label",
-        "datapoints",
-        "items",
-        "item",
-        "chats",
-        "chat",
-        "messages",
-        "queries",
-        "query",
-        "instances",
-        "sentences",
-        "texts",
-        "reviews",
-        "images",
-        "calls",
-        "cases",
-        "entries",
-        "logs",
-        "snippets",
-        "files",
-        "articles",
-        "labelled",
-        "labeled",
-        "annotated",
-        "training",
-        "data",
-        "points",
-        "q&a",
-        "questions",
-        "answers",
-        "dialogues",
-        "dialogs",
-        "prompts",
-        "completions",
-    ]
-)
-# Words after a number that make it something else (a model size, a duration, money...).
-_OTHER_NOUNS = frozenset(
-    [
-        "model",
-        "models",
-        "parameter",
-        "parameters",
-        "params",
-        "gb",
-        "gib",
-        "vram",
-        "gpu",
-        "gpus",
-        "dollars",
-        "usd",
-        "$",
-        "%",
-        "percent",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-        "year",
-        "years",
-        "hour",
-        "hours",
-        "minute",
-        "minutes",
-        "people",
-        "users",
-        "employees",
-        "requests",
-        "calls/day",
-        "tokens",
-        "token",
-        "times",
-        "x",
-    ]
-)
-_MONEY = re.compile(r"\$\s*\d")
-_TOKEN_WORDS = ("tokens", "token")
-_MONTH_WORDS = ("month", "monthly", "/mo", "per mo", "a mo", "/month")
-
-_YES = frozenset(
-    {
-        "yes",
-        "y",
-        "yep",
-        "yeah",
-        "yup",
-        "sure",
-        "we do",
-        "i do",
-        "correct",
-        "true",
-        "of course",
-        "definitely",
-        "absolutely",
-        "we have",
-        "some",
-    }
-)
-_NO = frozenset(
-    {
-        "no",
-        "n",
-        "nope",
-        "nah",
-        "not yet",
-        "none",
-        "false",
-        "not really",
-        "we don't",
-        "i don't",
-        "we dont",
-        "i dont",
-        "nothing",
-        "zero",
-    }
-)
-_NONE_COUNT = frozenset(
-    {"none", "zero", "no", "nothing", "not yet", "no data", "nope", "no examples", "not any", "0"}
-)
+_EXAMPLE_NOUNS = frozenset([
+    "examples", "example", "samples", "sample", "tickets", "ticket", "records", "record", "rows",
+    "row", "pairs", "pair", "conversations", "conversation", "documents", "document", "docs",
+    "doc", "emails", "email", "transcripts", "transcript", "labels", "label", "datapoints",
+    "items", "item", "chats", "chat", "messages", "queries", "query", "instances", "sentences",
+    "texts", "reviews", "images", "calls", "cases", "entries", "logs", "snippets", "files",
+    "articles", "labeled", "annotated", "training", "data", "points", "questions", "answers",
+    "dialogues", "dialogs", "prompts", "completions", "summaries", "sequences", "contracts",
+    "invoices", "posts", "resolved", "historical", "past", "existing"
+])
+_TOKEN_WORDS = frozenset({"tokens", "token", "toks"})
+_MONTH_WORDS = frozenset({"month", "monthly", "mo", "months", "pm"})
+_DURATION_DAYS = {"hour": 1 / 24, "hours": 1 / 24, "hrs": 1 / 24, "hr": 1 / 24, "day": 1,
+                  "days": 1, "week": 7, "weeks": 7, "wks": 7, "month": 30, "months": 30,
+                  "quarter": 91, "quarters": 91, "year": 365, "years": 365}
+_GB = frozenset({"gb", "gig", "gigs", "vram"})
+_MODEL_AFTER = frozenset({"model", "models", "params", "parameters", "parameter", "param",
+                          "llm"})
+_CLUSTER_WORDS = frozenset({"node", "nodes", "cluster", "clusters"})
+_NONE_COUNT = frozenset({"none", "zero", "no", "nothing", "not yet", "no data", "nope",
+                         "no examples", "not any", "0", "none yet", "nada", "zilch"})
 # Questions are follow-ups, not answers: "can I use qlora with 2 gpus?" sets nothing.
 _QUESTION_START = re.compile(
     r"^(what|how|why|which|when|where|who|can|could|should|would|is|are|does|do|will|tell)\b"
@@ -173,8 +60,12 @@ _QUESTION_START = re.compile(
 @dataclass
 class Extraction:
     values: dict[str, object] = field(default_factory=dict)
-    # Set when the text held a number that cannot be a count ("-5", "1e9999").
+    # Set when the text held a number that cannot be used ("-5", "1e9999", "10^1000").
     bad_number: str | None = None
+    # slot -> the values the text could mean, when it could mean more than one.
+    clarify: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Sentences saying what was assumed ("between 5 and 10 thousand: I took 7,500").
+    notes: list[str] = field(default_factory=list)
 
 
 def extract_slots(text: str, kb: Knowledge, pending: str | None = None) -> dict[str, object]:
@@ -187,138 +78,421 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") or _QUESTION_START.match(norm) is not None
 
 
+@dataclass
+class _Hit:
+    start: int
+    values: tuple[str, ...]
+    negated: bool = False
+    strong: bool = True  # False: a scale word read without its keyword
+    length: int = 1      # words in the phrase
+
+
+@dataclass
+class _Reading:
+    """One message, as words, with what the lexicon found in it."""
+
+    kb: Knowledge
+    lex: Lexicon
+    words: list[str]
+    clause: list[int]
+    pending: str | None
+    asking: bool
+    neg_ends: dict[int, int] = field(default_factory=dict)   # end index -> clause
+    corrections: list[int] = field(default_factory=list)
+    keyword_clauses: dict[str, set[int]] = field(default_factory=dict)
+    hits: dict[str, list[_Hit]] = field(default_factory=dict)
+    used: set[int] = field(default_factory=set)  # amounts (by start) given to a slot
+    out: Extraction = field(default_factory=Extraction)
+
+    def hit(self, slot: str, start: int, values: tuple[str, ...], negated: bool = False,
+            strong: bool = True, length: int = 1) -> None:
+        self.hits.setdefault(slot, []).append(_Hit(start, values, negated, strong, length))
+
+    def near_keyword(self, slot: str, i: int) -> bool:
+        return i < len(self.clause) and self.clause[i] in self.keyword_clauses.get(slot, ())
+
+    def negated(self, i: int) -> bool:
+        for end in (i, i - 1, i - 2):
+            if end in self.neg_ends and self.neg_ends[end] == self.clause[min(i, len(
+                    self.clause) - 1)]:
+                return True
+        return False
+
+    def text(self, key: str, **fmt: object) -> str:
+        return self.kb.understanding.texts[key].format(**fmt)
+
+
 def parse(text: str, kb: Knowledge, pending: str | None = None) -> Extraction:
     norm = normalise(text)
-    out = Extraction()
     if not norm:
-        return out
-    try:
-        counts = find_counts(norm)
-    except BadNumber as exc:
-        out.bad_number = str(exc)
-        counts = []
+        return Extraction()
+    q = kb.questions.get(pending or "")
+    if q is not None and q.choices and norm.isdigit() and 1 <= int(norm) <= len(q.choices):
+        return Extraction(values={q.slot: q.choices[int(norm) - 1].value})
+    lex = lexicon(kb)
+    words, clause = _words(norm, lex)
     asking = is_question(text)
+    r = _Reading(kb, lex, words, clause, None if asking else pending, asking)
+    _markers(r)
+    amounts = read_amounts(words)
+    bad = next((a for a in amounts if a.bad), None)
+    if bad is not None:
+        r.out.bad_number = bad.said
+    amounts = [a for a in amounts if not a.bad]
 
-    if pending is not None and not asking:
-        value = _pending_answer(norm, pending, kb, counts)
-        if value is not None:
-            out.values[pending] = value
-
-    if pending == "has_data" and not out.values and not asking:
-        # "Do you have training examples?" "2,000": a count answers it, and the next question.
-        count = _pending_answer(norm, "examples", kb, counts)
-        if count is not None:
-            out.values["examples"] = count
-    _counts_with_nouns(norm, counts, out.values)
-    for slot, q in kb.questions.items():
-        if slot in out.values or not q.choices:
-            continue
-        value = _enumerated(norm, q)
-        if value is not None:
-            out.values[slot] = value
-
-    # The count decides whether there is data ("we have 5k tickets" means yes).
-    if "examples" in out.values and "has_data" not in out.values:
-        out.values["has_data"] = "yes" if out.values["examples"] else "no"
-    if out.values.get("has_data") == "no" and "examples" not in out.values:
-        out.values["examples"] = 0
-    if out.values.get("has_data") == "yes" and out.values.get("examples") == 0:
-        del out.values["examples"]
+    if r.pending in lex.answers:
+        _phrases(r, lex.answers[r.pending], answer_slot=r.pending)
+    _phrases(r, lex.free, answer_slot=None)
+    _hardware(r, amounts)
+    _model_size(r, amounts)
+    _bands(r, amounts)
+    _counts(r, amounts)
+    for slot, hits in r.hits.items():
+        if slot not in r.out.values:
+            _resolve(r, slot, hits)
+    _consistency(r.out)
     # In question order, so "Training data: yes" is acknowledged before "Examples: 5,000".
-    out.values = {k: out.values[k] for k in ALL_SLOTS if k in out.values}
-    return out
+    r.out.values = {k: r.out.values[k] for k in ALL_SLOTS if k in r.out.values}
+    r.out.clarify = {k: v for k, v in r.out.clarify.items() if k not in r.out.values}
+    return r.out
 
 
-def _pending_answer(norm: str, slot: str, kb: Knowledge, counts: list[Count]) -> object | None:
-    """The answer to the question being asked: a bare count, a value, a label, a choice's
-    number, or one of its words alone ("tight" when asked about budget)."""
-    if slot in NUMERIC_SLOTS:
-        if slot == "examples" and norm in _NONE_COUNT:
-            return 0
-        # A bare answer is one number; several (or money, "$3") is not a count we can trust.
-        if len(counts) + len(_MONEY.findall(norm)) != 1:
-            return None
-        usable = [c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS)]
-        if slot == "monthly_tokens":
-            usable = [
-                c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS - {"tokens", "token"})
-            ]
-        return usable[-1].value if usable else None
-    q = kb.questions[slot]
+def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
+    toks = tokens(norm)[:MAX_WORDS]
+    words: list[str] = []
+    clause: list[int] = []
+    c = 0
+    lookups = 0
+    for k, (tok, _) in enumerate(toks):
+        if tok in ("-", "/") and 0 < k < len(toks) - 1 and toks[k - 1][0][:1].isalpha() and \
+                toks[k + 1][0][:1].isalpha():
+            continue  # "domain-specific" reads as "domain specific"; "5-10k" keeps its "-"
+        if tok in CLAUSE_BREAKS:
+            c += 1
+        tok = lex.spellings.get(tok, tok)
+        if (len(tok) >= FUZZY_MIN_LEN and tok.isalpha() and tok not in lex.known
+                and lookups < FUZZY_MAX_LOOKUPS):
+            lookups += 1
+            tok = lex.correct(tok)
+        words.append(tok)
+        clause.append(c)
+    return words, clause
+
+
+def _markers(r: _Reading) -> None:
+    lex, words = r.lex, r.words
+    i = 0
+    while i < len(words):
+        found = longest(lex.markers, words, i)
+        if found is None:
+            kw = longest(lex.keywords, words, i)
+            if kw is not None:
+                for slot, _, _ in kw[1]:
+                    r.keyword_clauses.setdefault(slot, set()).add(r.clause[i])
+            i += 1
+            continue
+        end, entries = found
+        kinds = {e[2] for e in entries}
+        if "neg" in kinds:
+            r.neg_ends[end] = r.clause[i]
+        if "corr" in kinds:
+            r.corrections.append(i)
+        kw = longest(lex.keywords, words, i)
+        if kw is not None:
+            for slot, _, _ in kw[1]:
+                r.keyword_clauses.setdefault(slot, set()).add(r.clause[i])
+        i = end
+
+
+def _phrases(r: _Reading, trie: dict[str, object], answer_slot: str | None) -> None:
+    words = r.words
+    i = 0
+    while i < len(words):
+        found = longest(trie, words, i)
+        if found is None:
+            i += 1
+            continue
+        end, entries = found
+        for slot, value, kind in entries:
+            if answer_slot is not None and slot != answer_slot:
+                continue
+            if answer_slot is None and slot == r.pending:
+                continue  # read by the answer pass, with the reply vocabulary
+            if kind == "word" and not r.near_keyword(slot, i):
+                continue
+            r.hit(slot, i, (value,), r.negated(i), strong=kind != "word", length=end - i)
+        i = end
+
+
+def _resolve(r: _Reading, slot: str, hits: list[_Hit]) -> None:
     values = slot_values(slot)
-    if norm.isdigit() and 1 <= int(norm) <= len(q.choices):
-        return q.choices[int(norm) - 1].value
-    if values == ("yes", "no"):
-        if norm in _YES:
-            return "yes"
-        if norm in _NO:
-            return "no"
-    for c in q.choices:
-        if norm in (c.value, c.value.replace("_", " "), c.label.lower()) or norm in c.words:
-            return c.value
-    # Spelling slips in a label ("consistant behaviour").
-    best = max(q.choices, key=lambda c: fuzz.ratio(norm, c.label.lower()))
-    if fuzz.ratio(norm, best.label.lower()) >= 85:
-        return best.value
+    yes_no = values == ("yes", "no")
+    plain: list[_Hit] = []
+    negated: list[_Hit] = []
+    for h in hits:
+        if h.negated and yes_no and len(h.values) == 1:
+            plain.append(_Hit(h.start, ("no" if h.values[0] == "yes" else "yes",)))
+        elif h.negated:
+            negated.append(h)
+        else:
+            plain.append(h)
+    if plain:
+        single = [h for h in plain if len(h.values) == 1]
+        distinct = list(dict.fromkeys(h.values[0] for h in single))
+        if len(distinct) == 1:
+            r.out.values[slot] = distinct[0]
+            return
+        if len(distinct) > 1:
+            last = single[-1]
+            earlier = [h for h in single if h.values[0] != last.values[0]][-1]
+            if any(earlier.start < c <= last.start for c in r.corrections):
+                r.out.values[slot] = last.values[0]
+                return
+            named = tuple(v for v in values if v in distinct)
+            contrast = r.kb.understanding.contrasts.get(slot)
+            if contrast is not None and set(contrast.values) <= set(named):
+                r.out.values[slot] = contrast.means  # "some good, some bad": mixed
+                return
+            # A phrase of several words beats single words ("writing unit tests").
+            length = {v: max(h.length for h in single if h.values[0] == v) for v in distinct}
+            top = max(length.values())
+            if top > 1 and [v for v in distinct if length[v] == top] == [
+                    v for v in distinct if length[v] >= top - 0]:
+                winners = [v for v in distinct if length[v] == top]
+                if len(winners) == 1:
+                    r.out.values[slot] = winners[0]
+                    return
+            r.out.clarify[slot] = named
+            return
+        r.out.clarify[slot] = plain[0].values
+        return
+    if negated and slot == r.pending:
+        excluded = {v for h in negated for v in h.values}
+        rest = tuple(v for v in values if v not in excluded)
+        if len(rest) == 1:
+            r.out.values[slot] = rest[0]
+        elif len(rest) >= 2:
+            r.out.clarify[slot] = rest
+    elif negated and len(values) == 2:
+        excluded = {v for h in negated for v in h.values}
+        rest = tuple(v for v in values if v not in excluded)
+        if len(rest) == 1:
+            r.out.values[slot] = rest[0]
+
+
+def _band(bands: Bands, amount: float) -> tuple[str, ...]:
+    for k, band in enumerate(bands.bands):
+        if band.below is None or amount < band.below:
+            near: list[str] = []
+            if k > 0 and bands.margin:
+                edge = bands.bands[k - 1].below or 0
+                if amount < edge * (1 + bands.margin):
+                    near.append(bands.bands[k - 1].value)
+            near.append(band.value)
+            if band.below is not None and bands.margin and amount >= band.below * (
+                    1 - bands.margin):
+                near.append(bands.bands[k + 1].value)
+            return tuple(near)
+    return ()
+
+
+def _bands(r: _Reading, amounts: list[Amount]) -> None:
+    """Money to a budget, a percentage to an accuracy, a duration to a timeline."""
+    u = r.kb.understanding
+    words = r.words
+    for a in amounts:
+        if a.start in r.used:
+            continue
+        after = words[a.end] if a.end < len(words) else ""
+        if after in _DURATION_DAYS and not a.money and not a.percent and a.value <= 1000:
+            if r.pending == "timeline" or r.near_keyword("timeline", a.start):
+                r.hit("timeline", a.start, _band(u.duration_bands, a.value * _DURATION_DAYS[
+                    after]))
+            r.used.add(a.start)
+            continue
+        money = a.money or (r.pending == "budget" and not a.percent and a.value >= 50)
+        if money:
+            r.used.add(a.start)
+            if r.pending == "budget" or r.near_keyword("budget", a.start):
+                value = a.value - 1 if a.bound == "under" else a.value
+                r.hit("budget", a.start, _band(u.money_bands, value))
+            continue
+        percent = a.percent or (r.pending == "accuracy" and 1 <= a.value <= 100)
+        if percent:
+            r.used.add(a.start)
+            if r.pending == "accuracy" or r.near_keyword("accuracy", a.start):
+                r.hit("accuracy", a.start, _band(u.accuracy_bands, a.value))
+
+
+def _gpu_class(r: _Reading, word: str) -> str | None:
+    gpus = r.kb.understanding.gpus
+    for w in (word, word[:-1] if word.endswith("s") else word, word.removeprefix("rtx")):
+        if w in gpus:
+            return gpus[w]
     return None
 
 
-def _followed_by(
-    norm: str, count: Count, nouns: frozenset[str] | tuple[str, ...], within: int = 3
-) -> bool:
-    after = norm[count.end :].split()[:within]
-    return any(w.strip(",.") in nouns for w in after)
-
-
-def _counts_with_nouns(norm: str, counts: list[Count], values: dict[str, object]) -> None:
-    for c in counts:
-        after = [w.strip(",.") for w in norm[c.end :].split()[:4]]
-        if any(w in _TOKEN_WORDS for w in after[:2]):
-            tail = " ".join(norm[c.end :].split()[:5])
-            if any(m in tail for m in _MONTH_WORDS) and "monthly_tokens" not in values:
-                values["monthly_tokens"] = c.value
+def _hardware(r: _Reading, amounts: list[Amount]) -> None:
+    u = r.kb.understanding
+    words = r.words
+    by_end = {a.end: a for a in amounts}
+    for i, w in enumerate(words):
+        count: float = 1
+        name = w
+        m = re.match(r"^(\d+)x([a-z]+\d+[a-z]*)$", w)
+        if m:
+            count, name = int(m.group(1)), m.group(2)
+        kind = _gpu_class(r, name)
+        if kind is None:
             continue
-        if after and after[0] in _OTHER_NOUNS:
+        before = by_end.get(i)
+        if before is not None:
+            count = before.value
+            r.used.add(before.start)
+        elif i > 0 and re.match(r"^\d+x$", words[i - 1]):
+            count = int(words[i - 1][:-1])
+        clause_words = {words[k] for k in range(max(0, i - 8), min(len(words), i + 8))
+                        if r.clause[k] == r.clause[i]}
+        if count >= u.cluster_gpus or clause_words & _CLUSTER_WORDS:
+            kind = "gpu_cluster"
+        # The name with its count decides, over what the name alone says ("h100s").
+        r.hits["hardware"] = [h for h in r.hits.get("hardware", []) if h.start != i]
+        r.hit("hardware", i, (kind,), r.negated(i))
+        for a in amounts:
+            if i < a.start <= i + 2 and (a.suffix in _GB or (
+                    a.end < len(words) and words[a.end] in _GB)):
+                r.used.add(a.start)
+    if "hardware" in r.hits:
+        return
+    for a in amounts:
+        after = words[a.end] if a.end < len(words) else ""
+        if after in ("gpus", "gpu", "cards") and a.value >= u.cluster_gpus:
+            r.used.add(a.start)
+            r.hit("hardware", a.start, ("gpu_cluster",), r.negated(a.start))
             continue
-        if any(w in _EXAMPLE_NOUNS for w in after[:3]) and "examples" not in values:
-            values["examples"] = c.value
+        if a.suffix in _GB or after in _GB:
+            r.used.add(a.start)
+            if r.pending == "hardware" or r.near_keyword("hardware", a.start):
+                kind = "consumer_gpu" if a.value <= u.consumer_max_gb else "datacenter_gpu"
+                r.hit("hardware", a.start, (kind,))
 
 
-_PATTERNS: dict[int, tuple[QuestionInfo, re.Pattern[str] | None, dict[str, str]]] = {}
-
-
-def _synonym_pattern(q: QuestionInfo) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    """One alternation of every synonym, longest first, compiled once per question."""
-    cached = _PATTERNS.get(id(q))
-    if cached is not None and cached[0] is q:
-        return cached[1], cached[2]
-    phrases = {p: c.value for c in q.choices for p in c.synonyms}
-    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)") if phrases else None
-    _PATTERNS[id(q)] = (q, pattern, phrases)
-    return pattern, phrases
-
-
-def _enumerated(norm: str, q: QuestionInfo) -> str | None:
-    """A value named by a synonym phrase, or by a value word next to the slot's keyword.
-    Matches never overlap and the longest wins where they would ("no gpu cluster" is not
-    "gpu cluster"); where two values are named, the later one wins ("low, no actually high")."""
-    pattern, phrases = _synonym_pattern(q)
-    if pattern is not None:
-        found = [phrases[m.group(0)] for m in pattern.finditer(norm)]
-        if found:
-            return found[-1]
-    if not q.keywords:
-        return None
-    best: tuple[int, str] | None = None
-    offset = 0
-    for clause in clauses(norm):
-        offset = norm.find(clause, offset)
-        if not any(has_phrase(clause, k) for k in q.keywords):
+def _model_size(r: _Reading, amounts: list[Amount]) -> None:
+    if r.asking or "model_size" in r.out.values:
+        return
+    u = r.kb.understanding
+    words = r.words
+    families = set(u.model_families)
+    for i in range(len(words)):
+        for length in (2, 1):
+            name = " ".join(words[i:i + length])
+            if name in u.models:
+                size = u.models[name]
+                _take_model(r, i, size, name)
+                for a in amounts:
+                    if i <= a.start < i + length:
+                        r.used.add(a.start)
+                return
+    # A size written with its "b" first: in "llama 3 70b" the 3 is a version.
+    for a in sorted(amounts, key=lambda a: a.suffix != "b"):
+        if a.start in r.used or a.money or a.percent:
             continue
-        for c in q.choices:
-            for word in c.words:
-                m = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", clause)
-                if m and (best is None or offset + m.start() > best[0]):
-                    best = (offset + m.start(), c.value)
-    return best[1] if best else None
+        after = r.words[a.end] if a.end < len(words) else ""
+        before = set(words[max(0, a.start - 3):a.start])
+        billions: float | None = None
+        if a.suffix == "b":
+            if r.pending == "model_size" or before & families or after in _MODEL_AFTER:
+                billions = a.value
+        elif a.value >= 1e8 and after in _MODEL_AFTER:
+            billions = a.value / 1e9
+        elif r.pending == "model_size" and not a.suffix and 0 < a.value <= 2000:
+            billions = a.value
+        if billions is not None:
+            r.used.add(a.start)
+            _take_model(r, a.start, billions, None)
+            return
+
+
+def _take_model(r: _Reading, start: int, billions: float, name: str | None) -> None:
+    size = max(1, as_int(billions))
+    if size > 100_000:
+        return
+    r.out.values["model_size"] = size
+    if name is not None and size != billions:
+        r.out.notes.append(r.text("took_model", label=_label(r, "model_size"), value=billions,
+                                  said=name))
+
+
+def _label(r: _Reading, slot: str) -> str:
+    q = r.kb.questions.get(slot)
+    return q.short_label if q else slot.replace("_", " ").capitalize()
+
+
+def _note(r: _Reading, slot: str, a: Amount, value: int) -> None:
+    if a.ranged:
+        r.out.notes.append(r.text("took_range", label=_label(r, slot), said=a.said,
+                                  value=f"{value:,}"))
+    elif a.vague:
+        r.out.notes.append(r.text("took_approx", label=_label(r, slot), said=a.said,
+                                  value=f"{value:,}"))
+
+
+def _counts(r: _Reading, amounts: list[Amount]) -> None:
+    """Example counts and monthly tokens, in free text by the noun after the number; in a
+    reply to their question, one number alone."""
+    words = r.words
+    free = [a for a in amounts if a.start not in r.used and not a.money and not a.percent
+            and a.suffix in ("", "b")]
+    for a in free:
+        after = words[a.end:a.end + 6]
+        if set(after[:2]) & _TOKEN_WORDS or (r.pending == "monthly_tokens" and (
+                set(after[:3]) & _MONTH_WORDS)):
+            tail = set(after[:6])
+            if (tail & _MONTH_WORDS or r.pending == "monthly_tokens") and (
+                    "monthly_tokens" not in r.out.values):
+                _take_count(r, "monthly_tokens", a)
+            r.used.add(a.start)
+            continue
+        if set(after[:3]) & _EXAMPLE_NOUNS and "examples" not in r.out.values and not (
+                after and after[0] in _MONTH_WORDS):
+            _take_count(r, "examples", a)
+            r.used.add(a.start)
+    pending = r.pending
+    if pending in ("examples", "has_data", "monthly_tokens") and pending not in r.out.values:
+        slot = "monthly_tokens" if pending == "monthly_tokens" else "examples"
+        if slot in r.out.values:
+            return
+        left = [a for a in free if a.start not in r.used]
+        norm = " ".join(words)
+        if slot == "examples" and not left and norm in _NONE_COUNT:
+            r.out.values["examples"] = 0
+        elif len(left) == 1 and (pending != "has_data" or len(words) <= 4):
+            _take_count(r, slot, left[0])
+
+
+def _take_count(r: _Reading, slot: str, a: Amount) -> None:
+    value = as_int(a.value)
+    if a.bound == "under" and not a.ranged:
+        value = as_int(a.value * 0.75) or 0
+    r.out.values[slot] = value
+    if a.bound == "under":
+        r.out.notes.append(r.text("took_approx", label=_label(r, slot), said=a.said,
+                                  value=f"{value:,}"))
+    else:
+        _note(r, slot, a, value)
+
+
+def _consistency(out: Extraction) -> None:
+    """The count decides whether there is data ("we have 5k tickets" means yes)."""
+    values = out.values
+    if "examples" in values and "has_data" not in values:
+        values["has_data"] = "yes" if values["examples"] else "no"
+    if values.get("has_data") == "no" and "examples" not in values:
+        values["examples"] = 0
+    if values.get("has_data") == "yes" and values.get("examples") == 0:
+        del values["examples"]
+    if values.get("has_data") == "no" and values.get("examples"):
+        # "no" and a count disagree: ask rather than pick one.
+        del values["has_data"]
+        out.clarify.setdefault("has_data", ("yes", "no"))
+

@@ -19,8 +19,10 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": 
 @lru_cache(maxsize=64)
 def clean(text: str) -> str:
     """Printable text, one space between words, at most MAX_PARSE_CHARS characters."""
-    text = text[:MAX_PARSE_CHARS]
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    # Cut before normalising (so normalising is bounded) and after (NFKC expands some
+    # characters, one U+FDFA into 18), so what the parser reads is never longer than the bound.
+    text = unicodedata.normalize("NFKC", text[:MAX_PARSE_CHARS])[:MAX_PARSE_CHARS]
+    text = text.translate(_QUOTES)
     # Control and format characters (incl. zero-width and bidi overrides) become spaces.
     # isprintable() is False for exactly those (and for separators other than " "), in C.
     if not text.isprintable():
@@ -33,7 +35,7 @@ def clean(text: str) -> str:
 def normalise(text: str) -> str:
     """Lower-case words for matching: punctuation other than digits' , . and $ dropped."""
     text = clean(text).lower()
-    text = re.sub(r"[^\w\s,.$%/+'-]", " ", text)
+    text = re.sub(r"[^\w\s,.$%/+'~^<>-]", " ", text)
     return _SPACE.sub(" ", text).strip()
 
 
@@ -47,3 +49,15 @@ def clauses(text: str) -> list[str]:
     keyword next to its own value."""
     parts = re.split(r"[;,!?]|\.(?!\d)|\b(?:but|and|also|plus)\b", text)
     return [p.strip() for p in parts if p and p.strip()]
+
+
+# Words (with an apostrophe inside: "don't"), numbers as written ("2,000", "1.5m", "8x7b"),
+# clause punctuation, and the signs numbers carry. Everything else is a gap between tokens.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:e[+-]?\d+)?(?:x[a-z]*\d+[a-z]*|[a-z]*)"
+                    r"|[a-z][a-z0-9]*(?:'[a-z]+)?|[,;.!?]|[$%~^<>+/-]")
+CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "but", "and", "also", "plus", "though"})
+
+
+def tokens(norm: str) -> list[tuple[str, int]]:
+    """(token, start offset) for normalised text; linear in its length."""
+    return [(m.group(0), m.start()) for m in _TOKEN.finditer(norm)]

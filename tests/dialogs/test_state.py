@@ -45,7 +45,8 @@ def test_the_older_dict_form_of_history_is_still_read():
 
 
 def _slots() -> st.SearchStrategy[Slots]:
-    values = {name: st.none() | (st.integers(0, MAX_COUNT) if name in NUMERIC_SLOTS
+    values = {name: st.none() | (st.integers(1, 100_000) if name == "model_size"
+                                 else st.integers(0, MAX_COUNT) if name in NUMERIC_SLOTS
                                  else st.sampled_from(slot_values(name)))
               for name in ALL_SLOTS}
     return st.builds(Slots, **values)
