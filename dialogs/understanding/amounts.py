@@ -166,7 +166,7 @@ def read_amounts(words: list[str]) -> list[Amount]:
             amount.bad = True
             amount.start = i - 1 if negative else start
             amount.value = amount.low = amount.high = 0
-            amount.said = " ".join(words[amount.start:j])
+            amount.said = said(words[amount.start:j])
             found.append(amount)
             i = j
             continue
@@ -226,10 +226,16 @@ def read_amounts(words: list[str]) -> list[Amount]:
                 break
         if amount.start > 0 and words[amount.start - 1] in _APPROX:
             amount.start -= 1
-        amount.said = " ".join(words[amount.start:amount.end])
+        amount.said = said(words[amount.start:amount.end])
         found.append(amount)
         i = max(j, amount.end)
     return found
+
+
+def said(words: list[str]) -> str:
+    """Words as they were typed, near enough: "10^1000", "$50k", "95%"."""
+    return (" ".join(words).replace(" ^ ", "^").replace("$ ", "$").replace(" %", "%")
+            .replace("- ", "-").replace(" - ", "-"))
 
 
 def as_int(value: float) -> int:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from dialogs.slots import ALL_SLOTS, slot_values
-from dialogs.understanding.amounts import Amount, as_int, read_amounts
+from dialogs.understanding.amounts import Amount, as_int, read_amounts, said
 from dialogs.understanding.lexicon import (
     FUZZY_MAX_LOOKUPS,
     FUZZY_MIN_LEN,
@@ -28,7 +28,7 @@ from dialogs.understanding.lexicon import (
 from dialogs.understanding.text import CLAUSE_BREAKS, normalise, tokens
 from knowledge.models import Bands, Knowledge
 
-MAX_WORDS = 600
+MAX_WORDS = 400
 
 _EXAMPLE_NOUNS = frozenset([
     "examples", "example", "samples", "sample", "tickets", "ticket", "records", "record", "rows",
@@ -66,6 +66,8 @@ class Extraction:
     clarify: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Sentences saying what was assumed ("between 5 and 10 thousand: I took 7,500").
     notes: list[str] = field(default_factory=list)
+    # Amounts read but not placed in any slot ("5 people"), for "I understood ..." re-asks.
+    unplaced: list[str] = field(default_factory=list)
 
 
 def extract_slots(text: str, kb: Knowledge, pending: str | None = None) -> dict[str, object]:
@@ -151,6 +153,8 @@ def parse(text: str, kb: Knowledge, pending: str | None = None) -> Extraction:
         if slot not in r.out.values:
             _resolve(r, slot, hits)
     _consistency(r.out)
+    r.out.unplaced = [said(words[a.start:a.end + 1]) for a in amounts
+                      if a.start not in r.used][:3]
     # In question order, so "Training data: yes" is acknowledged before "Examples: 5,000".
     r.out.values = {k: r.out.values[k] for k in ALL_SLOTS if k in r.out.values}
     r.out.clarify = {k: v for k, v in r.out.clarify.items() if k not in r.out.values}
