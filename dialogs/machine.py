@@ -444,9 +444,9 @@ class _Turn:
 
     def _advance(self, intro: str | None = None) -> None:
         if self._clarifying is not None:
-            slot, values = self._clarifying
+            unsure, values = self._clarifying
             self._clarifying = None
-            self._ask(slot, only=values)
+            self._ask(unsure, only=values)
             return
         slot = next_question(self.state, self.kb)
         if slot is None:
