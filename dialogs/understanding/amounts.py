@@ -101,7 +101,8 @@ def _one(words: list[str], i: int) -> tuple[Decimal, int, str, bool] | None:
                 return Decimal("Infinity"), j + 2, "", False
             value = value ** exponent
             j += 2
-        if not suffix and j < n and words[j] in _SCALES:
+        # "five hundred thousand": a scale may follow a scale.
+        while not suffix and j < n and words[j] in _SCALES and j - i <= 2:
             value *= _SCALES[words[j]]
             j += 1
         return value, j, suffix, False
@@ -111,7 +112,12 @@ def _one(words: list[str], i: int) -> tuple[Decimal, int, str, bool] | None:
             base, _, _ = _VAGUE[key]
             j = i + length
             if j < n and words[j] in _SCALES:
-                return Decimal(base) * _SCALES[words[j]], j + 1, "", base != 1
+                value = Decimal(base) * _SCALES[words[j]]
+                j += 1
+                if j < n and words[j] in _SCALES:
+                    value *= _SCALES[words[j]]
+                    j += 1
+                return value, j, "", base != 1
             if key in (("a",), ("an",)):
                 return None
             if key[0] in ("hundreds", "thousands", "millions", "dozens"):

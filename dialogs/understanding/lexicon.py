@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from dialogs.engine import knowledge_memo
 from dialogs.slots import NUMERIC_SLOTS, slot_values
@@ -42,6 +43,28 @@ class Lexicon:
     known: set[str] = field(default_factory=set)
     fuzzy_words: list[str] = field(default_factory=list)
     fuzz_cache: dict[str, str | None] = field(default_factory=dict)
+    # slot -> the single words of its reply vocabulary, for slips in short replies.
+    answer_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def correct_in(self, word: str, vocab: tuple[str, ...]) -> str | None:
+        """The word of `vocab` a slip stands for: one edit or swap in a short word, a close
+        ratio in a longer one; None when none is close or two are equally close."""
+        best: str | None = None
+        best_score = 0.0
+        tied = False
+        for candidate in vocab:
+            if abs(len(candidate) - len(word)) > 2:
+                continue
+            osa = OSA.distance(word, candidate)
+            score = fuzz.ratio(word, candidate)
+            if not (osa <= 1 or (len(word) >= 5 and score >= 78)):
+                continue
+            score += 20 if osa <= 1 else 0
+            if score > best_score:
+                best, best_score, tied = candidate, score, False
+            elif score == best_score:
+                tied = True
+        return None if tied else best
 
     def correct(self, word: str) -> str:
         """The vocabulary word a misspelt word stands for, or the word itself."""
@@ -129,6 +152,8 @@ def _build(kb: Knowledge) -> Lexicon:
             for value, replies in (("yes", u.yes), ("no", u.no)):
                 for p in replies:
                     _add(answer_trie, words(p), (slot, value, "ans"))
+        lex.answer_words[slot] = tuple(sorted(
+            w for w, node in answer_trie.items() if "" in node and w.isalpha() and len(w) >= 3))
     for p in u.negations:
         _add(lex.markers, words(p), ("", "", "neg"))
     for p in u.corrections:

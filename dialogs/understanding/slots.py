@@ -29,6 +29,8 @@ from dialogs.understanding.text import CLAUSE_BREAKS, normalise, tokens
 from knowledge.models import Bands, Knowledge
 
 MAX_WORDS = 400
+# Replies this short are read with the pending question's words for spelling slips.
+SHORT_REPLY_WORDS = 6
 
 _EXAMPLE_NOUNS = frozenset([
     "examples", "example", "samples", "sample", "tickets", "ticket", "records", "record", "rows",
@@ -114,7 +116,7 @@ class _Reading:
         return i < len(self.clause) and self.clause[i] in self.keyword_clauses.get(slot, ())
 
     def negated(self, i: int) -> bool:
-        for end in (i, i - 1, i - 2):
+        for end in (i, i - 1, i - 2, i - 3):
             if end in self.neg_ends and self.neg_ends[end] == self.clause[min(i, len(
                     self.clause) - 1)]:
                 return True
@@ -143,6 +145,8 @@ def parse(text: str, kb: Knowledge, pending: str | None = None) -> Extraction:
     amounts = [a for a in amounts if not a.bad]
 
     if r.pending in lex.answers:
+        if len(words) <= SHORT_REPLY_WORDS:
+            _answer_typos(r)
         _phrases(r, lex.answers[r.pending], answer_slot=r.pending)
     _phrases(r, lex.free, answer_slot=None)
     _hardware(r, amounts)
@@ -181,6 +185,17 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
         words.append(tok)
         clause.append(c)
     return words, clause
+
+
+def _answer_typos(r: _Reading) -> None:
+    """In a short reply, a slip in a short word is read against the question's own words
+    ("tght" for tight, "hgih" for high), which few enough words to be safe."""
+    vocab = r.lex.answer_words.get(r.pending or "", ())
+    for k, w in enumerate(r.words):
+        if len(w) >= 3 and w.isalpha() and w not in r.lex.known:
+            fixed = r.lex.correct_in(w, vocab)
+            if fixed is not None:
+                r.words[k] = fixed
 
 
 def _markers(r: _Reading) -> None:
@@ -235,7 +250,8 @@ def _resolve(r: _Reading, slot: str, hits: list[_Hit]) -> None:
     negated: list[_Hit] = []
     for h in hits:
         if h.negated and yes_no and len(h.values) == 1:
-            plain.append(_Hit(h.start, ("no" if h.values[0] == "yes" else "yes",)))
+            # "not needed" is no; "no, we don't" is no too (a doubled no, not a yes).
+            plain.append(_Hit(h.start, ("no",)))
         elif h.negated:
             negated.append(h)
         else:
@@ -260,7 +276,7 @@ def _resolve(r: _Reading, slot: str, hits: list[_Hit]) -> None:
             # A phrase of several words beats single words ("writing unit tests").
             length = {v: max(h.length for h in single if h.values[0] == v) for v in distinct}
             top = max(length.values())
-            if top > 1 and [v for v in distinct if length[v] == top] == [
+            if not yes_no and top > 1 and [v for v in distinct if length[v] == top] == [
                     v for v in distinct if length[v] >= top - 0]:
                 winners = [v for v in distinct if length[v] == top]
                 if len(winners) == 1:
@@ -310,6 +326,9 @@ def _bands(r: _Reading, amounts: list[Amount]) -> None:
         after = words[a.end] if a.end < len(words) else ""
         if after in _DURATION_DAYS and not a.money and not a.percent and a.value <= 1000:
             if r.pending == "timeline" or r.near_keyword("timeline", a.start):
+                # "90 days" is a quarter: the amount decides, not its unit word ("days").
+                r.hits["timeline"] = [h for h in r.hits.get("timeline", [])
+                                      if h.start != a.end]
                 r.hit("timeline", a.start, _band(u.duration_bands, a.value * _DURATION_DAYS[
                     after]))
             r.used.add(a.start)
@@ -449,6 +468,8 @@ def _counts(r: _Reading, amounts: list[Amount]) -> None:
             and a.suffix in ("", "b")]
     for a in free:
         after = words[a.end:a.end + 6]
+        if a.suffix == "b" and set(after[:2]) & _TOKEN_WORDS:
+            a.value *= 1e9  # "3b tokens": billions, not a model size
         if set(after[:2]) & _TOKEN_WORDS or (r.pending == "monthly_tokens" and (
                 set(after[:3]) & _MONTH_WORDS)):
             tail = set(after[:6])
