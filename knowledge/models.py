@@ -310,6 +310,8 @@ class UnderstandingInfo(_Strict):
     no: list[str]
     negations: list[str]
     contrasts: dict[str, Contrast]
+    preferences: list[str]
+    stop_phrases: list[str]
     corrections: list[str]
     spellings: dict[str, str]
     money_bands: Bands

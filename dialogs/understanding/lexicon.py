@@ -19,8 +19,9 @@ from knowledge.models import Knowledge
 # A trie node: next word -> node; the key "" holds the entries of the phrase ending here.
 Trie = dict[str, Any]
 # (slot, value, kind): kind "syn" means the value anywhere, "word" only beside one of the
-# slot's keywords, "ans" only in a reply to the slot's question, "kw" a keyword, and the
-# markers "neg", "corr" (a correction), "hedge" ("not sure": its "not" negates nothing).
+# slot's keywords, "ans" only in a reply to the slot's question, "kw" a keyword, "stop" no
+# value (a hedge, "high quality output"); and the markers "neg", "corr" (a correction),
+# "pref" (a preference: "x over y") and "hedge" ("not sure": its "not" negates nothing).
 Entry = tuple[str, str, str]
 
 _SYMBOLS = frozenset("$%~^<>+/-")
@@ -154,10 +155,16 @@ def _build(kb: Knowledge) -> Lexicon:
                     _add(answer_trie, words(p), (slot, value, "ans"))
         lex.answer_words[slot] = tuple(sorted(
             w for w, node in answer_trie.items() if "" in node and w.isalpha() and len(w) >= 3))
+    for p in u.stop_phrases:
+        _add(lex.free, words(p), ("", "", "stop"))
+        for answer_trie in lex.answers.values():
+            _add(answer_trie, words(p), ("", "", "stop"))
     for p in u.negations:
         _add(lex.markers, words(p), ("", "", "neg"))
     for p in u.corrections:
         _add(lex.markers, words(p), ("", "", "corr"))
+    for p in u.preferences:
+        _add(lex.markers, words(p), ("", "", "pref"))
     for p in _HEDGES:
         _add(lex.markers, words(p), ("", "", "hedge"))
     # Number words are read by amounts.py: never "corrected" into a neighbour.

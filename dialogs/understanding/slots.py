@@ -31,6 +31,9 @@ from knowledge.models import Bands, Knowledge
 MAX_WORDS = 400
 # Replies this short are read with the pending question's words for spelling slips.
 SHORT_REPLY_WORDS = 6
+# A reply this short ending in "?" ("maybe 2k?", "medium?") is a hedged answer; longer ones
+# ("QLoRA on a 13B model?") are questions.
+HEDGED_REPLY_WORDS = 3
 
 _EXAMPLE_NOUNS = frozenset([
     "examples", "example", "samples", "sample", "tickets", "ticket", "records", "record", "rows",
@@ -42,8 +45,11 @@ _EXAMPLE_NOUNS = frozenset([
     "dialogues", "dialogs", "prompts", "completions", "summaries", "sequences", "contracts",
     "invoices", "posts", "resolved", "historical", "past", "existing"
 ])
+_DATA_LABELS = frozenset({"examples", "data", "dataset", "samples", "rows", "records"})
 _TOKEN_WORDS = frozenset({"tokens", "token", "toks"})
 _MONTH_WORDS = frozenset({"month", "monthly", "mo", "months", "pm"})
+_RATE_WORDS = frozenset({"month", "monthly", "mo", "pm", "day", "daily", "week", "weekly",
+                         "year", "yearly", "annually", "hour", "hourly", "per", "/"})
 _DURATION_DAYS = {"hour": 1 / 24, "hours": 1 / 24, "hrs": 1 / 24, "hr": 1 / 24, "day": 1,
                   "days": 1, "week": 7, "weeks": 7, "wks": 7, "month": 30, "months": 30,
                   "quarter": 91, "quarters": 91, "year": 365, "years": 365}
@@ -103,6 +109,7 @@ class _Reading:
     asking: bool
     neg_ends: dict[int, int] = field(default_factory=dict)   # end index -> clause
     corrections: list[int] = field(default_factory=list)
+    preferences: list[int] = field(default_factory=list)
     keyword_clauses: dict[str, set[int]] = field(default_factory=dict)
     hits: dict[str, list[_Hit]] = field(default_factory=dict)
     used: set[int] = field(default_factory=set)  # amounts (by start) given to a slot
@@ -135,7 +142,10 @@ def parse(text: str, kb: Knowledge, pending: str | None = None) -> Extraction:
         return Extraction(values={q.slot: q.choices[int(norm) - 1].value})
     lex = lexicon(kb)
     words, clause = _words(norm, lex)
-    asking = is_question(text)
+    # "maybe 2k?": a short reply with a question mark is a hedged answer, not a question.
+    asking = is_question(text) and not (
+        pending is not None and _QUESTION_START.match(norm) is None
+        and len(norm.split()) <= HEDGED_REPLY_WORDS)
     r = _Reading(kb, lex, words, clause, None if asking else pending, asking)
     _markers(r)
     amounts = read_amounts(words)
@@ -216,6 +226,8 @@ def _markers(r: _Reading) -> None:
             r.neg_ends[end] = r.clause[i]
         if "corr" in kinds:
             r.corrections.append(i)
+        if "pref" in kinds:
+            r.preferences.append(i)
         kw = longest(lex.keywords, words, i)
         if kw is not None:
             for slot, _, _ in kw[1]:
@@ -233,6 +245,8 @@ def _phrases(r: _Reading, trie: dict[str, object], answer_slot: str | None) -> N
             continue
         end, entries = found
         for slot, value, kind in entries:
+            if kind == "stop":
+                continue
             if answer_slot is not None and slot != answer_slot:
                 continue
             if answer_slot is None and slot == r.pending:
@@ -267,6 +281,10 @@ def _resolve(r: _Reading, slot: str, hits: list[_Hit]) -> None:
             earlier = [h for h in single if h.values[0] != last.values[0]][-1]
             if any(earlier.start < c <= last.start for c in r.corrections):
                 r.out.values[slot] = last.values[0]
+                return
+            first = single[0]
+            if len(distinct) == 2 and any(first.start < c < last.start for c in r.preferences):
+                r.out.values[slot] = first.values[0]  # "consistency over speed"
                 return
             named = tuple(v for v in values if v in distinct)
             contrast = r.kb.understanding.contrasts.get(slot)
@@ -369,6 +387,8 @@ def _hardware(r: _Reading, amounts: list[Amount]) -> None:
         if kind is None:
             continue
         before = by_end.get(i)
+        if before is not None and (before.suffix in _GB or before.money or before.percent):
+            before = None  # "one 80GB A100": 80 is its memory, not a count
         if before is not None:
             count = before.value
             r.used.add(before.start)
@@ -478,8 +498,9 @@ def _counts(r: _Reading, amounts: list[Amount]) -> None:
                 _take_count(r, "monthly_tokens", a)
             r.used.add(a.start)
             continue
-        if set(after[:3]) & _EXAMPLE_NOUNS and "examples" not in r.out.values and not (
-                after and after[0] in _MONTH_WORDS):
+        named_before = a.start > 0 and words[a.start - 1] in _DATA_LABELS  # "data: 5k"
+        if (set(after[:3]) & _EXAMPLE_NOUNS or named_before) and "examples" not in \
+                r.out.values and not set(after[:4]) & _RATE_WORDS:  # "2M docs a month"
             _take_count(r, "examples", a)
             r.used.add(a.start)
     pending = r.pending
