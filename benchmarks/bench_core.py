@@ -349,7 +349,10 @@ async def worst_case_memory(kb: Knowledge, store: RedisStore) -> MemoryFigures:
     answers: dict[str, object] = {}
     for slot in ALL_SLOTS:
         values = slot_values(slot)
-        answers[slot] = max(values, key=len) if values else MAX_COUNT
+        # A count's largest value is its field's bound (MAX_COUNT; model_size's is smaller).
+        bound = next((m.le for m in Slots.model_fields[slot].metadata if hasattr(m, "le")),
+                     MAX_COUNT)
+        answers[slot] = max(values, key=len) if values else bound
     slots = Slots.model_validate(answers)
     title = decide(slots, kb).title
     at = dt.datetime.now(dt.UTC)

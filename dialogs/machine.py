@@ -345,7 +345,7 @@ class _Turn:
         quick: Extraction | None = None
         if not asking and s.phase == "asking" and not followups.is_whatif(raw):
             # A plain answer ("2,000", "tight budget"): no need to run the topic matcher.
-            quick = parse(raw, kb, pending=s.pending)
+            quick = parse(raw, kb, pending=s.pending, offered=tuple(s.offered))
             if self._take(quick):
                 return
         intent = followups.classify(raw, kb)
@@ -358,7 +358,8 @@ class _Turn:
         if asking and intent is not None:
             self._followup(intent)
             return
-        extraction = quick or parse(raw, kb, pending=s.pending if s.phase == "asking" else None)
+        extraction = quick or parse(raw, kb, pending=s.pending if s.phase == "asking" else None,
+                                    offered=tuple(s.offered))
         if self._take(extraction):
             return
         if intent is not None:
@@ -464,9 +465,11 @@ class _Turn:
         done, total = self._progress()
         choices = list(_choices(kb, slot))
         text = q.text
+        s.offered = []
         if only:
             choices = [c for c in choices if c.value in only]
             text = did_you_mean(kb, slot, only)
+            s.offered = [c.value for c in choices]
         self.replies.append(Question(
             question_id=slot, text=text, hint=q.hint if hint or not q.choices else None,
             choices=choices,
@@ -496,6 +499,7 @@ class _Turn:
         s = self.state
         rec = self._decide(s.slots)
         s.pending = None
+        s.offered = []
         s.phase = "advised"
         self._remember(rec)
         self.replies.append(RecommendationReply(recommendation=rec, state_version=s.version))

@@ -133,13 +133,18 @@ class _Reading:
         return self.kb.understanding.texts[key].format(**fmt)
 
 
-def parse(text: str, kb: Knowledge, pending: str | None = None) -> Extraction:
+def parse(text: str, kb: Knowledge, pending: str | None = None,
+          offered: tuple[str, ...] = ()) -> Extraction:
+    """What the text says; `offered`: the values the pending question showed, when it showed
+    only some (a typed number counts among those)."""
     norm = normalise(text)
     if not norm:
         return Extraction()
     q = kb.questions.get(pending or "")
-    if q is not None and q.choices and norm.isdigit() and 1 <= int(norm) <= len(q.choices):
-        return Extraction(values={q.slot: q.choices[int(norm) - 1].value})
+    if q is not None and q.choices and norm.isdigit():
+        numbered = offered or tuple(c.value for c in q.choices)
+        if 1 <= int(norm) <= len(numbered):
+            return Extraction(values={q.slot: numbered[int(norm) - 1]})
     lex = lexicon(kb)
     words, clause = _words(norm, lex)
     # "maybe 2k?": a short reply with a question mark is a hedged answer, not a question.

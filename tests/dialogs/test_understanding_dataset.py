@@ -18,7 +18,7 @@ MIN_RECALL = 0.95
 MIN_PRECISION = 0.99
 
 
-@pytest.mark.parametrize("part", ["heldout", "tuning"])
+@pytest.mark.parametrize("part", ["heldout", "tuning", "tuning2"])
 def test_recall_and_precision(part: str) -> None:
     report = evaluate(part, KB)
     overall = report.overall
@@ -28,7 +28,7 @@ def test_recall_and_precision(part: str) -> None:
 
 def test_the_dataset_covers_every_choice_with_40_phrasings_and_60_descriptions() -> None:
     parts = [yaml.safe_load((DATA_DIR / f"{p}.yaml").read_text(encoding="utf-8"))
-             for p in ("heldout", "tuning")]
+             for p in ("heldout", "tuning", "tuning2")]
     for slot, question in KB.questions.items():
         if slot in NUMERIC_SLOTS or not question.choices:
             continue

@@ -175,3 +175,13 @@ def test_a_reply_it_cannot_read_says_what_it_understood_and_gives_examples() -> 
 def test_other_facts_in_a_reply_are_taken_too() -> None:
     state, _ = _reply("budget", "tight, and we need it by friday")
     assert state.slots.budget == "low" and state.slots.timeline == "week"
+
+
+def test_a_number_typed_after_a_clarifying_question_counts_among_its_choices() -> None:
+    state, replies = _reply("budget", "medium or high")
+    assert [c.value for c in replies[-1].choices] == ["medium", "high"]
+    after = step(state, Event.typed(C, "1", at=AT), KB).state
+    assert after.slots.budget == "medium"
+    # Asked normally again, the numbers are the whole list's.
+    state = ConversationState(phase="asking", pending="budget")
+    assert step(state, Event.typed(C, "1", at=AT), KB).state.slots.budget == "low"
