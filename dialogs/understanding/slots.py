@@ -164,6 +164,12 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
             _answer_typos(r)
         _phrases(r, lex.answers[r.pending], answer_slot=r.pending)
     _phrases(r, lex.free, answer_slot=None)
+    if r.pending in r.hits:
+        # A word that another slot's keyword claims is not an answer to the pending question:
+        # asked about accuracy, "actually our budget is high" is about the budget.
+        claimed = {h.start for slot, hits in r.hits.items() if slot != r.pending
+                   for h in hits if not h.strong}
+        r.hits[r.pending] = [h for h in r.hits[r.pending] if h.start not in claimed]
     _hardware(r, amounts)
     _model_size(r, amounts)
     _bands(r, amounts)

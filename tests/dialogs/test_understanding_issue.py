@@ -185,3 +185,13 @@ def test_a_number_typed_after_a_clarifying_question_counts_among_its_choices() -
     # Asked normally again, the numbers are the whole list's.
     state = ConversationState(phase="asking", pending="budget")
     assert step(state, Event.typed(C, "1", at=AT), KB).state.slots.budget == "low"
+
+
+@pytest.mark.parametrize(("pending", "text", "expected"), [
+    ("accuracy", "actually our budget is high", {"budget": "high"}),
+    ("uniqueness", "actually the budget is low", {"budget": "low"}),
+    ("data_quality", "accuracy needs to be high", {"accuracy": "high"}),
+])
+def test_a_word_another_slot_s_keyword_claims_does_not_answer_the_pending_question(
+        pending: str, text: str, expected: dict[str, str]) -> None:
+    assert parse(text, KB, pending=pending).values == expected
