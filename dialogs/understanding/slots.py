@@ -398,6 +398,10 @@ def _hardware(r: _Reading, amounts: list[Amount]) -> None:
         if kind is None:
             continue
         before = by_end.get(i)
+        if before is None and i > 1 and words[i - 1] in ("x", "*"):
+            before = by_end.get(i - 1)  # "128 x A100"
+        elif before is None and i + 2 < len(words) and words[i + 1] in ("x", "*"):
+            before = next((a for a in amounts if a.start == i + 2), None)  # "3090 x 1"
         if before is not None and (before.suffix in _GB or before.money or before.percent):
             before = None  # "one 80GB A100": 80 is its memory, not a count
         if before is not None:
