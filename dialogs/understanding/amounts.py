@@ -75,6 +75,8 @@ def _plain(word: str) -> tuple[Decimal, str] | None:
     m = _NUMBER.match(word)
     if m is None:
         return None
+    if (m.group(3) or "").startswith("e-"):
+        return Decimal("Infinity"), ""  # "1e-5": not a count of anything
     try:
         value = Decimal(m.group(1).replace(",", "") + (m.group(2) or "") + (m.group(3) or ""))
     except InvalidOperation:
@@ -99,7 +101,10 @@ def _one(words: list[str], i: int) -> tuple[Decimal, int, str, bool] | None:
             exponent = int(words[j + 1][:6])
             if exponent > 15 or value.adjusted() + exponent > 15:
                 return Decimal("Infinity"), j + 2, "", False
-            value = value ** exponent
+            try:
+                value = value ** exponent
+            except ArithmeticError:  # "0^0"
+                return Decimal("Infinity"), j + 2, "", False
             j += 2
         # "five hundred thousand": a scale may follow a scale.
         while not suffix and j < n and words[j] in _SCALES and j - i <= 2:

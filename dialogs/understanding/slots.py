@@ -519,6 +519,8 @@ def _counts(r: _Reading, amounts: list[Amount]) -> None:
             _take_count(r, "examples", a)
             r.used.add(a.start)
     pending = r.pending
+    if r.out.bad_number is not None:
+        return  # "between 1e99 and 2": ask about the whole reply rather than take a part
     if pending in ("examples", "has_data", "monthly_tokens") and pending not in r.out.values:
         slot = "monthly_tokens" if pending == "monthly_tokens" else "examples"
         if slot in r.out.values:

@@ -1,7 +1,7 @@
 """No message costs more than 20 ms of CPU, whatever its content: the reading of a message is
 linear in its length and capped (issue: "1," x 1000 cost ~200 ms a turn; 2,000 x U+FDFA grew
 18-fold in normalisation after the length cut). Measured in-process as thread CPU time, the
-best of three runs, on a whole turn (commands, answers, follow-ups)."""
+best of five runs, on a whole turn (commands, answers, follow-ups)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ HOSTILE = {
 
 def _cpu(pending: str | None, text: str) -> float:
     best = float("inf")
-    for run in range(3):
+    for run in range(5):
         state = (ConversationState(phase="asking", pending=pending) if pending
                  else ConversationState())
         event = Event.typed("test:T:U", f"{text}{run}", at=AT)  # no cache helps a rerun

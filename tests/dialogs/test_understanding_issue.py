@@ -195,3 +195,10 @@ def test_a_number_typed_after_a_clarifying_question_counts_among_its_choices() -
 def test_a_word_another_slot_s_keyword_claims_does_not_answer_the_pending_question(
         pending: str, text: str, expected: dict[str, str]) -> None:
     assert parse(text, KB, pending=pending).values == expected
+
+
+@pytest.mark.parametrize("text", ["0^0", "1e-5", "between 1e99 and 2", "2^99 examples",
+                                  "1e999999999999"])
+def test_numbers_that_are_not_counts_are_flagged_and_nothing_is_taken(text: str) -> None:
+    result = parse(text, KB, pending="examples")
+    assert result.bad_number and result.values == {}
