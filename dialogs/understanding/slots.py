@@ -14,7 +14,6 @@ bounded by its length whatever it contains.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from dialogs.slots import ALL_SLOTS, slot_values
 from dialogs.understanding.amounts import Amount, as_int, read_amounts, said
@@ -25,8 +24,12 @@ from dialogs.understanding.lexicon import (
     lexicon,
     longest,
 )
+from dialogs.understanding.measures import amounts_as_choices, hardware, model_size
+from dialogs.understanding.reading import Extraction, Hit, Reading, label
 from dialogs.understanding.text import CLAUSE_BREAKS, normalise, tokens
-from knowledge.models import Bands, Knowledge
+from knowledge.models import Knowledge
+
+__all__ = ["Extraction", "extract_slots", "is_question", "parse"]
 
 MAX_WORDS = 400
 # Replies this short are read with the pending question's words for spelling slips.
@@ -50,32 +53,12 @@ _TOKEN_WORDS = frozenset({"tokens", "token", "toks"})
 _MONTH_WORDS = frozenset({"month", "monthly", "mo", "months", "pm"})
 _RATE_WORDS = frozenset({"month", "monthly", "mo", "pm", "day", "daily", "week", "weekly",
                          "year", "yearly", "annually", "hour", "hourly", "per", "/"})
-_DURATION_DAYS = {"hour": 1 / 24, "hours": 1 / 24, "hrs": 1 / 24, "hr": 1 / 24, "day": 1,
-                  "days": 1, "week": 7, "weeks": 7, "wks": 7, "month": 30, "months": 30,
-                  "quarter": 91, "quarters": 91, "year": 365, "years": 365}
-_GB = frozenset({"gb", "gig", "gigs", "vram"})
-_MODEL_AFTER = frozenset({"model", "models", "params", "parameters", "parameter", "param",
-                          "llm"})
-_CLUSTER_WORDS = frozenset({"node", "nodes", "cluster", "clusters"})
 _NONE_COUNT = frozenset({"none", "zero", "no", "nothing", "not yet", "no data", "nope",
                          "no examples", "not any", "0", "none yet", "nada", "zilch"})
 # Questions are follow-ups, not answers: "can I use qlora with 2 gpus?" sets nothing.
 _QUESTION_START = re.compile(
     r"^(what|how|why|which|when|where|who|can|could|should|would|is|are|does|do|will|tell)\b"
 )
-
-
-@dataclass
-class Extraction:
-    values: dict[str, object] = field(default_factory=dict)
-    # Set when the text held a number that cannot be used ("-5", "1e9999", "10^1000").
-    bad_number: str | None = None
-    # slot -> the values the text could mean, when it could mean more than one.
-    clarify: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Sentences saying what was assumed ("between 5 and 10 thousand: I took 7,500").
-    notes: list[str] = field(default_factory=list)
-    # Amounts read but not placed in any slot ("5 people"), for "I understood ..." re-asks.
-    unplaced: list[str] = field(default_factory=list)
 
 
 def extract_slots(text: str, kb: Knowledge, pending: str | None = None) -> dict[str, object]:
@@ -86,51 +69,6 @@ def extract_slots(text: str, kb: Knowledge, pending: str | None = None) -> dict[
 def is_question(text: str) -> bool:
     norm = normalise(text)
     return text.rstrip().endswith("?") or _QUESTION_START.match(norm) is not None
-
-
-@dataclass
-class _Hit:
-    start: int
-    values: tuple[str, ...]
-    negated: bool = False
-    strong: bool = True  # False: a scale word read without its keyword
-    length: int = 1      # words in the phrase
-
-
-@dataclass
-class _Reading:
-    """One message, as words, with what the lexicon found in it."""
-
-    kb: Knowledge
-    lex: Lexicon
-    words: list[str]
-    clause: list[int]
-    pending: str | None
-    asking: bool
-    neg_ends: dict[int, int] = field(default_factory=dict)   # end index -> clause
-    corrections: list[int] = field(default_factory=list)
-    preferences: list[int] = field(default_factory=list)
-    keyword_clauses: dict[str, set[int]] = field(default_factory=dict)
-    hits: dict[str, list[_Hit]] = field(default_factory=dict)
-    used: set[int] = field(default_factory=set)  # amounts (by start) given to a slot
-    out: Extraction = field(default_factory=Extraction)
-
-    def hit(self, slot: str, start: int, values: tuple[str, ...], negated: bool = False,
-            strong: bool = True, length: int = 1) -> None:
-        self.hits.setdefault(slot, []).append(_Hit(start, values, negated, strong, length))
-
-    def near_keyword(self, slot: str, i: int) -> bool:
-        return i < len(self.clause) and self.clause[i] in self.keyword_clauses.get(slot, ())
-
-    def negated(self, i: int) -> bool:
-        for end in (i, i - 1, i - 2, i - 3):
-            if end in self.neg_ends and self.neg_ends[end] == self.clause[min(i, len(
-                    self.clause) - 1)]:
-                return True
-        return False
-
-    def text(self, key: str, **fmt: object) -> str:
-        return self.kb.understanding.texts[key].format(**fmt)
 
 
 def parse(text: str, kb: Knowledge, pending: str | None = None,
@@ -151,7 +89,7 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
     asking = is_question(text) and not (
         pending is not None and _QUESTION_START.match(norm) is None
         and len(norm.split()) <= HEDGED_REPLY_WORDS)
-    r = _Reading(kb, lex, words, clause, None if asking else pending, asking)
+    r = Reading(kb, lex, words, clause, None if asking else pending, asking)
     _markers(r)
     amounts = read_amounts(words)
     bad = next((a for a in amounts if a.bad), None)
@@ -170,9 +108,9 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
         claimed = {h.start for slot, hits in r.hits.items() if slot != r.pending
                    for h in hits if not h.strong}
         r.hits[r.pending] = [h for h in r.hits[r.pending] if h.start not in claimed]
-    _hardware(r, amounts)
-    _model_size(r, amounts)
-    _bands(r, amounts)
+    hardware(r, amounts)
+    model_size(r, amounts)
+    amounts_as_choices(r, amounts)
     _counts(r, amounts)
     for slot, hits in r.hits.items():
         if slot not in r.out.values:
@@ -208,7 +146,7 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
     return words, clause
 
 
-def _answer_typos(r: _Reading) -> None:
+def _answer_typos(r: Reading) -> None:
     """In a short reply, a slip in a short word is read against the question's own words
     ("tght" for tight, "hgih" for high), which few enough words to be safe."""
     vocab = r.lex.answer_words.get(r.pending or "", ())
@@ -219,7 +157,7 @@ def _answer_typos(r: _Reading) -> None:
                 r.words[k] = fixed
 
 
-def _markers(r: _Reading) -> None:
+def _markers(r: Reading) -> None:
     lex, words = r.lex, r.words
     i = 0
     while i < len(words):
@@ -246,7 +184,7 @@ def _markers(r: _Reading) -> None:
         i = end
 
 
-def _phrases(r: _Reading, trie: dict[str, object], answer_slot: str | None) -> None:
+def _phrases(r: Reading, trie: dict[str, object], answer_slot: str | None) -> None:
     words = r.words
     i = 0
     while i < len(words):
@@ -268,15 +206,15 @@ def _phrases(r: _Reading, trie: dict[str, object], answer_slot: str | None) -> N
         i = end
 
 
-def _resolve(r: _Reading, slot: str, hits: list[_Hit]) -> None:
+def _resolve(r: Reading, slot: str, hits: list[Hit]) -> None:
     values = slot_values(slot)
     yes_no = values == ("yes", "no")
-    plain: list[_Hit] = []
-    negated: list[_Hit] = []
+    plain: list[Hit] = []
+    negated: list[Hit] = []
     for h in hits:
         if h.negated and yes_no and len(h.values) == 1:
             # "not needed" is no; "no, we don't" is no too (a doubled no, not a yes).
-            plain.append(_Hit(h.start, ("no",)))
+            plain.append(Hit(h.start, ("no",)))
         elif h.negated:
             negated.append(h)
         else:
@@ -329,173 +267,16 @@ def _resolve(r: _Reading, slot: str, hits: list[_Hit]) -> None:
             r.out.values[slot] = rest[0]
 
 
-def _band(bands: Bands, amount: float) -> tuple[str, ...]:
-    for k, band in enumerate(bands.bands):
-        if band.below is None or amount < band.below:
-            near: list[str] = []
-            if k > 0 and bands.margin:
-                edge = bands.bands[k - 1].below or 0
-                if amount < edge * (1 + bands.margin):
-                    near.append(bands.bands[k - 1].value)
-            near.append(band.value)
-            if band.below is not None and bands.margin and amount >= band.below * (
-                    1 - bands.margin):
-                near.append(bands.bands[k + 1].value)
-            return tuple(near)
-    return ()
-
-
-def _bands(r: _Reading, amounts: list[Amount]) -> None:
-    """Money to a budget, a percentage to an accuracy, a duration to a timeline."""
-    u = r.kb.understanding
-    words = r.words
-    for a in amounts:
-        if a.start in r.used:
-            continue
-        after = words[a.end] if a.end < len(words) else ""
-        if after in _DURATION_DAYS and not a.money and not a.percent and a.value <= 1000:
-            if r.pending == "timeline" or r.near_keyword("timeline", a.start):
-                # "90 days" is a quarter: the amount decides, not its unit word ("days").
-                r.hits["timeline"] = [h for h in r.hits.get("timeline", [])
-                                      if h.start != a.end]
-                r.hit("timeline", a.start, _band(u.duration_bands, a.value * _DURATION_DAYS[
-                    after]))
-            r.used.add(a.start)
-            continue
-        money = a.money or (r.pending == "budget" and not a.percent and a.value >= 50)
-        if money:
-            r.used.add(a.start)
-            if r.pending == "budget" or r.near_keyword("budget", a.start):
-                value = a.value - 1 if a.bound == "under" else a.value
-                r.hit("budget", a.start, _band(u.money_bands, value))
-            continue
-        percent = a.percent or (r.pending == "accuracy" and 1 <= a.value <= 100)
-        if percent:
-            r.used.add(a.start)
-            if r.pending == "accuracy" or r.near_keyword("accuracy", a.start):
-                r.hit("accuracy", a.start, _band(u.accuracy_bands, a.value))
-
-
-def _gpu_class(r: _Reading, word: str) -> str | None:
-    gpus = r.kb.understanding.gpus
-    for w in (word, word[:-1] if word.endswith("s") else word, word.removeprefix("rtx")):
-        if w in gpus:
-            return gpus[w]
-    return None
-
-
-def _hardware(r: _Reading, amounts: list[Amount]) -> None:
-    u = r.kb.understanding
-    words = r.words
-    by_end = {a.end: a for a in amounts}
-    for i, w in enumerate(words):
-        count: float = 1
-        name = w
-        m = re.match(r"^(\d+)x([a-z]+\d+[a-z]*)$", w)
-        if m:
-            count, name = int(m.group(1)), m.group(2)
-        kind = _gpu_class(r, name)
-        if kind is None:
-            continue
-        before = by_end.get(i)
-        if before is None and i > 1 and words[i - 1] in ("x", "*"):
-            before = by_end.get(i - 1)  # "128 x A100"
-        elif before is None and i + 2 < len(words) and words[i + 1] in ("x", "*"):
-            before = next((a for a in amounts if a.start == i + 2), None)  # "3090 x 1"
-        if before is not None and (before.suffix in _GB or before.money or before.percent):
-            before = None  # "one 80GB A100": 80 is its memory, not a count
-        if before is not None:
-            count = before.value
-            r.used.add(before.start)
-        elif i > 0 and re.match(r"^\d+x$", words[i - 1]):
-            count = int(words[i - 1][:-1])
-        clause_words = {words[k] for k in range(max(0, i - 8), min(len(words), i + 8))
-                        if r.clause[k] == r.clause[i]}
-        if count >= u.cluster_gpus or clause_words & _CLUSTER_WORDS:
-            kind = "gpu_cluster"
-        # The name with its count decides, over what the name alone says ("h100s").
-        r.hits["hardware"] = [h for h in r.hits.get("hardware", []) if h.start != i]
-        r.hit("hardware", i, (kind,), r.negated(i))
-        for a in amounts:
-            if i < a.start <= i + 2 and (a.suffix in _GB or (
-                    a.end < len(words) and words[a.end] in _GB)):
-                r.used.add(a.start)
-    if "hardware" in r.hits:
-        return
-    for a in amounts:
-        after = words[a.end] if a.end < len(words) else ""
-        if after in ("gpus", "gpu", "cards") and a.value >= u.cluster_gpus:
-            r.used.add(a.start)
-            r.hit("hardware", a.start, ("gpu_cluster",), r.negated(a.start))
-            continue
-        if a.suffix in _GB or after in _GB:
-            r.used.add(a.start)
-            if r.pending == "hardware" or r.near_keyword("hardware", a.start):
-                kind = "consumer_gpu" if a.value <= u.consumer_max_gb else "datacenter_gpu"
-                r.hit("hardware", a.start, (kind,))
-
-
-def _model_size(r: _Reading, amounts: list[Amount]) -> None:
-    if r.asking or "model_size" in r.out.values:
-        return
-    u = r.kb.understanding
-    words = r.words
-    families = set(u.model_families)
-    for i in range(len(words)):
-        for length in (2, 1):
-            name = " ".join(words[i:i + length])
-            if name in u.models:
-                size = u.models[name]
-                _take_model(r, i, size, name)
-                for a in amounts:
-                    if i <= a.start < i + length:
-                        r.used.add(a.start)
-                return
-    # A size written with its "b" first: in "llama 3 70b" the 3 is a version.
-    for a in sorted(amounts, key=lambda a: a.suffix != "b"):
-        if a.start in r.used or a.money or a.percent:
-            continue
-        after = r.words[a.end] if a.end < len(words) else ""
-        before = set(words[max(0, a.start - 3):a.start])
-        billions: float | None = None
-        if a.suffix == "b":
-            if r.pending == "model_size" or before & families or after in _MODEL_AFTER:
-                billions = a.value
-        elif a.value >= 1e8 and after in _MODEL_AFTER:
-            billions = a.value / 1e9
-        elif r.pending == "model_size" and not a.suffix and 0 < a.value <= 2000:
-            billions = a.value
-        if billions is not None:
-            r.used.add(a.start)
-            _take_model(r, a.start, billions, None)
-            return
-
-
-def _take_model(r: _Reading, start: int, billions: float, name: str | None) -> None:
-    size = max(1, as_int(billions))
-    if size > 100_000:
-        return
-    r.out.values["model_size"] = size
-    if name is not None and size != billions:
-        r.out.notes.append(r.text("took_model", label=_label(r, "model_size"), value=billions,
-                                  said=name))
-
-
-def _label(r: _Reading, slot: str) -> str:
-    q = r.kb.questions.get(slot)
-    return q.short_label if q else slot.replace("_", " ").capitalize()
-
-
-def _note(r: _Reading, slot: str, a: Amount, value: int) -> None:
+def _note(r: Reading, slot: str, a: Amount, value: int) -> None:
     if a.ranged:
-        r.out.notes.append(r.text("took_range", label=_label(r, slot), said=a.said,
+        r.out.notes.append(r.text("took_range", label=label(r, slot), said=a.said,
                                   value=f"{value:,}"))
     elif a.vague:
-        r.out.notes.append(r.text("took_approx", label=_label(r, slot), said=a.said,
+        r.out.notes.append(r.text("took_approx", label=label(r, slot), said=a.said,
                                   value=f"{value:,}"))
 
 
-def _counts(r: _Reading, amounts: list[Amount]) -> None:
+def _counts(r: Reading, amounts: list[Amount]) -> None:
     """Example counts and monthly tokens, in free text by the noun after the number; in a
     reply to their question, one number alone."""
     words = r.words
@@ -533,13 +314,13 @@ def _counts(r: _Reading, amounts: list[Amount]) -> None:
             _take_count(r, slot, left[0])
 
 
-def _take_count(r: _Reading, slot: str, a: Amount) -> None:
+def _take_count(r: Reading, slot: str, a: Amount) -> None:
     value = as_int(a.value)
     if a.bound == "under" and not a.ranged:
         value = as_int(a.value * 0.75) or 0
     r.out.values[slot] = value
     if a.bound == "under":
-        r.out.notes.append(r.text("took_approx", label=_label(r, slot), said=a.said,
+        r.out.notes.append(r.text("took_approx", label=label(r, slot), said=a.said,
                                   value=f"{value:,}"))
     else:
         _note(r, slot, a, value)
