@@ -39,7 +39,7 @@ _VAGUE = {
     ("a", "dozen"): (12, 10, 15), ("dozens", "of"): (30, 20, 90), ("dozens",): (30, 20, 90),
     ("hundreds", "of"): (300, 200, 900), ("thousands", "of"): (3000, 2000, 9000),
     ("millions", "of"): (3_000_000, 2_000_000, 9_000_000), ("a",): (1, 1, 1),
-    ("an",): (1, 1, 1),
+    ("an",): (1, 1, 1), ("half", "a"): (0.5, 0.5, 0.5), ("half", "an"): (0.5, 0.5, 0.5),
 }
 NUMBER_WORDS = frozenset([*_SCALES, *_WORD_NUMBERS, "several", "couple", "dozens", "handful",
                           "between", "about", "around", "roughly", "under", "over", "fewer",
@@ -122,7 +122,7 @@ def _one(words: list[str], i: int) -> tuple[Decimal, int, str, bool] | None:
                 if j < n and words[j] in _SCALES:
                     value *= _SCALES[words[j]]
                     j += 1
-                return value, j, "", base != 1
+                return value, j, "", base > 1
             if key in (("a",), ("an",)):
                 return None
             if key[0] in ("hundreds", "thousands", "millions", "dozens"):
@@ -158,7 +158,7 @@ def read_amounts(words: list[str]) -> list[Amount]:
     while i < n and len(found) < MAX_AMOUNTS:
         w = words[i]
         if not (w[0].isdigit() or w in _WORD_NUMBERS or (w, ) in _VAGUE or w in (
-                "couple", "several", "dozens", "hundreds", "thousands", "millions")):
+                "couple", "several", "dozens", "hundreds", "thousands", "millions", "half")):
             i += 1
             continue
         one = _one(words, i)

@@ -54,11 +54,11 @@ class Lexicon:
         best_score = 0.0
         tied = False
         for candidate in vocab:
-            if abs(len(candidate) - len(word)) > 2:
+            if abs(len(candidate) - len(word)) > 2 or _holds(word, candidate):
                 continue
             osa = OSA.distance(word, candidate)
             score = fuzz.ratio(word, candidate)
-            if not (osa <= 1 or (len(word) >= 5 and score >= 78)):
+            if not ((len(word) >= 4 and osa <= 1) or (len(word) >= 6 and score >= 85)):
                 continue
             score += 20 if osa <= 1 else 0
             if score > best_score:
@@ -73,11 +73,18 @@ class Lexicon:
             return self.fuzz_cache[word] or word
         found = process.extractOne(word, self.fuzzy_words, scorer=fuzz.ratio,
                                    score_cutoff=FUZZY_CUTOFF)
-        fixed = found[0] if found and found[0][0] == word[0] else None
+        fixed = found[0] if found and found[0][0] == word[0] and not _holds(word, found[0]) \
+            else None
         if len(self.fuzz_cache) >= _FUZZ_CACHE_MAX:
             self.fuzz_cache.clear()
         self.fuzz_cache[word] = fixed
         return fixed or word
+
+
+def _holds(word: str, candidate: str) -> bool:
+    """A word holding a vocabulary word after a prefix is another word, not a slip of it
+    ("unacceptable" is not "acceptable"); an ending ("architectures") is a slip."""
+    return candidate in word and not word.startswith(candidate)
 
 
 def phrase_words(phrase: str, spellings: dict[str, str]) -> list[str]:

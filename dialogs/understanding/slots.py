@@ -26,7 +26,7 @@ from dialogs.understanding.lexicon import (
 )
 from dialogs.understanding.measures import amounts_as_choices, hardware, model_size
 from dialogs.understanding.reading import Extraction, Hit, Reading, label
-from dialogs.understanding.text import CLAUSE_BREAKS, normalise, tokens
+from dialogs.understanding.text import CLAUSE_BREAKS, clean, normalise, tokens
 from knowledge.models import Knowledge
 
 __all__ = ["Extraction", "extract_slots", "is_question", "parse"]
@@ -46,7 +46,8 @@ _EXAMPLE_NOUNS = frozenset([
     "texts", "reviews", "images", "calls", "cases", "entries", "logs", "snippets", "files",
     "articles", "labeled", "annotated", "training", "data", "points", "questions", "answers",
     "dialogues", "dialogs", "prompts", "completions", "summaries", "sequences", "contracts",
-    "invoices", "posts", "resolved", "historical", "past", "existing"
+    "invoices", "posts", "resolved", "historical", "past", "existing", "comments", "annotations",
+    "responses", "replies", "outputs", "descriptions", "threads", "notes", "claims"
 ])
 _DATA_LABELS = frozenset({"examples", "data", "dataset", "samples", "rows", "records"})
 _TOKEN_WORDS = frozenset({"tokens", "token", "toks"})
@@ -84,7 +85,8 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
         if 1 <= int(norm) <= len(numbered):
             return Extraction(values={q.slot: numbered[int(norm) - 1]})
     lex = lexicon(kb)
-    words, clause = _words(norm, lex)
+    # Read from the cleaned text, not the normalised one: its ; ! ? ( ) end clauses.
+    words, clause = _words(clean(text).lower(), lex)
     # "maybe 2k?": a short reply with a question mark is a hedged answer, not a question.
     asking = is_question(text) and not (
         pending is not None and _QUESTION_START.match(norm) is None
@@ -206,11 +208,22 @@ def _phrases(r: Reading, trie: dict[str, object], answer_slot: str | None) -> No
         i = end
 
 
+def _yes_beside_no(r: Reading, hits: list[Hit]) -> list[Hit]:
+    """A yes beside a no in one clause is what the no is about: "explanations aren't needed",
+    "no need for explanations"."""
+    noes = [h for h in hits if h.values == ("no",) and not h.negated]
+    return [h for h in hits if not (h.values == ("yes",) and any(
+        abs(n.start - h.start) <= 3 and r.clause[n.start] == r.clause[h.start]
+        for n in noes))]
+
+
 def _resolve(r: Reading, slot: str, hits: list[Hit]) -> None:
     values = slot_values(slot)
     yes_no = values == ("yes", "no")
     plain: list[Hit] = []
     negated: list[Hit] = []
+    if yes_no:
+        hits = _yes_beside_no(r, hits)
     for h in hits:
         if h.negated and yes_no and len(h.values) == 1:
             # "not needed" is no; "no, we don't" is no too (a doubled no, not a yes).
@@ -240,10 +253,11 @@ def _resolve(r: Reading, slot: str, hits: list[Hit]) -> None:
             if contrast is not None and set(contrast.values) <= set(named):
                 r.out.values[slot] = contrast.means  # "some good, some bad": mixed
                 return
-            # A phrase of several words beats single words ("writing unit tests").
+            # A use case named in several words beats one named in a word ("writing unit
+            # tests"); on a scale two values stay a question ("some money but not a lot").
             length = {v: max(h.length for h in single if h.values[0] == v) for v in distinct}
             top = max(length.values())
-            if not yes_no and top > 1 and [v for v in distinct if length[v] == top] == [
+            if slot == "use_case" and top > 1 and [v for v in distinct if length[v] == top] == [
                     v for v in distinct if length[v] >= top - 0]:
                 winners = [v for v in distinct if length[v] == top]
                 if len(winners) == 1:

@@ -54,8 +54,9 @@ def clauses(text: str) -> list[str]:
 # Words (with an apostrophe inside: "don't"), numbers as written ("2,000", "1.5m", "8x7b"),
 # clause punctuation, and the signs numbers carry. Everything else is a gap between tokens.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:e[+-]?\d+)?(?:x[a-z]*\d+[a-z]*|[a-z]*)"
-                    r"|[a-z][a-z0-9]*(?:'[a-z]+)?|[,;.!?]|[$%~^<>+/-]")
-CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "but", "and", "also", "plus", "though"})
+                    r"|[a-z][a-z0-9]*(?:'[a-z]+)?|[,;.!?()]|[$%~^<>+/-]")
+CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "(", ")", "but", "and", "also", "plus",
+                           "though"})
 
 
 def tokens(norm: str) -> list[tuple[str, int]]:
