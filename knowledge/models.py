@@ -312,6 +312,7 @@ class UnderstandingInfo(_Strict):
     contrasts: dict[str, Contrast]
     preferences: list[str]
     stop_phrases: list[str]
+    not_slips: list[str]
     corrections: list[str]
     spellings: dict[str, str]
     money_bands: Bands

@@ -27,7 +27,7 @@ Entry = tuple[str, str, str]
 _SYMBOLS = frozenset("$%~^<>+/-")
 # Typos are looked for only in words at least this long (shorter ones collide too easily)
 # and only this many per message, which bounds the cost.
-FUZZY_MIN_LEN = 5
+FUZZY_MIN_LEN = 6
 FUZZY_MAX_LOOKUPS = 12
 FUZZY_CUTOFF = 86
 _FUZZ_CACHE_MAX = 4096
@@ -174,7 +174,9 @@ def _build(kb: Knowledge) -> Lexicon:
         _add(lex.markers, words(p), ("", "", "pref"))
     for p in _HEDGES:
         _add(lex.markers, words(p), ("", "", "hedge"))
-    # Number words are read by amounts.py: never "corrected" into a neighbour.
-    lex.known.update(NUMBER_WORDS)
     lex.fuzzy_words = sorted(w for w in lex.known if len(w) >= FUZZY_MIN_LEN and w.isalpha())
+    # Number words are read by amounts.py, and some words are words of their own: never
+    # "corrected" into a neighbour.
+    lex.known.update(NUMBER_WORDS)
+    lex.known.update(u.not_slips)
     return lex
