@@ -313,6 +313,7 @@ class UnderstandingInfo(_Strict):
     preferences: list[str]
     stop_phrases: list[str]
     not_slips: list[str]
+    needs_keyword: list[str]
     corrections: list[str]
     spellings: dict[str, str]
     money_bands: Bands

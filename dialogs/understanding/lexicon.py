@@ -25,8 +25,9 @@ Trie = dict[str, Any]
 Entry = tuple[str, str, str]
 
 _SYMBOLS = frozenset("$%~^<>+/-")
-# Typos are looked for only in words at least this long (shorter ones collide too easily)
-# and only this many per message, which bounds the cost.
+# Typos are looked for only in words at least this long (shorter ones collide too easily),
+# among vocabulary words at most one letter shorter, and only this many per message, which
+# bounds the cost.
 FUZZY_MIN_LEN = 6
 FUZZY_MAX_LOOKUPS = 12
 FUZZY_CUTOFF = 86
@@ -148,7 +149,8 @@ def _build(kb: Knowledge) -> Lexicon:
         for c in q.choices:
             extra = u.phrases.get(slot, {}).get(c.value, [])
             for p in [*c.synonyms, *extra]:
-                _add(lex.free, words(p), (slot, c.value, "syn"))
+                kind = "word" if p in u.needs_keyword else "syn"
+                _add(lex.free, words(p), (slot, c.value, kind))
                 _add(answer_trie, words(p), (slot, c.value, "ans"))
             for w in c.words:
                 _add(lex.free, words(w), (slot, c.value, "word"))
@@ -174,7 +176,7 @@ def _build(kb: Knowledge) -> Lexicon:
         _add(lex.markers, words(p), ("", "", "pref"))
     for p in _HEDGES:
         _add(lex.markers, words(p), ("", "", "hedge"))
-    lex.fuzzy_words = sorted(w for w in lex.known if len(w) >= FUZZY_MIN_LEN and w.isalpha())
+    lex.fuzzy_words = sorted(w for w in lex.known if len(w) >= FUZZY_MIN_LEN - 1 and w.isalpha())
     # Number words are read by amounts.py, and some words are words of their own: never
     # "corrected" into a neighbour.
     lex.known.update(NUMBER_WORDS)

@@ -46,7 +46,10 @@ def amounts_as_choices(r: Reading, amounts: list[Amount]) -> None:
             continue
         after = words[a.end] if a.end < len(words) else ""
         if after in _DURATION_DAYS and not a.money and not a.percent and a.value <= 1000:
-            if r.pending == "timeline" or r.near_keyword("timeline", a.start):
+            # "in 2 weeks", "within a month" set a deadline without a keyword.
+            lead = r.words[a.start - 1] if a.start > 0 else ""
+            if r.pending == "timeline" or lead in ("in", "within") or r.near_keyword(
+                    "timeline", a.start):
                 # "90 days" is a quarter: the amount decides, not its unit word ("days").
                 r.hits["timeline"] = [h for h in r.hits.get("timeline", [])
                                       if h.start != a.end]

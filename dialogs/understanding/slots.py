@@ -139,6 +139,8 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
         if tok in CLAUSE_BREAKS:
             c += 1
         tok = lex.spellings.get(tok, tok)
+        if tok.endswith("'s") and tok not in lex.known:
+            tok = tok[:-2]  # "budget's tight"
         if (len(tok) >= FUZZY_MIN_LEN and tok.isalpha() and tok not in lex.known
                 and lookups < FUZZY_MAX_LOOKUPS):
             lookups += 1
