@@ -35,7 +35,7 @@ def test_the_dataset_covers_every_choice_with_40_phrasings_and_60_descriptions()
         for value in slot_values(slot):
             # YAML 1.1 keys: a bare yes / no is a boolean.
             keys = {value, {"yes": True, "no": False}.get(value, value)}
-            count = sum(len(part["answers"][slot].get(k) or []) for part in parts
+            count = sum(len((part["answers"].get(slot) or {}).get(k) or []) for part in parts
                         for k in keys)
             assert count >= 40, (slot, value, count)
     assert sum(len(part["descriptions"]) for part in parts) >= 60
