@@ -31,7 +31,7 @@ from knowledge.models import Knowledge
 
 __all__ = ["Extraction", "extract_slots", "is_question", "parse"]
 
-MAX_WORDS = 400
+MAX_WORDS = 300
 # Replies this short are read with the pending question's words for spelling slips.
 SHORT_REPLY_WORDS = 6
 # A reply this short ending in "?" ("maybe 2k?", "medium?") is a hedged answer; longer ones
