@@ -39,6 +39,7 @@ _VAGUE = {
     ("a", "dozen"): (12, 10, 15), ("dozens", "of"): (30, 20, 90), ("dozens",): (30, 20, 90),
     ("hundreds", "of"): (300, 200, 900), ("thousands", "of"): (3000, 2000, 9000),
     ("millions", "of"): (3_000_000, 2_000_000, 9_000_000), ("a",): (1, 1, 1),
+    ("tens", "of"): (30, 20, 90),
     ("an",): (1, 1, 1), ("half", "a"): (0.5, 0.5, 0.5), ("half", "an"): (0.5, 0.5, 0.5),
 }
 NUMBER_WORDS = frozenset([*_SCALES, *_WORD_NUMBERS, "several", "couple", "dozens", "handful",
@@ -97,6 +98,11 @@ def _one(words: list[str], i: int) -> tuple[Decimal, int, str, bool] | None:
             suffix = ""
         elif suffix == "ish":
             suffix = ""
+        # "8 000", "1 500 000": thousands grouped with spaces.
+        while not suffix and value < 1000 and j < n and len(words[j]) == 3 and \
+                words[j].isdigit() and "." not in w and "," not in w:
+            value = value * 1000 + int(words[j])
+            j += 1
         if j < n and words[j] == "^" and j + 1 < n and words[j + 1].isdigit():
             exponent = int(words[j + 1][:6])
             if exponent > 15 or value.adjusted() + exponent > 15:
@@ -138,7 +144,7 @@ def _one(words: list[str], i: int) -> tuple[Decimal, int, str, bool] | None:
             j += 1
         return value, j, "", False
     if w in ("hundreds", "thousands", "millions"):
-        return None
+        return Decimal(_VAGUE[(w, "of")][0]), i + 1, "", True
     return None
 
 
@@ -158,8 +164,12 @@ def read_amounts(words: list[str]) -> list[Amount]:
     while i < n and len(found) < MAX_AMOUNTS:
         w = words[i]
         if not (w[0].isdigit() or w in _WORD_NUMBERS or (w, ) in _VAGUE or w in (
-                "couple", "several", "dozens", "hundreds", "thousands", "millions", "half")):
+                "couple", "several", "dozens", "hundreds", "thousands", "millions", "half",
+                "tens")):
             i += 1
+            continue
+        if i >= 2 and words[i - 1] == "." and words[i - 2][-1:].isdigit():
+            i += 1  # "qwen2.5": a version, not an amount
             continue
         one = _one(words, i)
         if one is None:
@@ -187,7 +197,9 @@ def read_amounts(words: list[str]) -> list[Amount]:
                 words[j] != "and" or (start > 0 and words[start - 1] == "between")):
             other = _one(words, j + 1) if words[j + 1][0].isdigit() or words[
                 j + 1] in _WORD_NUMBERS else None
-            if other is not None and other[0].is_finite() and other[0] <= MAX_COUNT:
+            # Not "gemma-2-27b": a version then a model size.
+            if other is not None and other[0].is_finite() and other[0] <= MAX_COUNT and \
+                    other[2] != "b":
                 second, k, suffix2, _ = other
                 first = value
                 # "5-10k": the scale written once applies to both.

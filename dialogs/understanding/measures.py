@@ -152,6 +152,8 @@ def model_size(r: Reading, amounts: list[Amount]) -> None:
             continue
         after = r.words[a.end] if a.end < len(words) else ""
         before = set(words[max(0, a.start - 3):a.start])
+        # "qwen2", "llama3": a family's name with its version glued on.
+        before |= {f for f in families if len(f) >= 3 for w in before if w.startswith(f)}
         billions: float | None = None
         if a.suffix == "b":
             if r.pending == "model_size" or before & families or after in _MODEL_AFTER:

@@ -132,10 +132,12 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
     clause: list[int] = []
     c = 0
     lookups = 0
-    for k, (tok, _) in enumerate(toks):
-        if tok in ("-", "/") and 0 < k < len(toks) - 1 and toks[k - 1][0][:1].isalpha() and \
-                toks[k + 1][0][:1].isalpha():
-            continue  # "domain-specific" reads as "domain specific"; "5-10k" keeps its "-"
+    for k, (tok, offset) in enumerate(toks):
+        if tok in ("-", "/") and 0 < k < len(toks) - 1 and toks[k - 1][0][:1].isalpha() and (
+                toks[k + 1][0][:1].isalpha() or toks[k - 1][1] + len(toks[k - 1][0]) == offset):
+            # "domain-specific" reads as "domain specific", "mistral-7b" as "mistral 7b";
+            # "5-10k" keeps its "-"
+            continue
         if tok in CLAUSE_BREAKS:
             c += 1
         tok = lex.spellings.get(tok, tok)
@@ -300,8 +302,6 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
             and a.suffix in ("", "b")]
     for a in free:
         after = words[a.end:a.end + 6]
-        if a.suffix == "b" and set(after[:2]) & _TOKEN_WORDS:
-            a.value *= 1e9  # "3b tokens": billions, not a model size
         if set(after[:2]) & _TOKEN_WORDS or (r.pending == "monthly_tokens" and (
                 set(after[:3]) & _MONTH_WORDS)):
             tail = set(after[:6])
@@ -324,13 +324,19 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
             return
         left = [a for a in free if a.start not in r.used]
         norm = " ".join(words)
+        exact = [a for a in left if not a.vague]
         if slot == "examples" and not left and norm in _NONE_COUNT:
             r.out.values["examples"] = 0
         elif len(left) == 1 and (pending != "has_data" or len(words) <= 4):
             _take_count(r, slot, left[0])
+        elif len(left) == 2 and len(exact) == 1 and pending != "has_data":
+            _take_count(r, slot, exact[0])  # "a handful, like 20"
 
 
 def _take_count(r: Reading, slot: str, a: Amount) -> None:
+    if a.suffix == "b":
+        a.value *= 1e9  # "5B" tokens: billions (a model's size is read before counts)
+        a.suffix = ""
     value = as_int(a.value)
     if a.bound == "under" and not a.ranged:
         value = as_int(a.value * 0.75) or 0
