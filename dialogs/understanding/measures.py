@@ -17,6 +17,8 @@ _GB = frozenset({"gb", "gig", "gigs", "vram"})
 _MODEL_AFTER = frozenset({"model", "models", "params", "parameters", "parameter", "param",
                           "llm"})
 _CLUSTER_WORDS = frozenset({"node", "nodes", "cluster", "clusters"})
+_NOW_WORDS = frozenset({"current", "currently", "baseline", "existing", "today", "now",
+                        "gets", "getting", "achieves", "scores"})
 
 
 def in_band(table: Bands, amount: float) -> tuple[str, ...]:
@@ -67,6 +69,9 @@ def amounts_as_choices(r: Reading, amounts: list[Amount]) -> None:
         percent = a.percent or (r.pending == "accuracy" and 1 <= a.value <= 100)
         if percent:
             r.used.add(a.start)
+            clause = {w for k, w in enumerate(r.words) if r.clause[k] == r.clause[a.start]}
+            if clause & _NOW_WORDS and r.pending != "accuracy":
+                continue  # "our current system gets 70%": what is, not what is needed
             if r.pending == "accuracy" or r.near_keyword("accuracy", a.start):
                 r.hit("accuracy", a.start, in_band(u.accuracy_bands, a.value))
 

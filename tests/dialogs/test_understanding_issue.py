@@ -202,3 +202,21 @@ def test_a_word_another_slot_s_keyword_claims_does_not_answer_the_pending_questi
 def test_numbers_that_are_not_counts_are_flagged_and_nothing_is_taken(text: str) -> None:
     result = parse(text, KB, pending="examples")
     assert result.bad_number and result.values == {}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("we use OpenAI today, want a support bot", {"use_case": "customer_service"}),
+    ("today we answer tickets by hand", {}),
+    ("need high quality output, low latency", {}),
+    ("our data is private so no external APIs", {}),
+    ("the knowledge base is updated every quarter", {}),
+    ("we process 2M documents a month", {}),
+    ("accuracy of our current system is 70%", {}),
+    ("we have no idea how many examples we need", {}),
+    ("not sure about budget yet", {}),
+    ("errors are unacceptable", {}),  # no slot's keyword: nothing, and never "acceptable"
+    ("I guess content", {}),  # "guess" is not a slip of "guests"
+    ("no budget constraints", {"budget": "high"}),
+])
+def test_free_text_takes_only_what_it_states(text: str, expected: dict[str, str]) -> None:
+    assert parse(text, KB).values == expected
