@@ -220,3 +220,19 @@ def test_numbers_that_are_not_counts_are_flagged_and_nothing_is_taken(text: str)
 ])
 def test_free_text_takes_only_what_it_states(text: str, expected: dict[str, str]) -> None:
     assert parse(text, KB).values == expected
+
+
+@pytest.mark.parametrize(("pending", "text", "candidates"), [
+    ("budget", "low to medium", ("low", "medium")),
+    ("budget", "between medium and high", ("medium", "high")),
+    ("timeline", "maybe a week, maybe a month", ("week", "quarter")),
+    ("hardware", "either api or a 4090", ("api_only", "consumer_gpu")),
+    ("accuracy", "high or perfect", ("high", "perfect")),
+    ("priority", "speed and consistency", ("speed", "consistency")),
+    ("budget", "$20k", ("medium", "high")),
+])
+def test_a_reply_between_two_values_is_asked_about_never_guessed(
+        pending: str, text: str, candidates: tuple[str, ...]) -> None:
+    result = parse(text, KB, pending=pending)
+    assert pending not in result.values
+    assert result.clarify[pending] == candidates
