@@ -39,18 +39,6 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def has_phrase(haystack: str, phrase: str) -> bool:
-    """Whole-word phrase match in normalised text."""
-    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", haystack) is not None
-
-
-def clauses(text: str) -> list[str]:
-    """Split a message into clauses, so "budget is tight, need it this week" keeps each
-    keyword next to its own value."""
-    parts = re.split(r"[;,!?]|\.(?!\d)|\b(?:but|and|also|plus)\b", text)
-    return [p.strip() for p in parts if p and p.strip()]
-
-
 # Words (with an apostrophe inside: "don't"), numbers as written ("2,000", "1.5m", "8x7b"),
 # clause punctuation, and the signs numbers carry. Everything else is a gap between tokens.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:e[+-]?\d+)?(?:x[a-z]*\d+[a-z]*|[a-z]*)"
