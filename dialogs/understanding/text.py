@@ -33,7 +33,8 @@ def clean(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def normalise(text: str) -> str:
-    """Lower-case words for matching: punctuation other than digits' , . and $ dropped."""
+    """Lower-case words for matching: punctuation dropped except what numbers carry
+    (, . $ % / + ~ ^ < > -)."""
     text = clean(text).lower()
     text = re.sub(r"[^\w\s,.$%/+'~^<>-]", " ", text)
     return _SPACE.sub(" ", text).strip()
@@ -48,5 +49,5 @@ CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "(", ")", "but", "and", "als
 
 
 def tokens(norm: str) -> list[tuple[str, int]]:
-    """(token, start offset) for normalised text; linear in its length."""
+    """(token, start offset) for lower-cased text; linear in its length."""
     return [(m.group(0), m.start()) for m in _TOKEN.finditer(norm)]
