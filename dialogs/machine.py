@@ -29,7 +29,13 @@ from dialogs.replies import (
 )
 from dialogs.slots import CORE_SLOTS, OPTIONAL_SLOTS, Slots, slot_values
 from dialogs.state import HISTORY_LIMIT, ConversationState, HistoryEntry
-from dialogs.understanding import is_question, parse
+from dialogs.understanding import (
+    Extraction,
+    did_you_mean,
+    is_question,
+    not_understood,
+    parse,
+)
 from dialogs.understanding.text import MAX_PARSE_CHARS, clean, normalise
 from knowledge.models import Knowledge
 
@@ -156,6 +162,8 @@ class _Turn:
         self.replies: list[Reply] = []
         # A revision decides for the old answers, the new ones, then the card: once each.
         self._decisions: dict[str, Recommendation] = {}
+        # A reply that could mean two values: asked about instead of the next question.
+        self._clarifying: tuple[str, tuple[str, ...]] | None = None
         if event.surface:
             self.state.surface.update(event.surface)
 
@@ -342,11 +350,11 @@ class _Turn:
             self._followup(hypothetical)
             return
         asking = is_question(raw)
+        quick: Extraction | None = None
         if not asking and s.phase == "asking" and not followups.is_whatif(raw):
             # A plain answer ("2,000", "tight budget"): no need to run the topic matcher.
-            quick = parse(raw, kb, pending=s.pending)
-            if quick.values:
-                self._apply_and_continue(quick.values)
+            quick = parse(raw, kb, pending=s.pending, offered=tuple(s.offered))
+            if self._take(quick):
                 return
         intent = followups.classify(raw, kb)
         if intent is not None and intent.kind == "whatif":
@@ -358,17 +366,34 @@ class _Turn:
         if asking and intent is not None:
             self._followup(intent)
             return
-        extraction = parse(raw, kb, pending=s.pending if s.phase == "asking" else None)
-        if extraction.values:
-            self._apply_and_continue(extraction.values)
+        extraction = quick or parse(raw, kb, pending=s.pending if s.phase == "asking" else None,
+                                    offered=tuple(s.offered))
+        if self._take(extraction):
             return
         if intent is not None:
             self._followup(intent)
             return
-        if extraction.bad_number is not None or s.pending is not None:
+        if s.pending is not None:
+            self._reject(ErrorReply(text=not_understood(kb, s.pending, extraction)))
+            return
+        if extraction.bad_number is not None:
             self._reject(ErrorReply(text=kb.message("reask", hint=self._hint())))
             return
         self.replies.append(followups.unplaceable(kb))
+
+    def _take(self, extraction: Extraction) -> bool:
+        """Apply what a message said (and ask about what it left open); False if nothing."""
+        values = {k: v for k, v in extraction.values.items() if k in self.kb.questions}
+        self._clarifying = next(((k, v) for k, v in extraction.clarify.items()
+                                 if k in self.kb.questions), None)
+        if not values and self._clarifying is None:
+            return False
+        self.replies.extend(Notice(text=note) for note in extraction.notes)
+        if values:
+            self._apply_and_continue(values)
+        else:
+            self._advance()
+        return True
 
     def _followup(self, intent: followups.Intent) -> None:
         self.replies.extend(followups.answer(intent, self.state.slots, self.kb,
@@ -427,21 +452,35 @@ class _Turn:
     # -- asking and recommending ---------------------------------------------------------
 
     def _advance(self, intro: str | None = None) -> None:
+        if self._clarifying is not None:
+            unsure, values = self._clarifying
+            self._clarifying = None
+            self._ask(unsure, only=values)
+            return
         slot = next_question(self.state, self.kb)
         if slot is None:
             self._recommend()
         else:
             self._ask(slot, intro=intro)
 
-    def _ask(self, slot: str, hint: bool = False, intro: str | None = None) -> None:
+    def _ask(self, slot: str, hint: bool = False, intro: str | None = None,
+             only: tuple[str, ...] | None = None) -> None:
+        """Ask a slot's question; with `only`, "Did you mean X or Y?" with just those."""
         s, kb = self.state, self.kb
         q = kb.question(slot)
         s.pending = slot
         s.phase = "asking"
         done, total = self._progress()
+        choices = list(_choices(kb, slot))
+        text = q.text
+        s.offered = []
+        if only:
+            choices = [c for c in choices if c.value in only]
+            text = did_you_mean(kb, slot, only)
+            s.offered = [c.value for c in choices]
         self.replies.append(Question(
-            question_id=slot, text=q.text, hint=q.hint if hint or not q.choices else None,
-            choices=list(_choices(kb, slot)),
+            question_id=slot, text=text, hint=q.hint if hint or not q.choices else None,
+            choices=choices,
             state_version=s.version, step=done + 1, total_steps=max(total, done + 1),
             intro=intro,
         ))
@@ -468,6 +507,7 @@ class _Turn:
         s = self.state
         rec = self._decide(s.slots)
         s.pending = None
+        s.offered = []
         s.phase = "advised"
         self._remember(rec)
         self.replies.append(RecommendationReply(recommendation=rec, state_version=s.version,

@@ -76,6 +76,9 @@ class ConversationState(BaseModel):
     whatif: dict[str, Any] = Field(default_factory=dict)
     # Surface context remembered for the adapters (see Event.surface).
     surface: dict[str, str] = Field(default_factory=dict)
+    # The values the pending question offered when it offered only some ("Did you mean Low
+    # or Medium?"), so that a typed "2" means the second of those.
+    offered: list[str] = Field(default_factory=list)
 
     def dump(self) -> str:
         """Compact JSON for the store (defaults left out: small keys in Redis).
@@ -98,4 +101,4 @@ class ConversationState(BaseModel):
 
 _NO_ANSWERS = Slots()
 # Fields whose default is an empty list or dict.
-_EMPTY_BY_DEFAULT = ("asked", "history", "whatif", "surface")
+_EMPTY_BY_DEFAULT = ("asked", "history", "whatif", "surface", "offered")

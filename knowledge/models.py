@@ -420,6 +420,52 @@ class PicturesInfo(_Strict):
     def label(self, key: str, **fmt: object) -> str:
         text = self.labels[key]
         return text.format(**fmt) if fmt else text
+class Band(_Strict):
+    below: float | None  # None: no upper bound
+    value: str
+
+
+class Bands(_Strict):
+    """Amounts to a choice: the first band whose `below` exceeds the amount. An amount within
+    `margin` (a share) of a boundary is asked about instead."""
+
+    margin: float = Field(ge=0, lt=1)
+    bands: list[Band] = Field(min_length=1)
+
+
+class Contrast(_Strict):
+    """Both of `values` named in one answer means `means` ("some good, some bad": mixed)."""
+
+    values: list[str] = Field(min_length=2)
+    means: str
+
+
+class UnderstandingInfo(_Strict):
+    """The vocabulary free-text answers are read with (understanding.yaml)."""
+
+    source: Source
+    answers: dict[str, dict[str, list[str]]]
+    phrases: dict[str, dict[str, list[str]]]
+    yes: list[str]
+    no: list[str]
+    negations: list[str]
+    contrasts: dict[str, Contrast]
+    preferences: list[str]
+    stop_phrases: list[str]
+    not_slips: list[str]
+    needs_keyword: list[str]
+    corrections: list[str]
+    spellings: dict[str, str]
+    money_bands: Bands
+    accuracy_bands: Bands
+    duration_bands: Bands
+    gpus: dict[str, str]
+    consumer_max_gb: int
+    cluster_gpus: int = Field(ge=2)
+    models: dict[str, float]
+    model_families: list[str]
+    examples: dict[str, list[str]]
+    texts: dict[str, str]
 
 
 class Knowledge(_Strict):
@@ -449,6 +495,7 @@ class Knowledge(_Strict):
     messages: dict[str, str]
     advice: Texts
     pictures: PicturesInfo
+    understanding: UnderstandingInfo
 
     @model_validator(mode="after")
     def _complete(self) -> Knowledge:

@@ -44,6 +44,7 @@ OFFERABLE_SLOTS: tuple[str, ...] = ("hardware", "model_size")
 _MEMORY = re.compile(
     r"\b(?:vram|gpu memory|gpu ram|(?:how much|enough|more|less) (?:gpu )?memory"
     r"|memory (?:do|does|would|will|is) (?:i|we|it|that|needed|required)|memory footprint"
+    r"|memory (?:for|of|to|needed|required)|(?:memory|vram) (?:usage|requirements?|estimate)"
     r"|fit on|fit in|fits on|fits in|fit into|run on)\b")
 
 # A follow-up is a sentence or two; beyond this the text is not read (bounded work per turn).

@@ -29,6 +29,10 @@ EXACT_ONLY_MAX_LEN = 3
 # specific alias outranks a generic one it contains.
 LENGTH_BONUS_PER_CHAR = 0.4
 LENGTH_BONUS_CAP_CHARS = 20
+# Only a message's first words are matched: every alias is scored against every run of words,
+# so the cost grows with the words, and a follow-up names its topic early. Bounds the CPU a
+# crafted message ("1,1,1...") can cost.
+MAX_MATCH_WORDS = 32
 
 _APOSTROPHES = re.compile(r"['’‘`]")
 _INNER_HYPHEN = re.compile(r"(?<=\w)[-‐‑–](?=\w)")
@@ -75,7 +79,7 @@ class TopicMatcher:
     def best(self, text: str, only: Iterable[str] | None = None) -> Match | None:
         """The best-matching topic (restricted to `only` if given), or None when nothing
         reaches MATCH_THRESHOLD."""
-        words = normalise(text).split()
+        words = normalise(text).split()[:MAX_MATCH_WORDS]
         if not words:
             return None
         windows = _Windows(words)

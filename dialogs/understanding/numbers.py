@@ -81,10 +81,17 @@ def _to_int(m: re.Match[str]) -> int:
     return result
 
 
+# A message naming more numbers than this is not a question about them ("1,1,1,..."): the
+# rest are not read, which bounds what such a message costs.
+MAX_COUNTS = 32
+
+
 def find_counts(text: str) -> list[Count]:
-    """Every count in normalised text, left to right. Raises BadNumber on a number that
-    cannot be a count (so the caller can re-ask instead of guessing)."""
+    """The counts in normalised text (the first MAX_COUNTS), left to right. Raises BadNumber
+    on a number that cannot be a count (so the caller can re-ask instead of guessing)."""
     found: list[Count] = []
     for m in NUMBER_RE.finditer(text):
         found.append(Count(_to_int(m), m.start(), m.end()))
+        if len(found) >= MAX_COUNTS:
+            break
     return found

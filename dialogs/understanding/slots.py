@@ -1,180 +1,65 @@
 """Slot values from free text: "we have about 5k labelled tickets, tight budget, need it by
 Friday" -> examples 5000, has_data yes, budget low, timeline week.
 
-The vocabulary (synonyms, keywords, value words, labels) lives in knowledge/questions.yaml;
-this module only knows how to look for it.
+A reply is read first as an answer to the pending question (its choices by meaning: synonyms,
+a scale's words, yes/no, numbers, with negation and spelling slips), then for any other facts
+it states. Precision before recall: where a reply could mean two values, the result asks
+("Did you mean Low or Medium?") instead of guessing. The vocabulary lives in knowledge
+(questions.yaml, understanding.yaml); this module only knows how to look for it.
+
+Every step is a walk over the message's words (at most MAX_WORDS), so the cost of a message is
+bounded by its length whatever it contains.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from dialogs.slots import ALL_SLOTS, slot_values
+from dialogs.understanding.amounts import Amount, as_int, read_amounts, said
+from dialogs.understanding.lexicon import (
+    FUZZY_MAX_LOOKUPS,
+    FUZZY_MIN_LEN,
+    Lexicon,
+    lexicon,
+    longest,
+)
+from dialogs.understanding.measures import amounts_as_choices, hardware, model_size
+from dialogs.understanding.reading import Extraction, Hit, Reading, label
+from dialogs.understanding.text import CLAUSE_BREAKS, clean, normalise, tokens
+from knowledge.models import Knowledge
 
-from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, slot_values
-from dialogs.understanding.numbers import BadNumber, Count, find_counts
-from dialogs.understanding.text import clauses, has_phrase, normalise
-from knowledge.models import Knowledge, QuestionInfo
+__all__ = ["Extraction", "extract_slots", "is_question", "parse"]
 
-# Nouns that make a number a count of training examples.
-_EXAMPLE_NOUNS = frozenset(
-    [
-        "examples",
-        "example",
-        "samples",
-        "sample",
-        "tickets",
-        "ticket",
-        "records",
-        "record",
-        "rows",
-        "row",
-        "pairs",
-        "pair",
-        "conversations",
-        "conversation",
-        "documents",
-        "document",
-        "docs",
-        "doc",
-        "emails",
-        "email",
-        "transcripts",
-        "transcript",
-        "labels",
-        "label",
-        "datapoints",
-        "items",
-        "item",
-        "chats",
-        "chat",
-        "messages",
-        "queries",
-        "query",
-        "instances",
-        "sentences",
-        "texts",
-        "reviews",
-        "images",
-        "calls",
-        "cases",
-        "entries",
-        "logs",
-        "snippets",
-        "files",
-        "articles",
-        "labelled",
-        "labeled",
-        "annotated",
-        "training",
-        "data",
-        "points",
-        "q&a",
-        "questions",
-        "answers",
-        "dialogues",
-        "dialogs",
-        "prompts",
-        "completions",
-    ]
-)
-# Words after a number that make it something else (a model size, a duration, money...).
-_OTHER_NOUNS = frozenset(
-    [
-        "model",
-        "models",
-        "parameter",
-        "parameters",
-        "params",
-        "gb",
-        "gib",
-        "vram",
-        "gpu",
-        "gpus",
-        "dollars",
-        "usd",
-        "$",
-        "%",
-        "percent",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-        "year",
-        "years",
-        "hour",
-        "hours",
-        "minute",
-        "minutes",
-        "people",
-        "users",
-        "employees",
-        "requests",
-        "calls/day",
-        "tokens",
-        "token",
-        "times",
-        "x",
-    ]
-)
-_MONEY = re.compile(r"\$\s*\d")
-_TOKEN_WORDS = ("tokens", "token")
-_MONTH_WORDS = ("month", "monthly", "/mo", "per mo", "a mo", "/month")
+MAX_WORDS = 300
+# Replies this short are read with the pending question's words for spelling slips.
+SHORT_REPLY_WORDS = 6
+# A reply this short ending in "?" ("maybe 2k?", "medium?") is a hedged answer; longer ones
+# ("QLoRA on a 13B model?") are questions.
+HEDGED_REPLY_WORDS = 3
 
-_YES = frozenset(
-    {
-        "yes",
-        "y",
-        "yep",
-        "yeah",
-        "yup",
-        "sure",
-        "we do",
-        "i do",
-        "correct",
-        "true",
-        "of course",
-        "definitely",
-        "absolutely",
-        "we have",
-        "some",
-    }
-)
-_NO = frozenset(
-    {
-        "no",
-        "n",
-        "nope",
-        "nah",
-        "not yet",
-        "none",
-        "false",
-        "not really",
-        "we don't",
-        "i don't",
-        "we dont",
-        "i dont",
-        "nothing",
-        "zero",
-    }
-)
-_NONE_COUNT = frozenset(
-    {"none", "zero", "no", "nothing", "not yet", "no data", "nope", "no examples", "not any", "0"}
-)
+_EXAMPLE_NOUNS = frozenset([
+    "examples", "example", "samples", "sample", "tickets", "ticket", "records", "record", "rows",
+    "row", "pairs", "pair", "conversations", "conversation", "documents", "document", "docs",
+    "doc", "emails", "email", "transcripts", "transcript", "labels", "label", "datapoints",
+    "items", "item", "chats", "chat", "messages", "queries", "query", "instances", "sentences",
+    "texts", "reviews", "images", "calls", "cases", "entries", "logs", "snippets", "files",
+    "articles", "labeled", "annotated", "training", "data", "points", "questions", "answers",
+    "dialogues", "dialogs", "prompts", "completions", "summaries", "sequences", "contracts",
+    "invoices", "posts", "resolved", "historical", "past", "existing", "comments", "annotations",
+    "responses", "replies", "outputs", "descriptions", "threads", "notes", "claims"
+])
+_DATA_LABELS = frozenset({"examples", "data", "dataset", "samples", "rows", "records"})
+_TOKEN_WORDS = frozenset({"tokens", "token", "toks"})
+_MONTH_WORDS = frozenset({"month", "monthly", "mo", "months", "pm"})
+_RATE_WORDS = frozenset({"month", "monthly", "mo", "pm", "day", "daily", "week", "weekly",
+                         "year", "yearly", "annually", "hour", "hourly", "per", "/"})
+_NONE_COUNT = frozenset({"none", "zero", "no", "nothing", "not yet", "no data", "nope",
+                         "no examples", "not any", "0", "none yet", "nada", "zilch"})
 # Questions are follow-ups, not answers: "can I use qlora with 2 gpus?" sets nothing.
 _QUESTION_START = re.compile(
     r"^(what|how|why|which|when|where|who|can|could|should|would|is|are|does|do|will|tell)\b"
 )
-
-
-@dataclass
-class Extraction:
-    values: dict[str, object] = field(default_factory=dict)
-    # Set when the text held a number that cannot be a count ("-5", "1e9999").
-    bad_number: str | None = None
 
 
 def extract_slots(text: str, kb: Knowledge, pending: str | None = None) -> dict[str, object]:
@@ -187,154 +72,293 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") or _QUESTION_START.match(norm) is not None
 
 
-def parse(text: str, kb: Knowledge, pending: str | None = None) -> Extraction:
+def parse(text: str, kb: Knowledge, pending: str | None = None,
+          offered: tuple[str, ...] = ()) -> Extraction:
+    """What the text says; `offered`: the values the pending question showed, when it showed
+    only some (a typed number counts among those)."""
     norm = normalise(text)
-    out = Extraction()
     if not norm:
-        return out
-    try:
-        counts = find_counts(norm)
-    except BadNumber as exc:
-        out.bad_number = str(exc)
-        counts = []
-    asking = is_question(text)
+        return Extraction()
+    q = kb.questions.get(pending or "")
+    if q is not None and q.choices and norm.isdigit():
+        numbered = offered or tuple(c.value for c in q.choices)
+        if 1 <= int(norm) <= len(numbered):
+            return Extraction(values={q.slot: numbered[int(norm) - 1]})
+    lex = lexicon(kb)
+    # Read from the cleaned text, not the normalised one: its ; ! ? ( ) end clauses.
+    words, clause = _words(clean(text).lower(), lex)
+    # "maybe 2k?": a short reply with a question mark is a hedged answer, not a question.
+    asking = is_question(text) and not (
+        pending is not None and _QUESTION_START.match(norm) is None
+        and len(norm.split()) <= HEDGED_REPLY_WORDS)
+    r = Reading(kb, lex, words, clause, None if asking else pending, asking)
+    _markers(r)
+    amounts = read_amounts(words)
+    bad = next((a for a in amounts if a.bad), None)
+    if bad is not None:
+        r.out.bad_number = bad.said
+    amounts = [a for a in amounts if not a.bad]
 
-    if pending is not None and not asking:
-        value = _pending_answer(norm, pending, kb, counts)
-        if value is not None:
-            out.values[pending] = value
-
-    if pending == "has_data" and not out.values and not asking:
-        # "Do you have training examples?" "2,000": a count answers it, and the next question.
-        count = _pending_answer(norm, "examples", kb, counts)
-        if count is not None:
-            out.values["examples"] = count
-    _counts_with_nouns(norm, counts, out.values)
-    for slot, q in kb.questions.items():
-        if slot in out.values or not q.choices:
-            continue
-        value = _enumerated(norm, q)
-        if value is not None:
-            out.values[slot] = value
-
-    # The count decides whether there is data ("we have 5k tickets" means yes).
-    if "examples" in out.values and "has_data" not in out.values:
-        out.values["has_data"] = "yes" if out.values["examples"] else "no"
-    if out.values.get("has_data") == "no" and "examples" not in out.values:
-        out.values["examples"] = 0
-    if out.values.get("has_data") == "yes" and out.values.get("examples") == 0:
-        del out.values["examples"]
+    if r.pending in lex.answers:
+        if len(words) <= SHORT_REPLY_WORDS:
+            _answer_typos(r)
+        _phrases(r, lex.answers[r.pending], answer_slot=r.pending)
+    _phrases(r, lex.free, answer_slot=None)
+    if r.pending in r.hits:
+        # A word that another slot's keyword claims is not an answer to the pending question:
+        # asked about accuracy, "actually our budget is high" is about the budget.
+        claimed = {h.start for slot, hits in r.hits.items() if slot != r.pending
+                   for h in hits if not h.strong}
+        r.hits[r.pending] = [h for h in r.hits[r.pending] if h.start not in claimed]
+    hardware(r, amounts)
+    model_size(r, amounts)
+    amounts_as_choices(r, amounts)
+    _counts(r, amounts)
+    for slot, hits in r.hits.items():
+        if slot not in r.out.values:
+            _resolve(r, slot, hits)
+    _consistency(r.out)
+    r.out.unplaced = [said(words[a.start:a.end + 1]) for a in amounts
+                      if a.start not in r.used][:3]
     # In question order, so "Training data: yes" is acknowledged before "Examples: 5,000".
-    out.values = {k: out.values[k] for k in ALL_SLOTS if k in out.values}
-    return out
+    r.out.values = {k: r.out.values[k] for k in ALL_SLOTS if k in r.out.values}
+    r.out.clarify = {k: v for k, v in r.out.clarify.items() if k not in r.out.values}
+    return r.out
 
 
-def _billions(value: int) -> int | None:
-    """A model size in billions of parameters: "7B" (7e9) or a bare "7"; None for a count
-    that is neither (a million parameters is not a model size anyone fine-tunes here)."""
-    if value >= 10**9:
-        return max(1, round(value / 10**9))
-    if 1 <= value < 10**6:
-        return value
-    return None
+def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
+    toks = tokens(norm)[:MAX_WORDS]
+    words: list[str] = []
+    clause: list[int] = []
+    c = 0
+    lookups = 0
+    for k, (tok, offset) in enumerate(toks):
+        if tok in ("-", "/") and 0 < k < len(toks) - 1 and toks[k - 1][0][:1].isalpha() and (
+                toks[k + 1][0][:1].isalpha() or toks[k - 1][1] + len(toks[k - 1][0]) == offset):
+            # "domain-specific" reads as "domain specific", "mistral-7b" as "mistral 7b";
+            # "5-10k" keeps its "-"
+            continue
+        if tok in CLAUSE_BREAKS:
+            c += 1
+        tok = lex.spellings.get(tok, tok)
+        if tok.endswith("'s") and tok not in lex.known:
+            tok = tok[:-2]  # "budget's tight"
+        if (len(tok) >= FUZZY_MIN_LEN and tok.isalpha() and tok not in lex.known
+                and lookups < FUZZY_MAX_LOOKUPS):
+            lookups += 1
+            tok = lex.correct(tok)
+        words.append(tok)
+        clause.append(c)
+    return words, clause
 
 
-def _pending_answer(norm: str, slot: str, kb: Knowledge, counts: list[Count]) -> object | None:
-    """The answer to the question being asked: a bare count, a value, a label, a choice's
-    number, or one of its words alone ("tight" when asked about budget)."""
-    if slot in NUMERIC_SLOTS:
-        if slot == "examples" and norm in _NONE_COUNT:
-            return 0
-        # A bare answer is one number; several (or money, "$3") is not a count we can trust.
-        if len(counts) + len(_MONEY.findall(norm)) != 1:
-            return None
-        usable = [c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS)]
-        if slot == "model_size":  # "a 70B model", "13 billion parameters"
-            usable = [c for c in counts if not _followed_by(
-                norm, c, (_OTHER_NOUNS | _EXAMPLE_NOUNS)
-                - {"model", "models", "parameter", "parameters", "params"})]
-        if slot == "monthly_tokens":
-            usable = [
-                c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS - {"tokens", "token"})
-            ]
-        if not usable:
-            return None
-        return _billions(usable[-1].value) if slot == "model_size" else usable[-1].value
-    q = kb.questions[slot]
+def _answer_typos(r: Reading) -> None:
+    """In a short reply, a slip in a short word is read against the question's own words
+    ("tght" for tight, "hgih" for high), which few enough words to be safe."""
+    vocab = r.lex.answer_words.get(r.pending or "", ())
+    for k, w in enumerate(r.words):
+        if len(w) >= 3 and w.isalpha() and w not in r.lex.known:
+            fixed = r.lex.correct_in(w, vocab)
+            if fixed is not None:
+                r.words[k] = fixed
+
+
+def _markers(r: Reading) -> None:
+    lex, words = r.lex, r.words
+    i = 0
+    while i < len(words):
+        found = longest(lex.markers, words, i)
+        if found is None:
+            kw = longest(lex.keywords, words, i)
+            if kw is not None:
+                for slot, _, _ in kw[1]:
+                    r.keyword_clauses.setdefault(slot, set()).add(r.clause[i])
+            i += 1
+            continue
+        end, entries = found
+        kinds = {e[2] for e in entries}
+        if "neg" in kinds:
+            r.neg_ends[end] = r.clause[i]
+        if "corr" in kinds:
+            r.corrections.append(i)
+        if "pref" in kinds:
+            r.preferences.append(i)
+        kw = longest(lex.keywords, words, i)
+        if kw is not None:
+            for slot, _, _ in kw[1]:
+                r.keyword_clauses.setdefault(slot, set()).add(r.clause[i])
+        i = end
+
+
+def _phrases(r: Reading, trie: dict[str, object], answer_slot: str | None) -> None:
+    words = r.words
+    i = 0
+    while i < len(words):
+        found = longest(trie, words, i)
+        if found is None:
+            i += 1
+            continue
+        end, entries = found
+        for slot, value, kind in entries:
+            if kind == "stop":
+                continue
+            if answer_slot is not None and slot != answer_slot:
+                continue
+            if answer_slot is None and slot == r.pending:
+                continue  # read by the answer pass, with the reply vocabulary
+            if kind == "word" and not r.near_keyword(slot, i):
+                continue
+            r.hit(slot, i, (value,), r.negated(i), strong=kind != "word", length=end - i)
+        i = end
+
+
+def _yes_beside_no(r: Reading, hits: list[Hit]) -> list[Hit]:
+    """A yes beside a no in one clause is what the no is about: "explanations aren't needed",
+    "no need for explanations"."""
+    noes = [h for h in hits if h.values == ("no",) and not h.negated]
+    return [h for h in hits if not (h.values == ("yes",) and any(
+        abs(n.start - h.start) <= 3 and r.clause[n.start] == r.clause[h.start]
+        for n in noes))]
+
+
+def _resolve(r: Reading, slot: str, hits: list[Hit]) -> None:
     values = slot_values(slot)
-    if norm.isdigit() and 1 <= int(norm) <= len(q.choices):
-        return q.choices[int(norm) - 1].value
-    if values == ("yes", "no"):
-        if norm in _YES:
-            return "yes"
-        if norm in _NO:
-            return "no"
-    for c in q.choices:
-        if norm in (c.value, c.value.replace("_", " "), c.label.lower()) or norm in c.words:
-            return c.value
-    # Spelling slips in a label ("consistant behaviour").
-    best = max(q.choices, key=lambda c: fuzz.ratio(norm, c.label.lower()))
-    if fuzz.ratio(norm, best.label.lower()) >= 85:
-        return best.value
-    return None
+    yes_no = values == ("yes", "no")
+    plain: list[Hit] = []
+    negated: list[Hit] = []
+    if yes_no:
+        hits = _yes_beside_no(r, hits)
+    for h in hits:
+        if h.negated and yes_no and len(h.values) == 1:
+            # "not needed" is no; "no, we don't" is no too (a doubled no, not a yes).
+            plain.append(Hit(h.start, ("no",)))
+        elif h.negated:
+            negated.append(h)
+        else:
+            plain.append(h)
+    if plain:
+        single = [h for h in plain if len(h.values) == 1]
+        distinct = list(dict.fromkeys(h.values[0] for h in single))
+        if len(distinct) == 1:
+            r.out.values[slot] = distinct[0]
+            return
+        if len(distinct) > 1:
+            last = single[-1]
+            earlier = [h for h in single if h.values[0] != last.values[0]][-1]
+            if any(earlier.start < c <= last.start for c in r.corrections):
+                r.out.values[slot] = last.values[0]
+                return
+            first = single[0]
+            if len(distinct) == 2 and any(first.start < c < last.start for c in r.preferences):
+                r.out.values[slot] = first.values[0]  # "consistency over speed"
+                return
+            named = tuple(v for v in values if v in distinct)
+            contrast = r.kb.understanding.contrasts.get(slot)
+            if contrast is not None and set(contrast.values) <= set(named):
+                r.out.values[slot] = contrast.means  # "some good, some bad": mixed
+                return
+            # A use case named in several words beats one named in a word ("writing unit
+            # tests"); on a scale two values stay a question ("some money but not a lot").
+            length = {v: max(h.length for h in single if h.values[0] == v) for v in distinct}
+            top = max(length.values())
+            if slot == "use_case" and top > 1 and [v for v in distinct if length[v] == top] == [
+                    v for v in distinct if length[v] >= top - 0]:
+                winners = [v for v in distinct if length[v] == top]
+                if len(winners) == 1:
+                    r.out.values[slot] = winners[0]
+                    return
+            r.out.clarify[slot] = named
+            return
+        r.out.clarify[slot] = plain[0].values
+        return
+    if negated and slot == r.pending:
+        excluded = {v for h in negated for v in h.values}
+        rest = tuple(v for v in values if v not in excluded)
+        if len(rest) == 1:
+            r.out.values[slot] = rest[0]
+        elif len(rest) >= 2:
+            r.out.clarify[slot] = rest
+    elif negated and len(values) == 2:
+        excluded = {v for h in negated for v in h.values}
+        rest = tuple(v for v in values if v not in excluded)
+        if len(rest) == 1:
+            r.out.values[slot] = rest[0]
 
 
-def _followed_by(
-    norm: str, count: Count, nouns: frozenset[str] | tuple[str, ...], within: int = 3
-) -> bool:
-    after = norm[count.end :].split()[:within]
-    return any(w.strip(",.") in nouns for w in after)
+def _note(r: Reading, slot: str, a: Amount, value: int) -> None:
+    if a.ranged:
+        r.out.notes.append(r.text("took_range", label=label(r, slot), said=a.said,
+                                  value=f"{value:,}"))
+    elif a.vague:
+        r.out.notes.append(r.text("took_approx", label=label(r, slot), said=a.said,
+                                  value=f"{value:,}"))
 
 
-def _counts_with_nouns(norm: str, counts: list[Count], values: dict[str, object]) -> None:
-    for c in counts:
-        after = [w.strip(",.") for w in norm[c.end :].split()[:4]]
-        if any(w in _TOKEN_WORDS for w in after[:2]):
-            tail = " ".join(norm[c.end :].split()[:5])
-            if any(m in tail for m in _MONTH_WORDS) and "monthly_tokens" not in values:
-                values["monthly_tokens"] = c.value
+def _counts(r: Reading, amounts: list[Amount]) -> None:
+    """Example counts and monthly tokens, in free text by the noun after the number; in a
+    reply to their question, one number alone."""
+    words = r.words
+    free = [a for a in amounts if a.start not in r.used and not a.money and not a.percent
+            and a.suffix in ("", "b")]
+    for a in free:
+        after = words[a.end:a.end + 6]
+        if set(after[:2]) & _TOKEN_WORDS or (r.pending == "monthly_tokens" and (
+                set(after[:3]) & _MONTH_WORDS)):
+            tail = set(after[:6])
+            if (tail & _MONTH_WORDS or r.pending == "monthly_tokens") and (
+                    "monthly_tokens" not in r.out.values):
+                _take_count(r, "monthly_tokens", a)
+            r.used.add(a.start)
             continue
-        if after and after[0] in _OTHER_NOUNS:
-            continue
-        if any(w in _EXAMPLE_NOUNS for w in after[:3]) and "examples" not in values:
-            values["examples"] = c.value
+        named_before = a.start > 0 and words[a.start - 1] in _DATA_LABELS  # "data: 5k"
+        if (set(after[:3]) & _EXAMPLE_NOUNS or named_before) and "examples" not in \
+                r.out.values and not set(after[:4]) & _RATE_WORDS:  # "2M docs a month"
+            _take_count(r, "examples", a)
+            r.used.add(a.start)
+    pending = r.pending
+    if r.out.bad_number is not None:
+        return  # "between 1e99 and 2": ask about the whole reply rather than take a part
+    if pending in ("examples", "has_data", "monthly_tokens") and pending not in r.out.values:
+        slot = "monthly_tokens" if pending == "monthly_tokens" else "examples"
+        if slot in r.out.values:
+            return
+        left = [a for a in free if a.start not in r.used]
+        norm = " ".join(words)
+        exact = [a for a in left if not a.vague]
+        if slot == "examples" and not left and norm in _NONE_COUNT:
+            r.out.values["examples"] = 0
+        elif len(left) == 1 and (pending != "has_data" or len(words) <= 4):
+            _take_count(r, slot, left[0])
+        elif len(left) == 2 and len(exact) == 1 and pending != "has_data":
+            _take_count(r, slot, exact[0])  # "a handful, like 20"
 
 
-_PATTERNS: dict[int, tuple[QuestionInfo, re.Pattern[str] | None, dict[str, str]]] = {}
+def _take_count(r: Reading, slot: str, a: Amount) -> None:
+    if a.suffix == "b":
+        a.value *= 1e9  # "5B" tokens: billions (a model's size is read before counts)
+        a.suffix = ""
+    value = as_int(a.value)
+    if a.bound == "under" and not a.ranged:
+        value = as_int(a.value * 0.75) or 0
+    r.out.values[slot] = value
+    if a.bound == "under":
+        r.out.notes.append(r.text("took_approx", label=label(r, slot), said=a.said,
+                                  value=f"{value:,}"))
+    else:
+        _note(r, slot, a, value)
 
 
-def _synonym_pattern(q: QuestionInfo) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    """One alternation of every synonym, longest first, compiled once per question."""
-    cached = _PATTERNS.get(id(q))
-    if cached is not None and cached[0] is q:
-        return cached[1], cached[2]
-    phrases = {p: c.value for c in q.choices for p in c.synonyms}
-    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)") if phrases else None
-    _PATTERNS[id(q)] = (q, pattern, phrases)
-    return pattern, phrases
+def _consistency(out: Extraction) -> None:
+    """The count decides whether there is data ("we have 5k tickets" means yes)."""
+    values = out.values
+    if "examples" in values and "has_data" not in values:
+        values["has_data"] = "yes" if values["examples"] else "no"
+    if values.get("has_data") == "no" and "examples" not in values:
+        values["examples"] = 0
+    if values.get("has_data") == "yes" and values.get("examples") == 0:
+        del values["examples"]
+    if values.get("has_data") == "no" and values.get("examples"):
+        # "no" and a count disagree: ask rather than pick one.
+        del values["has_data"]
+        out.clarify.setdefault("has_data", ("yes", "no"))
 
-
-def _enumerated(norm: str, q: QuestionInfo) -> str | None:
-    """A value named by a synonym phrase, or by a value word next to the slot's keyword.
-    Matches never overlap and the longest wins where they would ("no gpu cluster" is not
-    "gpu cluster"); where two values are named, the later one wins ("low, no actually high")."""
-    pattern, phrases = _synonym_pattern(q)
-    if pattern is not None:
-        found = [phrases[m.group(0)] for m in pattern.finditer(norm)]
-        if found:
-            return found[-1]
-    if not q.keywords:
-        return None
-    best: tuple[int, str] | None = None
-    offset = 0
-    for clause in clauses(norm):
-        offset = norm.find(clause, offset)
-        if not any(has_phrase(clause, k) for k in q.keywords):
-            continue
-        for c in q.choices:
-            for word in c.words:
-                m = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", clause)
-                if m and (best is None or offset + m.start() > best[0]):
-                    best = (offset + m.start(), c.value)
-    return best[1] if best else None

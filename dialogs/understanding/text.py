@@ -19,8 +19,10 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": 
 @lru_cache(maxsize=64)
 def clean(text: str) -> str:
     """Printable text, one space between words, at most MAX_PARSE_CHARS characters."""
-    text = text[:MAX_PARSE_CHARS]
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    # Cut before normalising (so normalising is bounded) and after (NFKC expands some
+    # characters, one U+FDFA into 18), so what the parser reads is never longer than the bound.
+    text = unicodedata.normalize("NFKC", text[:MAX_PARSE_CHARS])[:MAX_PARSE_CHARS]
+    text = text.translate(_QUOTES)
     # Control and format characters (incl. zero-width and bidi overrides) become spaces.
     # isprintable() is False for exactly those (and for separators other than " "), in C.
     if not text.isprintable():
@@ -31,19 +33,21 @@ def clean(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def normalise(text: str) -> str:
-    """Lower-case words for matching: punctuation other than digits' , . and $ dropped."""
+    """Lower-case words for matching: punctuation dropped except what numbers carry
+    (, . $ % / + ~ ^ < > -)."""
     text = clean(text).lower()
-    text = re.sub(r"[^\w\s,.$%/+'-]", " ", text)
+    text = re.sub(r"[^\w\s,.$%/+'~^<>-]", " ", text)
     return _SPACE.sub(" ", text).strip()
 
 
-def has_phrase(haystack: str, phrase: str) -> bool:
-    """Whole-word phrase match in normalised text."""
-    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", haystack) is not None
+# Words (with an apostrophe inside: "don't"), numbers as written ("2,000", "1.5m", "8x7b"),
+# clause punctuation, and the signs numbers carry. Everything else is a gap between tokens.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:e[+-]?\d+)?(?:x[a-z]*\d+[a-z]*|[a-z]*)"
+                    r"|[a-z][a-z0-9]*(?:'[a-z]+)?|[,;.!?()]|[$%~^<>+/-]")
+CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "(", ")", "but", "and", "also", "plus",
+                           "though"})
 
 
-def clauses(text: str) -> list[str]:
-    """Split a message into clauses, so "budget is tight, need it this week" keeps each
-    keyword next to its own value."""
-    parts = re.split(r"[;,!?]|\.(?!\d)|\b(?:but|and|also|plus)\b", text)
-    return [p.strip() for p in parts if p and p.strip()]
+def tokens(norm: str) -> list[tuple[str, int]]:
+    """(token, start offset) for lower-cased text; linear in its length."""
+    return [(m.group(0), m.start()) for m in _TOKEN.finditer(norm)]
