@@ -175,6 +175,19 @@ class TeamsAuthentication(BotFrameworkAuthentication):
                 self.http_session)
         return result
 
+    async def authenticate_header(self, auth_header: str) -> None:
+        """Verify the request's token alone, before its body is read: the signature, issuer,
+        audience and expiry (PermissionError if any fails). What binds the token to the
+        activity (its serviceUrl, the channel's endorsement) is checked again with the
+        activity by `authenticate_request`, so a stranger's body is never parsed."""
+        if await self.authentication_disabled():
+            return
+        if not auth_header:
+            raise PermissionError("Unauthorized: no token")
+        # No channel id and no service URL: JwtTokenValidation then checks everything about
+        # the token but those two, which need the activity.
+        await self.authenticate_request(Activity(), auth_header)
+
     async def authenticate_streaming_request(self, auth_header: str,
                                              channel_id_header: str) -> AuthenticateRequestResult:
         return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
