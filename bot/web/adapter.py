@@ -6,7 +6,6 @@ Thin, like the other adapters: the page renders the same replies `chat --json` p
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.http_body import BadJson, BodyTooLarge, loads_bounded, read_body
 from bot.settings import Settings
 from bot.web.session import COOKIE_NAME, CookieSigner
 from dialogs.events import Event
@@ -92,14 +92,13 @@ class WebEndpoint:
         if request.content_type != "application/json":
             # Also a CSRF guard: another site cannot send JSON without a CORS preflight.
             return _error(415, "Send JSON (Content-Type: application/json).")
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            return _error(413, "That request is too large.")
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
+        try:
+            raw = await read_body(request, MAX_BODY_BYTES)  # however many packets it takes
+        except BodyTooLarge:
             return _error(413, "That request is too large.")
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            body = loads_bounded(raw)
+        except BadJson:
             return _error(400, "That request is not valid JSON.")
 
         session_id = self.signer.verify(request.cookies.get(COOKIE_NAME))
