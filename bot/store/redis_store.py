@@ -47,7 +47,7 @@ T = TypeVar("T")
 # KEYS[1] state hash, KEYS[2] rate counter, KEYS[3] the event's seen marker (for a save without
 # an event id, a marker of this call alone; the script also runs without one). ARGV: expected
 # version, expected token, state JSON, this write's token, state TTL, marker TTL, rate window in
-# seconds, rate limit (0: the turn is not counted).
+# seconds, rate limit (0: the turn is not counted), the token that stands for a corrupt state.
 # Returns {'ok', version, false, token}, {'duplicate', version}, {'rate_limited', version,
 # false, '', milliseconds left in the window} or
 # {'conflict', version, stored state or nil, stored token}: a conflict hands back what is
@@ -61,15 +61,35 @@ T = TypeVar("T")
 # half-written. The counter is written with pcall: a counter that cannot be written must not
 # fail the turn (it is then let through). It is a fixed window opened by the turn that finds
 # it absent; EXPIRE NX gives a TTL to a counter that has none, so none outlives its window.
+# A state key that is not a hash, or whose version is not a whole number, is corrupt (written by
+# something else): it counts as version 0 with the corrupt token, so the first save conflicts
+# and hands back '' (an unreadable state: the runner starts the conversation again, says so and
+# logs it), and the save that follows, expecting exactly that, replaces it. A seen marker of the
+# wrong type counts as unseen and is replaced.
 SAVE_LUA = """
-local stored = redis.call('HMGET', KEYS[1], 'v', 's', 't')
+local kind = redis.call('TYPE', KEYS[1])
+kind = type(kind) == 'table' and kind['ok'] or kind
+local stored = {false, false, false}
+if kind == 'hash' then
+  stored = redis.call('HMGET', KEYS[1], 'v', 's', 't')
+end
 local current = tonumber(stored[1] or '0')
 local token = stored[3] or ''
+local corrupt = kind ~= 'hash' and kind ~= 'none'
+if current == nil or current < 0 or current ~= math.floor(current) or current >= 2^53 then
+  corrupt = true
+end
+if corrupt then
+  current, token, stored = 0, ARGV[9], {false, '', false}
+end
 if token == ARGV[4] and current == tonumber(ARGV[1]) + 1 then
   return {'ok', current, false, token}
 end
 if KEYS[3] then
-  local seen = redis.call('GET', KEYS[3])
+  local seen = redis.pcall('GET', KEYS[3])
+  if type(seen) == 'table' and seen['err'] then
+    seen = false
+  end
   if seen == ARGV[4] then
     return {'ok', current, false, seen}
   elseif seen then
@@ -89,6 +109,9 @@ if current ~= tonumber(ARGV[1]) or token ~= ARGV[2] then
   return {'conflict', current, stored[2], token}
 end
 local version = current + 1
+if corrupt then
+  redis.call('DEL', KEYS[1])
+end
 redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[3], 't', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 if KEYS[3] then
@@ -97,6 +120,8 @@ end
 return {'ok', version, false, ARGV[4]}
 """
 
+# Stands for a corrupt stored state (see SAVE_LUA); no write makes it (theirs are hex).
+CORRUPT_TOKEN = "!corrupt"
 _DIGEST_CHARS = 16  # 64 bits: collisions are not a practical concern at any deployment size
 # A write's token: 32 random bits, 8 hex characters. It only has to tell apart writes of one
 # conversation. A field of its own, not folded into 'v': a release from before the token (a
@@ -219,15 +244,31 @@ class RedisStore:
                 pipe.hmget(state_key, "v", "s", "t")
                 if event_id is not None:
                     pipe.exists(self.seen_key(key, event_id))
-                return list(await pipe.execute())
+                # A key of the wrong type (written by something else) comes back as its
+                # error, not raised: it is a corrupt conversation, not an unreachable store.
+                return list(await pipe.execute(raise_on_error=False))
 
         results = await self._call(run)
-        version, data, token = results[0]
-        duplicate = event_id is not None and bool(results[1])
+        duplicate = (event_id is not None and not isinstance(results[1], RedisError)
+                     and bool(results[1]))
+        stored = results[0]
+        if isinstance(stored, RedisError):
+            if "WRONGTYPE" not in str(stored):
+                raise StoreUnavailable(type(stored).__name__)
+            return self._corrupt(duplicate)
+        version, data, token = stored
         if data is None:
             return Loaded(data=None, version=0, duplicate=duplicate)
-        return Loaded(data=data, version=int(version or 0), duplicate=duplicate,
+        if not (isinstance(version, str) and version.isascii() and version.isdigit()
+                and len(version) < 16):
+            return self._corrupt(duplicate)
+        return Loaded(data=data, version=int(version), duplicate=duplicate,
                       token=token or "")
+
+    @staticmethod
+    def _corrupt(duplicate: bool) -> Loaded:
+        # What a save hands back for it too (SAVE_LUA): unreadable, so the runner starts again.
+        return Loaded(data="", version=0, duplicate=duplicate, token=CORRUPT_TOKEN)
 
     async def save(self, key: str, data: str, expected_version: int,
                    event_id: str | None = None, *, rate_limit: int = 0,
@@ -243,7 +284,7 @@ class RedisStore:
             marker, marker_ttl = f"{tagged}call:{token}", _CALL_MARKER_TTL_SECONDS
         keys = [tagged + "state", tagged + "rate", marker]
         args = [expected_version, expected_token, data, token, self._state_ttl, marker_ttl,
-                WINDOW_SECONDS, max(0, rate_limit)]
+                WINDOW_SECONDS, max(0, rate_limit), CORRUPT_TOKEN]
         reply = await self._run_save(keys, args)
         outcome = reply[0]
         if outcome not in ("ok", "conflict", "duplicate", "rate_limited"):
@@ -251,7 +292,9 @@ class RedisStore:
         current = reply[2] if len(reply) > 2 else None
         stored_token = reply[3] if len(reply) > 3 and reply[3] else ""
         wait_ms = int(reply[4]) if len(reply) > 4 else 0
-        return Saved(outcome, int(reply[1]), current or None, stored_token,
+        # A corrupt state comes back as "", which the runner cannot read: it starts again.
+        current = "" if stored_token == CORRUPT_TOKEN else current or None
+        return Saved(outcome, int(reply[1]), current, stored_token,
                      max(0, wait_ms) / 1000)
 
     async def memory_usage(self, conversation: str) -> int | None:
