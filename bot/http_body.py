@@ -7,6 +7,7 @@ before it is refused, and a deeply nested document is a 400 rather than a Recurs
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -24,15 +25,29 @@ class BodyTooLarge(Exception):
     """The request body is over the endpoint's limit."""
 
 
+class BodyTimeout(Exception):
+    """The request body did not arrive within the time allowed."""
+
+
 class BadJson(ValueError):
     """The body is not JSON within the bounds; the message is safe to show."""
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
+async def read_body(request: web.Request, limit: int, *, timeout: float | None = None
+                    ) -> bytes:
     """The whole request body, however it was split on the wire; BodyTooLarge over `limit`
-    bytes (refused from Content-Length before anything is read when it says so)."""
+    bytes (refused from Content-Length before anything is read when it says so), BodyTimeout
+    when it has not all arrived within `timeout` seconds (a client trickling it in)."""
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read_all(request, limit)
+    except TimeoutError:
+        raise BodyTimeout from None
+
+
+async def _read_all(request: web.Request, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:

@@ -33,7 +33,7 @@ from dialogs import machine
 from dialogs.events import Event
 from dialogs.machine import StepResult
 from dialogs.replies import ErrorReply, Notice, Question, RecommendationReply, Reply
-from dialogs.state import SCHEMA_VERSION, ConversationState
+from dialogs.state import SCHEMA_VERSION, ConversationState, Slots
 from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,14 @@ class TurnResult:
     # rate_limited: the person is over RATE_LIMIT_PER_MINUTE, the turn was not applied.
     outcome: Outcome
     state: ConversationState | None = None
+
+
+_NO_ANSWERS = Slots()
+
+
+def _unanswered(state: ConversationState) -> bool:
+    """Nothing answered yet: at most the first question asked."""
+    return state.slots == _NO_ANSWERS and not state.history and state.phase != "advised"
 
 
 def conversation_ref(conversation: str) -> str:
@@ -122,6 +130,7 @@ class TurnRunner:
                  rate_limit_per_minute: int = 0,
                  max_turns_in_flight: int = MAX_TURNS_IN_FLIGHT,
                  turn_queue_seconds: float = TURN_QUEUE_SECONDS,
+                 new_conversation_ttl_seconds: int | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.kb = kb
@@ -139,6 +148,9 @@ class TurnRunner:
         self._limited_until: dict[str, float] = {}
         self._next_sweep = 0.0
         self._cache = StateCache()
+        # A conversation that has not got past its first question is kept this long (None: as
+        # long as any other), so one-off visitors do not fill the store for weeks.
+        self._new_ttl = new_conversation_ttl_seconds
 
     async def handle(self, event: Event) -> TurnResult:
         started = time.perf_counter()
@@ -189,9 +201,11 @@ class TurnRunner:
                 except Exception as error:  # a bug in the dialog: never shown as a traceback
                     return self._step_failed(event, error)
                 data = stepped.state.dump()
+                ttl = ({"ttl_seconds": self._new_ttl}
+                       if self._new_ttl is not None and _unanswered(stepped.state) else {})
                 saved = await self.store.save(key, data, loaded.version, event.event_id,
                                               rate_limit=rate_limit,
-                                              expected_token=loaded.token)
+                                              expected_token=loaded.token, **ttl)
                 rate_limit = 0  # a second try is the same turn: it was counted once
                 if saved.outcome == "ok":
                     result = self._applied(stepped, notices, saved.version)

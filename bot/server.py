@@ -17,6 +17,7 @@ from bot.adapters.slack import attach_slack
 from bot.adapters.teams import attach_teams
 from bot.metrics import metrics_handler
 from bot.runner import TurnRunner
+from bot.serving import serve
 from bot.settings import Settings
 from bot.store import StateStore, make_store
 from bot.web import attach_web
@@ -63,7 +64,8 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
             log.warning("REDIS_URL is not set: conversations are kept in this process's memory, "
                         "lost on restart and not shared between replicas")
         store = make_store(settings)
-    runner = TurnRunner(store, kb, rate_limit_per_minute=settings.rate_limit_per_minute)
+    runner = TurnRunner(store, kb, rate_limit_per_minute=settings.rate_limit_per_minute,
+                        new_conversation_ttl_seconds=settings.new_conversation_ttl_seconds)
 
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS_KEY] = settings
@@ -115,4 +117,6 @@ def run(settings: Settings, *, host: str, port: int, kb: Knowledge | None = None
     settle_heap()
     log.info("listening", extra={"host": host, "port": port,
                                  "store": "redis" if settings.redis_url else "memory"})
-    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10.0)
+    asyncio.run(serve(app, host=host, port=port,
+                      max_connections=settings.http_max_connections,
+                      header_timeout=settings.http_header_timeout_seconds))

@@ -48,14 +48,16 @@ class StateStore(Protocol):
 
     async def save(self, key: str, data: str, expected_version: int,
                    event_id: str | None = None, *, rate_limit: int = 0,
-                   expected_token: str = "") -> Saved:
+                   expected_token: str = "", ttl_seconds: int | None = None) -> Saved:
         """One round trip: write only if the stored state is still the expected one (its version
         and its token) and the event id is unseen; mark the event seen in the same atomic step.
 
         With rate_limit > 0 the turn is also counted in the conversation's current window
         (rate_limit.WINDOW_SECONDS) unless it is a duplicate, and nothing is written when the
         count goes over the limit ("rate_limited"). A save run twice (a client that re-sends
-        after a dropped connection) answers "ok" the second time and changes nothing."""
+        after a dropped connection) answers "ok" the second time and changes nothing.
+        `ttl_seconds` replaces the store's state TTL for this write (a conversation that has
+        not got past its first question is kept for less)."""
         ...
 
     async def ping(self) -> bool: ...

@@ -272,7 +272,7 @@ class RedisStore:
 
     async def save(self, key: str, data: str, expected_version: int,
                    event_id: str | None = None, *, rate_limit: int = 0,
-                   expected_token: str = "") -> Saved:
+                   expected_token: str = "", ttl_seconds: int | None = None) -> Saved:
         tagged = self._tagged(key)  # the *_key methods' keys, digested once
         token = secrets.token_hex(_TOKEN_BYTES)
         if event_id is not None:
@@ -283,7 +283,8 @@ class RedisStore:
             # is new), kept only as long as a repeat could come.
             marker, marker_ttl = f"{tagged}call:{token}", _CALL_MARKER_TTL_SECONDS
         keys = [tagged + "state", tagged + "rate", marker]
-        args = [expected_version, expected_token, data, token, self._state_ttl, marker_ttl,
+        ttl = self._state_ttl if ttl_seconds is None else int(ttl_seconds)
+        args = [expected_version, expected_token, data, token, ttl, marker_ttl,
                 WINDOW_SECONDS, max(0, rate_limit), CORRUPT_TOKEN]
         reply = await self._run_save(keys, args)
         outcome = reply[0]

@@ -61,7 +61,7 @@ def test_python_warnings_are_logged_not_printed(capsys: pytest.CaptureFixture[st
 def test_library_records_never_quote_a_request_below_debug(
         capsys: pytest.CaptureFixture[str]) -> None:
     setup_logging("INFO")
-    bolt = logging.getLogger("slack_bolt.AsyncApp")
+    bolt = logging.getLogger("slack_bolt.hygiene_test")
     bolt.info("Invalid request signature detected (signature: v0=1, timestamp: 1, "
               "body: text=private+words)")
     bolt.warning("Unhandled request ({'type': 'event_callback', 'text': 'private words'})")
@@ -77,6 +77,6 @@ def test_library_records_never_quote_a_request_below_debug(
 
 def test_library_records_are_whole_at_debug(capsys: pytest.CaptureFixture[str]) -> None:
     setup_logging("DEBUG")
-    logging.getLogger("slack_bolt.AsyncApp").info("Invalid request signature (body: x=1)")
+    logging.getLogger("slack_bolt.hygiene_test").info("Invalid request signature (body: x=1)")
     (record,) = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert record["msg"] == "Invalid request signature (body: x=1)"

@@ -25,7 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import build_app, secret
 from bot.adapters.slack.delivery import SlackDeps
-from bot.http_body import BodyTooLarge, read_body
+from bot.http_body import BodyTimeout, BodyTooLarge, read_body
 
 __all__ = ["BOLT_APP_KEY", "EVENTS_PATH", "attach_slack"]
 
@@ -49,9 +49,10 @@ def attach_slack(app: web.Application, runner: Any, settings: Any) -> None:
     signing_secret = secret(settings.slack_signing_secret)
     if signing_secret:
         verifier = SignatureVerifier(signing_secret)
+        body_timeout = getattr(settings, "http_body_timeout_seconds", None)
 
         async def slack_events(request: web.Request) -> web.Response:
-            refused = await _refusal(request, verifier)
+            refused = await _refusal(request, verifier, body_timeout)
             if isinstance(refused, web.Response):
                 return refused
             try:
@@ -108,7 +109,8 @@ MAX_BODY_BYTES = 1024 * 1024
 _MAX_TIMESTAMP_DIGITS = 12
 
 
-async def _refusal(request: web.Request, verifier: SignatureVerifier) -> web.Response | str:
+async def _refusal(request: web.Request, verifier: SignatureVerifier,
+                   body_timeout: float | None) -> web.Response | str:
     """The body as text when the request is Slack's (signed, fresh, UTF-8, within the size
     limit); otherwise the 4xx to answer. The signature is checked here, on the raw body, before
     anything parses it, so a stranger's junk costs an HMAC; and the refusal's log line names
@@ -119,10 +121,13 @@ async def _refusal(request: web.Request, verifier: SignatureVerifier) -> web.Res
         log.info("Slack request refused", extra={"reason": "charset is not UTF-8"})
         return web.json_response({"error": "expected UTF-8"}, status=415)
     try:
-        raw = await read_body(request, MAX_BODY_BYTES)
+        raw = await read_body(request, MAX_BODY_BYTES, timeout=body_timeout)
     except BodyTooLarge:
         log.info("Slack request refused", extra={"reason": "body too large"})
         return web.json_response({"error": "the body is too large"}, status=413)
+    except BodyTimeout:
+        log.info("Slack request refused", extra={"reason": "body too slow"})
+        return web.json_response({"error": "the body took too long"}, status=408)
     timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
     signature = request.headers.get("X-Slack-Signature", "")
     if not (timestamp.isascii() and timestamp.isdigit()

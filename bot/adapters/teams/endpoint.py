@@ -22,7 +22,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from bot.adapters.teams.adapter import TeamsAuthentication
-from bot.http_body import BadJson, BodyTooLarge, loads_bounded, read_body
+from bot.http_body import BadJson, BodyTimeout, BodyTooLarge, loads_bounded, read_body
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,10 @@ def is_loopback_url(url: str) -> bool:
 
 class MessagesEndpoint:
     def __init__(self, adapter: CloudAdapter, bot: ActivityHandler, *,
-                 local_service_urls_only: bool = False) -> None:
+                 local_service_urls_only: bool = False,
+                 body_timeout: float | None = None) -> None:
         self._adapter = adapter
+        self._body_timeout = body_timeout
         self._bot = bot
         # Emulator mode (no app id) authenticates nobody, so it must not post replies to a
         # service URL a stranger names: only the local Bot Framework Emulator is answered.
@@ -89,10 +91,13 @@ class MessagesEndpoint:
         except PermissionError:
             return web.json_response({"error": "unauthorized"}, status=401)
         try:
-            body = await read_body(request, MAX_ACTIVITY_BYTES)
+            body = await read_body(request, MAX_ACTIVITY_BYTES, timeout=self._body_timeout)
         except BodyTooLarge:
             log.info("Bot Framework request refused", extra={"reason": "body too large"})
             return web.json_response({"error": "the body is too large"}, status=413)
+        except BodyTimeout:
+            log.info("Bot Framework request refused", extra={"reason": "body too slow"})
+            return web.json_response({"error": "the body took too long"}, status=408)
         parsed = parse_activity(body)
         if isinstance(parsed, str):
             log.info("Bot Framework request refused", extra={"reason": parsed})
