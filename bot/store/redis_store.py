@@ -38,6 +38,7 @@ from redis.exceptions import RedisError
 from bot.rate_limit import WINDOW_SECONDS
 from bot.store.base import Loaded, Saved, StoreBusy, StoreUnavailable
 from bot.store.batching import ScriptBatcher
+from bot.store.breaker import CircuitBreaker
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -144,7 +145,7 @@ def _digest(text: str) -> str:
 class RedisStore:
     def __init__(self, url: str, *, prefix: str = "wa", state_ttl_seconds: int = 30 * 86400,
                  dedup_ttl_seconds: int = 86400, timeout_seconds: float = 1.0,
-                 cluster: bool = False) -> None:
+                 cluster: bool = False, circuit_breaker: bool = True) -> None:
         self._prefix = prefix
         self._state_ttl = int(state_ttl_seconds)
         self._dedup_ttl = int(dedup_ttl_seconds)
@@ -152,6 +153,8 @@ class RedisStore:
         # a turn about this long and no more.
         self._deadline = timeout_seconds
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        # In an outage, turns fail at once instead of each waiting out the deadline.
+        self._breaker = CircuitBreaker(self._probe) if circuit_breaker else None
         options: dict[str, Any] = dict(
             # No socket timeout (redis-py's default is 5 s): the deadline above bounds every
             # command already, and with one redis-py wraps each send in asyncio.wait_for (on
@@ -220,7 +223,32 @@ class RedisStore:
                     since: float | None = None) -> T:
         """Run `operation` within the deadline, counted from `since` (on the loop's clock) when
         given: a batched save's deadline runs from when the save was queued, not from when its
-        batch went out."""
+        batch went out. While the circuit breaker is open it fails at once."""
+        breaker = self._breaker
+        if breaker is None:
+            return await self._guarded(operation, since)
+        if breaker.is_open:
+            raise StoreUnavailable("circuit open")
+        try:
+            result = await self._guarded(operation, since)
+        except StoreBusy:  # this process is overloaded; the store may be fine
+            raise
+        except StoreUnavailable:
+            breaker.failed()
+            raise
+        breaker.succeeded()
+        return result
+
+    async def _probe(self) -> bool:
+        """PING within the deadline, outside the breaker (it is what closes it)."""
+        try:
+            async with asyncio.timeout(self._deadline):
+                return bool(await self._client.ping())
+        except (RedisError, OSError, TimeoutError):
+            return False
+
+    async def _guarded(self, operation: Callable[[], Awaitable[T]],
+                       since: float | None) -> T:
         started = False
         loop = asyncio.get_running_loop()
         deadline = (loop.time() if since is None else since) + self._deadline
@@ -310,6 +338,8 @@ class RedisStore:
             return False
 
     async def close(self) -> None:
+        if self._breaker is not None:
+            await self._breaker.close()
         if isinstance(self._run_save, ScriptBatcher):
             await self._run_save.aclose()
         await self._client.aclose()

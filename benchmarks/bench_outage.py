@@ -1,0 +1,163 @@
+"""Reply latency while Redis is down: 200 conversations taking turns through one TurnRunner on
+a real redis-server, which is killed, held down, and started again.
+
+Each conversation sends a turn, waits for the reply, pauses (0 to twice `--think` seconds) and
+sends the next, for the whole run. The outage is Redis killed (`--fault kill`: connections are
+refused at once) or frozen with SIGSTOP (`--fault freeze`: connections hang, as with a host that
+is gone, and each command waits out REDIS_TIMEOUT_SECONDS). Printed per phase (before, during
+the outage, after): replies, their outcomes, and latency p50 / p99 / max; how long after Redis
+came back the first turn went through; and the check that nothing was lost: each
+conversation's stored version (one per applied turn) is at least its count of "ok" replies,
+and at most that plus its turns that failed on the store (a save that reached Redis just
+before the kill may have been applied without its reply).
+
+    python benchmarks/bench_outage.py [--conversations 200] [--think 0.5] [--down 3]
+                                    [--fault kill|freeze] [--no-breaker]
+
+Redis runs with appendfsync always, so an acknowledged write survives the kill. Printed, never
+asserted; figures in benchmarks/RESULTS-outage.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
+    sys.path.insert(0, str(ROOT))
+
+from bot.metrics import Metrics  # noqa: E402
+from bot.runner import TurnRunner  # noqa: E402
+from bot.store.redis_store import RedisStore  # noqa: E402
+from dialogs.events import Event  # noqa: E402
+from knowledge import default_knowledge  # noqa: E402
+from tests.redis_server import RedisServer  # noqa: E402
+
+TEXTS = ["hi", "support bot for our helpdesk", "yes", "about 5k examples", "restart"]
+
+
+@dataclass
+class Phase:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Person:
+    key: str
+    ok: int = 0
+    store_errors: int = 0
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+async def run(conversations: int, down_seconds: float, breaker: bool, think: float,
+              fault: str) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-outage-"))
+    redis_server = RedisServer(workdir, extra=["--appendonly", "yes", "--appendfsync", "always"])
+    redis_server.start()
+    store = RedisStore(redis_server.url, circuit_breaker=breaker)
+    runner = TurnRunner(store, default_knowledge(), metrics=Metrics())
+    phases = {name: Phase(name) for name in ("before", "outage", "after")}
+    current = ["before"]
+    people = [Person(f"slack:TBENCH:U{n:04d}") for n in range(conversations)]
+    stop = asyncio.Event()
+    back_at: list[float] = []
+    first_ok_after_back: list[float] = []
+
+    async def talk(person: Person) -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            event = Event.typed(person.key, TEXTS[n % len(TEXTS)], event_id=f"{person.key}-{n}")
+            phase = phases[current[0]]
+            started = time.perf_counter()
+            result = await runner.handle(event)
+            phase.latencies.append(time.perf_counter() - started)
+            phase.outcomes[result.outcome] += 1
+            if result.outcome == "ok":
+                person.ok += 1
+                if back_at and not first_ok_after_back:
+                    first_ok_after_back.append(time.monotonic())
+            elif result.outcome == "store_error":
+                person.store_errors += 1
+            await asyncio.sleep(random.uniform(0, 2 * think))
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs; python "
+          f"{platform.python_version()}; load average {os.getloadavg()[0]:.2f} before")
+    print(f"conversations: {conversations}, think time 0-{2 * think:.2f} s, Redis down "
+          f"{down_seconds:.1f} s ({fault}), circuit breaker: {'on' if breaker else 'off'}")
+    tasks = [asyncio.create_task(talk(p)) for p in people]
+    await asyncio.sleep(2.0)
+    current[0] = "outage"
+    pid = redis_server.pid
+    assert pid is not None
+    if fault == "freeze":
+        os.kill(pid, signal.SIGSTOP)
+        await asyncio.sleep(down_seconds)
+        os.kill(pid, signal.SIGCONT)
+    else:
+        await asyncio.to_thread(redis_server.stop)
+        await asyncio.sleep(down_seconds)
+        await asyncio.to_thread(redis_server.start)
+    back_at.append(time.monotonic())
+    while not first_ok_after_back and time.monotonic() - back_at[0] < 30:
+        await asyncio.sleep(0.01)
+    current[0] = "after"
+    await asyncio.sleep(2.0)
+    stop.set()
+    await asyncio.gather(*tasks)
+
+    for phase in phases.values():
+        lat = phase.latencies
+        print(f"{phase.name:7s} replies {len(lat):6d}  p50 {_pct(lat, 0.5) * 1000:7.1f} ms  "
+              f"p99 {_pct(lat, 0.99) * 1000:7.1f} ms  max {max(lat, default=0) * 1000:7.1f} ms"
+              f"  outcomes {dict(phase.outcomes)}")
+    if first_ok_after_back:
+        print(f"first turn applied {(first_ok_after_back[0] - back_at[0]) * 1000:.0f} ms after "
+              "Redis was back")
+    lost = doubled = 0
+    for person in people:
+        version = (await store.load(person.key)).version
+        if version < person.ok:
+            lost += 1
+        if version > person.ok + person.store_errors:
+            doubled += 1
+    print(f"conversations checked: {len(people)}; lost turns in {lost}, "
+          f"extra turns in {doubled}")
+    print(f"load average {os.getloadavg()[0]:.2f} after")
+    await store.close()
+    redis_server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--down", type=float, default=3.0, help="seconds Redis stays down")
+    parser.add_argument("--think", type=float, default=0.5,
+                        help="mean pause between a conversation's turns, seconds")
+    parser.add_argument("--fault", choices=["kill", "freeze"], default="kill")
+    parser.add_argument("--no-breaker", action="store_true",
+                        help="the store without its circuit breaker, for comparison")
+    args = parser.parse_args()
+    asyncio.run(run(args.conversations, args.down, not args.no_breaker, args.think,
+                    args.fault))
+
+
+if __name__ == "__main__":
+    main()
