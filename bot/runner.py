@@ -200,6 +200,8 @@ class TurnRunner:
                     stepped = self._step(state, event, self.kb)
                 except Exception as error:  # a bug in the dialog: never shown as a traceback
                     return self._step_failed(event, error)
+                if stepped.erase:
+                    return await self._erase(key, stepped)
                 data = stepped.state.dump()
                 ttl = ({"ttl_seconds": self._new_ttl}
                        if self._new_ttl is not None and _unanswered(stepped.state) else {})
@@ -258,6 +260,17 @@ class TurnRunner:
                     extra={"platform": platform_of(key), "attempts": self._max_attempts,
                            "conversation": conversation_ref(key)})
         return self._store_error()
+
+    async def _erase(self, key: str, stepped: StepResult) -> TurnResult:
+        """"Delete my data", confirmed: everything the store and this process keep about the
+        conversation goes (a store error reaches the caller's handler: nothing is claimed)."""
+        removed = await self.store.erase(key)
+        self._cache.drop(key)
+        self._limited_until.pop(key, None)
+        log.info("conversation erased at the person's request",
+                 extra={"platform": platform_of(key), "records": removed,
+                        "conversation": conversation_ref(key)})
+        return TurnResult(replies=list(stepped.replies), outcome="ok", state=None)
 
     def _read_state(self, loaded: Loaded, event: Event) -> tuple[ConversationState, list[Reply]]:
         """The stored state, or a fresh one with a "let's start again" notice when the stored

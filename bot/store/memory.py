@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.rate_limit import WINDOW_SECONDS, WindowCounter
-from bot.store.base import Loaded, Saved
+from bot.store.base import Loaded, Saved, workspace_of
 
 # Sweep expired entries every this many saves, so a long-running process does not keep
 # every conversation and event id it ever saw.
@@ -108,6 +108,23 @@ class MemoryStore:
             del self._states[key]
         for seen in [k for k, t in self._seen.items() if t <= now]:
             del self._seen[seen]
+
+    async def erase(self, key: str) -> int:
+        async with self._lock:
+            removed = 1 if self._states.pop(key, None) is not None else 0
+            for seen in [k for k in self._seen if k[0] == key]:
+                del self._seen[seen]
+                removed += 1
+            return removed
+
+    async def erase_workspace(self, workspace: str) -> int:
+        async with self._lock:
+            keys = [k for k in self._states if workspace and workspace_of(k) == workspace]
+            for key in keys:
+                del self._states[key]
+            for seen in [k for k in self._seen if workspace and workspace_of(k[0]) == workspace]:
+                del self._seen[seen]
+            return len(keys)
 
     async def ping(self) -> bool:
         return True

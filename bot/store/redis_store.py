@@ -36,7 +36,7 @@ from redis.driver_info import DriverInfo
 from redis.exceptions import RedisError
 
 from bot.rate_limit import WINDOW_SECONDS
-from bot.store.base import Loaded, Saved, StoreBusy, StoreUnavailable
+from bot.store.base import Loaded, Saved, StoreBusy, StoreUnavailable, workspace_of
 from bot.store.batching import ScriptBatcher
 from bot.store.breaker import CircuitBreaker
 
@@ -48,7 +48,8 @@ T = TypeVar("T")
 # KEYS[1] state hash, KEYS[2] rate counter, KEYS[3] the event's seen marker (for a save without
 # an event id, a marker of this call alone; the script also runs without one). ARGV: expected
 # version, expected token, state JSON, this write's token, state TTL, marker TTL, rate window in
-# seconds, rate limit (0: the turn is not counted), the token that stands for a corrupt state.
+# seconds, rate limit (0: the turn is not counted), the token that stands for a corrupt state,
+# the digest of the conversation's workspace ('' for none: kept as 'w', for erasing a workspace).
 # Returns {'ok', version, false, token}, {'duplicate', version}, {'rate_limited', version,
 # false, '', milliseconds left in the window} or
 # {'conflict', version, stored state or nil, stored token}: a conflict hands back what is
@@ -81,7 +82,7 @@ if current == nil or current < 0 or current ~= math.floor(current) or current >=
   corrupt = true
 end
 if corrupt then
-  current, token, stored = 0, ARGV[9], {false, '', false}
+  current, token, stored = 0, ARGV[9] or '!corrupt', {false, '', false}
 end
 if token == ARGV[4] and current == tonumber(ARGV[1]) + 1 then
   return {'ok', current, false, token}
@@ -113,7 +114,11 @@ local version = current + 1
 if corrupt then
   redis.call('DEL', KEYS[1])
 end
-redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[3], 't', ARGV[4])
+if (ARGV[10] or '') ~= '' then
+  redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[3], 't', ARGV[4], 'w', ARGV[10])
+else
+  redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[3], 't', ARGV[4])
+end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 if KEYS[3] then
   redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[6])
@@ -136,6 +141,11 @@ _CALL_MARKER_TTL_SECONDS = 60
 # command with MaxConnectionsError instead of waiting; a burst of turns queues here instead,
 # still within the operation's deadline.
 MAX_IN_FLIGHT = 100
+
+
+def _glob_escape(text: str) -> str:
+    """`text` matched literally in a SCAN pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
 
 
 def _digest(text: str) -> str:
@@ -313,7 +323,7 @@ class RedisStore:
         keys = [tagged + "state", tagged + "rate", marker]
         ttl = self._state_ttl if ttl_seconds is None else int(ttl_seconds)
         args = [expected_version, expected_token, data, token, ttl, marker_ttl,
-                WINDOW_SECONDS, max(0, rate_limit), CORRUPT_TOKEN]
+                WINDOW_SECONDS, max(0, rate_limit), CORRUPT_TOKEN, self._workspace_mark(key)]
         reply = await self._run_save(keys, args)
         outcome = reply[0]
         if outcome not in ("ok", "conflict", "duplicate", "rate_limited"):
@@ -325,6 +335,62 @@ class RedisStore:
         current = "" if stored_token == CORRUPT_TOKEN else current or None
         return Saved(outcome, int(reply[1]), current, stored_token,
                      max(0, wait_ms) / 1000)
+
+    def _workspace_mark(self, conversation: str) -> str:
+        workspace = workspace_of(conversation)
+        return _digest(workspace) if workspace else ""
+
+    async def _delete_matching(self, pattern: str, wanted: Callable[[str], bool]) -> int:
+        async def run() -> int:
+            removed = 0
+            batch: list[str] = []
+            async for key in self._client.scan_iter(match=pattern, count=1000):
+                if wanted(key):
+                    batch.append(key)
+                if len(batch) >= 500:
+                    removed += await self._unlink(batch)
+                    batch = []
+            return removed + (await self._unlink(batch) if batch else 0)
+
+        # Admin work over many keys: no per-turn deadline, but any Redis error is still one.
+        try:
+            return await run()
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(type(error).__name__) from error
+
+    async def _unlink(self, keys: list[str]) -> int:
+        # One key at a time: in a cluster the keys of a batch live in many slots.
+        removed = 0
+        for key in keys:
+            removed += int(await self._client.unlink(key))
+        return removed
+
+    async def erase(self, key: str) -> int:
+        """Every key of the conversation: state (with its history), seen and call markers,
+        the rate counter. They share the hash tag, so one pattern finds them all."""
+        tagged = self._tagged(key)
+        return await self._delete_matching(_glob_escape(tagged) + "*", lambda _: True)
+
+    async def erase_workspace(self, workspace: str) -> int:
+        """Every conversation whose state carries this workspace's mark ('w'), found by scanning
+        the state keys; then every key sharing their hash tags."""
+        if not workspace:
+            return 0
+        mark = _digest(workspace)
+        tags: set[str] = set()
+        try:
+            async for key in self._client.scan_iter(
+                    match=_glob_escape(self._prefix) + ":{*}:state", count=1000):
+                if await self._client.type(key) == "hash" \
+                        and await self._client.hget(key, "w") == mark:
+                    tags.add(key[:key.rindex("}") + 1])
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(type(error).__name__) from error
+        if not tags:
+            return 0
+        await self._delete_matching(_glob_escape(self._prefix) + ":{*}:*",
+                                    lambda key: key[:key.find("}") + 1] in tags)
+        return len(tags)
 
     async def memory_usage(self, conversation: str) -> int | None:
         """Bytes Redis uses for a conversation's state key (MEMORY USAGE), None if absent."""
