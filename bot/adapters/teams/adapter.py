@@ -22,15 +22,21 @@ Three things beyond the stock wiring, each for a reason:
    tokens, but a token that is not a JWT, or names a signing key that does not exist, or has
    a bad signature, escapes as jwt/IndexError/... and would be a 500. `TeamsAuthentication`
    turns any failure to authenticate into PermissionError, so the caller answers 401.
+
+4. The channel's signing keys are fetched in a worker thread, with a timeout, one refresh at a
+   time (`use_async_key_refresh`), instead of by blocking requests on the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+import requests
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -78,6 +84,51 @@ def use_fast_msrest_retry_policy() -> bool:
                     "(connector clients will be slower to build)")
         return False
     ClientRetryPolicy.safe_codes = frozenset(codes)  # type: ignore[assignment]
+    return True
+
+
+# --- 4. signing keys fetched off the event loop ------------------------------------------------
+
+# The whole refresh (the OpenID document, then the keys), and each of its two requests.
+KEY_REFRESH_TIMEOUT_SECONDS = 10.0
+
+
+def use_async_key_refresh() -> bool:
+    """Make botframework's signing-key refresh run in a worker thread with a timeout, once at a
+    time. Stock, it calls blocking `requests.get` with no timeout on the event loop: every
+    request of the process waits while the keys download, forever if the endpoint hangs.
+    Returns True if the refresh is ours now. Idempotent; patches nothing it does not expect."""
+    from botframework.connector.auth import jwt_token_extractor
+
+    metadata_class = getattr(jwt_token_extractor, "_OpenIdMetadata", None)
+    refresh = getattr(metadata_class, "_refresh", None)
+    if refresh is None or not asyncio.iscoroutinefunction(refresh):
+        log.warning("botframework's _OpenIdMetadata._refresh is not what we expect; left as is "
+                    "(signing-key refreshes block the event loop)")
+        return False
+    if getattr(refresh, "_which_approach", False):
+        return True
+    assert metadata_class is not None
+
+    def fetch_keys(url: str) -> list[Any]:
+        timeout = KEY_REFRESH_TIMEOUT_SECONDS
+        document = requests.get(url, timeout=timeout)
+        document.raise_for_status()
+        keys = requests.get(document.json()["jwks_uri"], timeout=timeout)
+        keys.raise_for_status()
+        return list(keys.json()["keys"])
+
+    async def _refresh(self: Any) -> None:
+        lock = self.__dict__.setdefault("_which_approach_lock", asyncio.Lock())
+        async with lock:
+            if self.last_updated > datetime.now() - timedelta(seconds=1):
+                return  # another request refreshed while this one waited
+            self.keys = await asyncio.wait_for(asyncio.to_thread(fetch_keys, self.url),
+                                               KEY_REFRESH_TIMEOUT_SECONDS)
+            self.last_updated = datetime.now()
+
+    _refresh._which_approach = True  # type: ignore[attr-defined]
+    metadata_class._refresh = _refresh
     return True
 
 
@@ -252,6 +303,7 @@ def make_adapter(settings: Settings, *, friendly_error: str,
     calls a fixed token instead of fetching one from Azure AD).
     """
     use_fast_msrest_retry_policy()
+    use_async_key_refresh()
     adapter = CloudAdapter(make_authentication(settings, credentials_factory=credentials_factory))
     adapter.on_turn_error = turn_error_handler(friendly_error)
     return adapter
