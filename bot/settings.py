@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field(default="wa", min_length=1, max_length=64)
     # Bounds both connecting and each command, so an outage costs a turn at most this long.
     redis_timeout_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Keys Redis key names (HMAC), so they cannot be matched to user ids; unset: plain digests.
+    # Setting it later keeps existing conversations (read under their old names, then moved).
+    redis_key_secret: SecretStr | None = Field(default=None, repr=False)
     state_ttl_seconds: int = Field(default=30 * DAY, gt=0)
     dedup_ttl_seconds: int = Field(default=DAY, gt=0)
 
@@ -78,7 +81,8 @@ class Settings(BaseSettings):
     http_max_connections: int = Field(default=1000, gt=0)
 
     @field_validator(
-        "redis_url", "slack_bot_token", "slack_signing_secret", "slack_app_token",
+        "redis_url", "redis_key_secret", "slack_bot_token", "slack_signing_secret",
+        "slack_app_token",
         "microsoft_app_id", "microsoft_app_password", "microsoft_app_tenant_id",
         "knowledge_path", mode="before",
     )

@@ -22,7 +22,9 @@ own, one batch at a time, so the saves that arrive while a batch is out share th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -128,6 +130,8 @@ return {'ok', version, false, ARGV[4]}
 
 # Stands for a corrupt stored state (see SAVE_LUA); no write makes it (theirs are hex).
 CORRUPT_TOKEN = "!corrupt"
+# Stands for a state read from its key of before REDIS_KEY_SECRET, to be moved on its next save.
+LEGACY_TOKEN = "!legacy"
 _DIGEST_CHARS = 16  # 64 bits: collisions are not a practical concern at any deployment size
 # A write's token: 32 random bits, 8 hex characters. It only has to tell apart writes of one
 # conversation. A field of its own, not folded into 'v': a release from before the token (a
@@ -155,8 +159,12 @@ def _digest(text: str) -> str:
 class RedisStore:
     def __init__(self, url: str, *, prefix: str = "wa", state_ttl_seconds: int = 30 * 86400,
                  dedup_ttl_seconds: int = 86400, timeout_seconds: float = 1.0,
-                 cluster: bool = False, circuit_breaker: bool = True) -> None:
+                 cluster: bool = False, circuit_breaker: bool = True,
+                 key_secret: str | None = None) -> None:
         self._prefix = prefix
+        # With a secret, key names are keyed digests (HMAC) of the conversation keys, so a list
+        # of user ids does not tell whose key is whose; keys named before it are still read.
+        self._key_secret = key_secret.encode("utf-8") if key_secret else None
         self._state_ttl = int(state_ttl_seconds)
         self._dedup_ttl = int(dedup_ttl_seconds)
         # Bounds a whole operation, the one reconnect-and-retry included, so an outage costs
@@ -206,16 +214,50 @@ class RedisStore:
                    state_ttl_seconds=settings.state_ttl_seconds,
                    dedup_ttl_seconds=settings.dedup_ttl_seconds,
                    timeout_seconds=settings.redis_timeout_seconds,
-                   cluster=settings.redis_cluster)
+                   cluster=settings.redis_cluster,
+                   key_secret=(settings.redis_key_secret.get_secret_value()
+                               if settings.redis_key_secret is not None else None))
 
     @property
     def client(self) -> Any:
         """The underlying redis.asyncio client (for readiness checks, rate limits, benchmarks)."""
         return self._client
 
+    def _name_digest(self, text: str) -> str:
+        if self._key_secret is None:
+            return _digest(text)
+        return hmac.new(self._key_secret, text.encode("utf-8"),
+                        hashlib.sha256).hexdigest()[:_DIGEST_CHARS]
+
     def _tagged(self, conversation: str) -> str:
         """The start every key of a conversation shares, its hash tag included."""
+        return f"{self._prefix}:{{{self._name_digest(conversation)}}}:"
+
+    def _legacy_tagged(self, conversation: str) -> str | None:
+        """The same, as named before REDIS_KEY_SECRET was set (None when it is not set)."""
+        if self._key_secret is None:
+            return None
         return f"{self._prefix}:{{{_digest(conversation)}}}:"
+
+    async def _legacy_state(self, conversation: str) -> str | None:
+        """The state stored under the conversation's unkeyed name, if any (readable or not)."""
+        legacy = self._legacy_tagged(conversation)
+        if legacy is None:
+            return None
+
+        async def run() -> list[Any]:
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.hget(legacy + "state", "s")
+                return list(await pipe.execute(raise_on_error=False))
+
+        (data,) = await self._call(run)
+        return data if isinstance(data, str) else None
+
+    async def _drop_legacy(self, conversation: str) -> None:
+        legacy = self._legacy_tagged(conversation)
+        if legacy is not None:
+            # Moved: its other keys (markers, counter) expire on their own.
+            await self._call(lambda: self._client.unlink(legacy + "state"))
 
     def state_key(self, conversation: str) -> str:
         return self._tagged(conversation) + "state"
@@ -296,6 +338,9 @@ class RedisStore:
             return self._corrupt(duplicate)
         version, data, token = stored
         if data is None:
+            legacy = await self._legacy_state(key) if self._key_secret is not None else None
+            if legacy is not None:
+                return Loaded(data=legacy, version=0, duplicate=duplicate, token=LEGACY_TOKEN)
             return Loaded(data=None, version=0, duplicate=duplicate)
         if not (isinstance(version, str) and version.isascii() and version.isdigit()
                 and len(version) < 16):
@@ -311,6 +356,15 @@ class RedisStore:
     async def save(self, key: str, data: str, expected_version: int,
                    event_id: str | None = None, *, rate_limit: int = 0,
                    expected_token: str = "", ttl_seconds: int | None = None) -> Saved:
+        migrating = expected_token == LEGACY_TOKEN
+        if migrating:  # the state read from the old name goes to the new one
+            expected_token = ""
+        elif self._key_secret is not None and expected_version == 0 and not expected_token:
+            # A conversation this process takes for new may live under its old name: one more
+            # round trip, on its first turn in this process only.
+            legacy = await self._legacy_state(key)
+            if legacy is not None:
+                return Saved("conflict", 0, legacy, LEGACY_TOKEN)
         tagged = self._tagged(key)  # the *_key methods' keys, digested once
         token = secrets.token_hex(_TOKEN_BYTES)
         if event_id is not None:
@@ -333,12 +387,16 @@ class RedisStore:
         wait_ms = int(reply[4]) if len(reply) > 4 else 0
         # A corrupt state comes back as "", which the runner cannot read: it starts again.
         current = "" if stored_token == CORRUPT_TOKEN else current or None
+        if migrating and outcome == "ok":
+            # Moved already: the old copy is only ever read when the new one is absent.
+            with contextlib.suppress(StoreUnavailable):
+                await self._drop_legacy(key)
         return Saved(outcome, int(reply[1]), current, stored_token,
                      max(0, wait_ms) / 1000)
 
     def _workspace_mark(self, conversation: str) -> str:
         workspace = workspace_of(conversation)
-        return _digest(workspace) if workspace else ""
+        return self._name_digest(workspace) if workspace else ""
 
     async def _delete_matching(self, pattern: str, wanted: Callable[[str], bool]) -> int:
         async def run() -> int:
@@ -368,15 +426,19 @@ class RedisStore:
     async def erase(self, key: str) -> int:
         """Every key of the conversation: state (with its history), seen and call markers,
         the rate counter. They share the hash tag, so one pattern finds them all."""
-        tagged = self._tagged(key)
-        return await self._delete_matching(_glob_escape(tagged) + "*", lambda _: True)
+        removed = 0
+        for tagged in (self._tagged(key), self._legacy_tagged(key)):
+            if tagged is not None:
+                removed += await self._delete_matching(_glob_escape(tagged) + "*",
+                                                       lambda _: True)
+        return removed
 
     async def erase_workspace(self, workspace: str) -> int:
         """Every conversation whose state carries this workspace's mark ('w'), found by scanning
         the state keys; then every key sharing their hash tags."""
         if not workspace:
             return 0
-        mark = _digest(workspace)
+        mark = self._name_digest(workspace)
         tags: set[str] = set()
         try:
             async for key in self._client.scan_iter(
