@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.adapters.slack import attach_slack
 from bot.adapters.teams import attach_teams
-from bot.metrics import metrics_handler
+from bot.metrics import metrics_app, metrics_route
 from bot.runner import TurnRunner
 from bot.serving import serve
 from bot.settings import Settings
@@ -75,7 +75,10 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
 
-    app.router.add_get("/metrics", metrics_handler)
+    metrics_token = (settings.metrics_token.get_secret_value()
+                     if settings.metrics_token is not None else None)
+    if settings.metrics_port is None:  # else served on a port of its own (run())
+        app.router.add_get("/metrics", metrics_route(metrics_token))
 
     attach_slack(app, runner, settings)  # mounts nothing unless Slack is configured
     attach_teams(app, runner, settings)
@@ -117,6 +120,12 @@ def run(settings: Settings, *, host: str, port: int, kb: Knowledge | None = None
     settle_heap()
     log.info("listening", extra={"host": host, "port": port,
                                  "store": "redis" if settings.redis_url else "memory"})
+    side = None
+    if settings.metrics_port is not None:
+        token = (settings.metrics_token.get_secret_value()
+                 if settings.metrics_token is not None else None)
+        side = (metrics_app(token), settings.metrics_port)
     asyncio.run(serve(app, host=host, port=port,
                       max_connections=settings.http_max_connections,
-                      header_timeout=settings.http_header_timeout_seconds))
+                      header_timeout=settings.http_header_timeout_seconds,
+                      metrics=side))

@@ -86,9 +86,11 @@ def check_descriptors(max_connections: int) -> None:
 
 
 async def serve(app: web.Application, *, host: str, port: int, max_connections: int,
-                header_timeout: float, shutdown_timeout: float = 10.0) -> None:
+                header_timeout: float, shutdown_timeout: float = 10.0,
+                metrics: tuple[web.Application, int] | None = None) -> None:
     """Serve until SIGINT/SIGTERM; then stop accepting, let in-flight requests finish (up to
-    `shutdown_timeout`) and run the app's cleanup hooks (which close the store)."""
+    `shutdown_timeout`) and run the app's cleanup hooks (which close the store). `metrics`, an
+    application and a port, is served beside it (METRICS_PORT)."""
     check_descriptors(max_connections)
     # aiohttp closes a connection that has not completed a request (or has sat idle since its
     # last one) when its keep-alive deadline passes: the header deadline.
@@ -99,8 +101,16 @@ async def serve(app: web.Application, *, host: str, port: int, max_connections: 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    side_runner = None
     try:
         await CappedTCPSite(runner, host, port, max_connections=max_connections).start()
+        if metrics is not None:
+            side_runner = web.AppRunner(metrics[0], access_log=None,
+                                        keepalive_timeout=header_timeout)
+            await side_runner.setup()
+            await CappedTCPSite(side_runner, host, metrics[1], max_connections=16).start()
         await stop.wait()
     finally:
+        if side_runner is not None:
+            await side_runner.cleanup()
         await runner.cleanup()

@@ -79,12 +79,16 @@ class Settings(BaseSettings):
     http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     http_body_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     http_max_connections: int = Field(default=1000, gt=0)
+    # GET /metrics: with a token, only for `Authorization: Bearer <token>`; with a port, served
+    # there (on serve's host) and not on the main port.
+    metrics_token: SecretStr | None = Field(default=None, repr=False)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator(
         "redis_url", "redis_key_secret", "slack_bot_token", "slack_signing_secret",
         "slack_app_token",
         "microsoft_app_id", "microsoft_app_password", "microsoft_app_tenant_id",
-        "knowledge_path", mode="before",
+        "knowledge_path", "metrics_token", "metrics_port", mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -189,6 +193,8 @@ def settings_problems(s: Settings) -> list[str]:
         except ValueError:
             problems.append(f"TRUSTED_PROXIES: {part.strip()[:60]!r} is not an IP address or "
                             "network (expected e.g. 10.0.0.0/8, 192.0.2.7)")
+    if s.metrics_port is not None and s.metrics_port == s.port:
+        problems.append("METRICS_PORT must differ from PORT (unset it to serve /metrics on PORT)")
     if s.log_level not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
     return problems

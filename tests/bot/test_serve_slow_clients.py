@@ -1,7 +1,7 @@
 """Slow and numerous clients against a real `serve` process (issue 16 items 3 and 4): a
 connection that trickles its headers or its body is cut off, connections past the cap get a
 503 at once and the process stays healthy, and cookieless conversations per address are
-limited."""
+limited; and /metrics on a port of its own, behind a token (item 10)."""
 
 from __future__ import annotations
 
@@ -136,3 +136,14 @@ def test_cookieless_conversations_per_address_are_limited(serve: Serve) -> None:
         except urllib.error.HTTPError as error:
             statuses.append(error.code)
     assert statuses == [200] * 5 + [429] * 3
+
+
+def test_metrics_on_a_port_of_their_own(serve: Serve) -> None:
+    metrics_port = free_port()
+    _, port = serve(metrics_port=str(metrics_port), metrics_token="t0ken")
+    assert _status(port, "/metrics") == 404
+    assert _status(metrics_port, "/metrics") == 401
+    request = urllib.request.Request(f"http://127.0.0.1:{metrics_port}/metrics",
+                                     headers={"Authorization": "Bearer t0ken"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200 and b"turns" in response.read()
