@@ -42,4 +42,7 @@ class WindowCounter:
         return self._window - self._clock() % self._window
 
     def __len__(self) -> int:
+        """Keys counted in the current window."""
+        if int(self._clock() // self._window) != self._current:
+            return 0
         return len(self._counts)

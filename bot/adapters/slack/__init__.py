@@ -52,20 +52,20 @@ def attach_slack(app: web.Application, runner: Any, settings: Any) -> None:
         body_timeout = getattr(settings, "http_body_timeout_seconds", None)
 
         async def slack_events(request: web.Request) -> web.Response:
-            refused = await _refusal(request, verifier, body_timeout)
-            if isinstance(refused, web.Response):
-                return refused
+            body = await _verified_body(request, verifier, body_timeout)
+            if isinstance(body, web.Response):  # refused
+                return body
             try:
                 # Bolt parses the body (as JSON when it starts with "{", and any payload=
                 # field) and checks the signature again; a signed body it cannot parse is a
                 # 400, not a 500 with a traceback in the log.
-                bolt_request = AsyncBoltRequest(body=refused, query=request.query_string,
+                bolt_request = AsyncBoltRequest(body=body, query=request.query_string,
                                                 headers=request.headers)  # type: ignore[arg-type]
                 _check_parsed(bolt_request.body)
             except (ValueError, TypeError, AttributeError, KeyError, IndexError,
                     RecursionError):
                 log.info("Slack request refused: malformed body",
-                         extra={"content_type": request.content_type, "bytes": len(refused)})
+                         extra={"content_type": request.content_type, "bytes": len(body)})
                 return web.json_response({"error": "malformed request"}, status=400)
             try:
                 bolt_response = await bolt.async_dispatch(bolt_request)
@@ -109,7 +109,7 @@ MAX_BODY_BYTES = 1024 * 1024
 _MAX_TIMESTAMP_DIGITS = 12
 
 
-async def _refusal(request: web.Request, verifier: SignatureVerifier,
+async def _verified_body(request: web.Request, verifier: SignatureVerifier,
                    body_timeout: float | None) -> web.Response | str:
     """The body as text when the request is Slack's (signed, fresh, UTF-8, within the size
     limit); otherwise the 4xx to answer. The signature is checked here, on the raw body, before
