@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -63,6 +64,10 @@ log = logging.getLogger(__name__)
 # Service URLs are a handful per cloud; the bound only matters in emulator mode, where any
 # caller may name any service URL.
 CLIENT_CACHE_SIZE = 64
+# How long a token that passed the pre-check passes it again without a signature check (never
+# past its own expiry), and how many such tokens are remembered.
+VERIFIED_HEADER_SECONDS = 300.0
+VERIFIED_HEADERS_MAX = 1024
 
 
 # --- 2. the msrest retry-policy fix -----------------------------------------------------------
@@ -199,6 +204,8 @@ class TeamsAuthentication(BotFrameworkAuthentication):
         self._connectors = _LRU(CLIENT_CACHE_SIZE)
         self._token_clients = _LRU(CLIENT_CACHE_SIZE)
         self.http_session = SharedSession()
+        # Tokens that passed `authenticate_header`, until when (monotonic clock).
+        self._verified_headers: dict[str, float] = {}
 
     async def close(self) -> None:
         """Close the connections outgoing calls keep open (call on server shutdown)."""
@@ -235,9 +242,23 @@ class TeamsAuthentication(BotFrameworkAuthentication):
             return
         if not auth_header:
             raise PermissionError("Unauthorized: no token")
+        # The channel sends one token for many requests: one that passed here lately passes
+        # again without a second signature check (the full check with the activity still runs).
+        now = time.monotonic()
+        if self._verified_headers.get(auth_header, 0.0) > now:
+            return
         # No channel id and no service URL: JwtTokenValidation then checks everything about
         # the token but those two, which need the activity.
-        await self.authenticate_request(Activity(), auth_header)
+        result = await self.authenticate_request(Activity(), auth_header)
+        claims = result.claims_identity.claims if result.claims_identity is not None else {}
+        expires = claims.get("exp") if isinstance(claims, dict) else None
+        seconds = VERIFIED_HEADER_SECONDS
+        if isinstance(expires, int | float):
+            seconds = min(seconds, expires - time.time())
+        if seconds > 0:
+            if len(self._verified_headers) >= VERIFIED_HEADERS_MAX:
+                self._verified_headers.clear()
+            self._verified_headers[auth_header] = now + seconds
 
     async def authenticate_streaming_request(self, auth_header: str,
                                              channel_id_header: str) -> AuthenticateRequestResult:

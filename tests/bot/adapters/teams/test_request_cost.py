@@ -98,3 +98,16 @@ async def test_deeply_nested_json_is_a_400_in_emulator_mode(ada: TeamsClient,
 async def test_an_oversized_body_is_a_413_in_emulator_mode(ada: TeamsClient) -> None:
     status, _ = await ada.post(big_activity(ada))
     assert status == 413
+
+
+async def test_a_token_that_passed_the_precheck_is_still_bound_to_its_service_url(
+        ada_secured: TeamsClient, connector: ConnectorStandIn,  # noqa: F811
+        secured_bot: ServedBot) -> None:  # noqa: F811
+    header = {"Authorization": f"Bearer {token(connector.url)}"}
+    status, _ = await ada_secured.post(ada_secured.message("hi"), headers=header)
+    assert status == 200
+    replies = len(connector.calls)
+    elsewhere = ada_secured.message("hi", serviceUrl="https://evil.example/")
+    status, _ = await ada_secured.post(elsewhere, headers=header)
+    assert status == 401
+    assert len(connector.calls) == replies
