@@ -181,6 +181,11 @@ class TurnRunner:
             if event.event_id is not None and await self._already_applied(key, event.event_id):
                 return self._duplicate(event)
             return self._rate_limited(event)
+        if getattr(self.store, "refusing", False):
+            # The store's circuit breaker is open (it said so in the log once): answer at once,
+            # without stepping a turn that could not be saved.
+            self.metrics.store_errors.inc()
+            return self._store_error()
         # Straight to the compare-and-set on what this process last saved (or a new
         # conversation): one store round trip. A wrong guess comes back as a conflict that
         # carries the stored state, and the turn is stepped again on that.

@@ -219,6 +219,11 @@ class RedisStore:
                                if settings.redis_key_secret is not None else None))
 
     @property
+    def refusing(self) -> bool:
+        """True while the circuit breaker is open: every call would fail at once."""
+        return self._breaker is not None and self._breaker.is_open
+
+    @property
     def client(self) -> Any:
         """The underlying redis.asyncio client (for readiness checks, rate limits, benchmarks)."""
         return self._client

@@ -104,3 +104,29 @@ async def test_an_overloaded_process_does_not_open_it(redis_url: str) -> None:
         assert await store.ping()
     finally:
         await store.close()
+
+
+async def test_while_it_is_open_the_runner_answers_without_stepping(
+        own_redis: RedisServer) -> None:
+    from bot.runner import TurnRunner as Runner
+    from dialogs import machine
+
+    steps = 0
+
+    def counting_step(state, event, kb):  # type: ignore[no-untyped-def]
+        nonlocal steps
+        steps += 1
+        return machine.step(state, event, kb)
+
+    store = RedisStore(own_redis.url)
+    runner = Runner(store, default_knowledge(), step=counting_step, metrics=Metrics())
+    try:
+        own_redis.stop()
+        for n in range(3):
+            await runner.handle(Event.typed("slack:T1:U1", "hi", event_id=f"a{n}"))
+        assert store.refusing
+        stepped = steps
+        result = await runner.handle(Event.typed("slack:T1:U1", "hi", event_id="b"))
+        assert result.outcome == "store_error" and steps == stepped
+    finally:
+        await store.close()
