@@ -36,6 +36,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,6 +188,7 @@ async def run(conversations: int, down_seconds: float, breaker: bool, think: flo
     current[0] = "outage"
     pid = redis_server.pid
     assert pid is not None
+    print(f"fault at {datetime.now(UTC):%H:%M:%S.%f}"[:-3])
     if fault == "freeze":
         os.kill(pid, signal.SIGSTOP)
         await asyncio.sleep(down_seconds)
@@ -196,6 +198,7 @@ async def run(conversations: int, down_seconds: float, breaker: bool, think: flo
         await asyncio.sleep(down_seconds)
         await asyncio.to_thread(redis_server.start)
     back_at.append(time.monotonic())
+    print(f"Redis back at {datetime.now(UTC):%H:%M:%S.%f}"[:-3])
     while not first_ok_after_back and time.monotonic() - back_at[0] < 30:
         await asyncio.sleep(0.01)
     current[0] = "after"

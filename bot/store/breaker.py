@@ -16,7 +16,10 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
-FAILURES_TO_OPEN = 3
+# Two, not one: a single failure may be a blip the next call does not see. Not more: saves go
+# to Redis in batches and a whole batch failing counts once, so when Redis hangs each failure
+# has already cost a deadline (REDIS_TIMEOUT_SECONDS) of waiting.
+FAILURES_TO_OPEN = 2
 PROBE_EVERY_SECONDS = 0.25
 
 
