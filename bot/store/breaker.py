@@ -47,6 +47,14 @@ class CircuitBreaker:
                         extra={"failures": self._failures})
             self._probing = asyncio.get_running_loop().create_task(self._probe_until_back())
 
+    def recovered(self) -> None:
+        """Someone else saw the store answer (a readiness check): close now, stop probing."""
+        task, self._probing = self._probing, None
+        self._failures = 0
+        if task is not None:
+            task.cancel()
+            log.warning("state store back: turns go through again")
+
     async def _probe_until_back(self) -> None:
         while True:
             await asyncio.sleep(self._probe_every)

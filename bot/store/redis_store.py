@@ -465,6 +465,13 @@ class RedisStore:
         return await self._call(lambda: self._client.memory_usage(key, samples=0))
 
     async def ping(self) -> bool:
+        if self._breaker is not None and self._breaker.is_open:
+            # A real PING, not the breaker's refusal: readiness says what Redis does, and an
+            # answer closes the breaker without waiting for its own probe.
+            back = await self._probe()
+            if back:
+                self._breaker.recovered()
+            return back
         try:
             return bool(await self._call(self._client.ping))
         except StoreUnavailable:

@@ -130,3 +130,20 @@ async def test_while_it_is_open_the_runner_answers_without_stepping(
         assert result.outcome == "store_error" and steps == stepped
     finally:
         await store.close()
+
+
+async def test_a_readiness_ping_that_reaches_redis_closes_it(own_redis: RedisServer) -> None:
+    store = RedisStore(own_redis.url)
+    try:
+        own_redis.stop()
+        for _ in range(3):
+            with pytest.raises(StoreUnavailable):
+                await store.load("slack:T1:U1")
+        assert store.refusing
+        assert not await store.ping()  # a real PING while Redis is down
+        own_redis.start()
+        assert await store.ping()
+        assert not store.refusing
+        assert (await store.save("slack:T1:U1", "{}", 0)).outcome == "ok"
+    finally:
+        await store.close()
