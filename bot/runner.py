@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import random
 import re
@@ -74,9 +75,13 @@ def _unanswered(state: ConversationState) -> bool:
     return state.slots == _NO_ANSWERS and not state.history and state.phase != "advised"
 
 
-def conversation_ref(conversation: str) -> str:
-    """A short digest that names a conversation in logs without its platform ids."""
-    return hashlib.sha1(conversation.encode("utf-8")).hexdigest()[:12]
+def conversation_ref(conversation: str, key: bytes | None = None) -> str:
+    """A short digest that names a conversation in logs without its platform ids; keyed (HMAC)
+    when a key is given, so that a list of user ids does not tell whose line is whose."""
+    data = conversation.encode("utf-8")
+    if key:
+        return hmac.new(key, data, hashlib.sha256).hexdigest()[:12]
+    return hashlib.sha1(data).hexdigest()[:12]
 
 
 # dump() leaves schema_version out while it is the default, so only a newer one appears.
@@ -131,6 +136,7 @@ class TurnRunner:
                  max_turns_in_flight: int = MAX_TURNS_IN_FLIGHT,
                  turn_queue_seconds: float = TURN_QUEUE_SECONDS,
                  new_conversation_ttl_seconds: int | None = None,
+                 log_key: str | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.kb = kb
@@ -151,6 +157,8 @@ class TurnRunner:
         # A conversation that has not got past its first question is kept this long (None: as
         # long as any other), so one-off visitors do not fill the store for weeks.
         self._new_ttl = new_conversation_ttl_seconds
+        key = log_key.encode("utf-8") if log_key else None
+        self._ref: Callable[[str], str] = lambda conversation: conversation_ref(conversation, key)
 
     async def handle(self, event: Event) -> TurnResult:
         started = time.perf_counter()
@@ -243,13 +251,13 @@ class TurnRunner:
             self._cache.drop(key)
             log.warning("conversation written by a newer release; left untouched",
                         extra={"schema_version": newer.version, "platform": platform_of(key),
-                               "conversation": conversation_ref(key)})
+                               "conversation": self._ref(key)})
             return self._store_error()
         except StoreBusy:
             self.metrics.store_errors.inc()
             log.warning("turn not applied: too many store operations in flight (overloaded)",
                         extra={"platform": platform_of(key),
-                               "conversation": conversation_ref(key)})
+                               "conversation": self._ref(key)})
             return self._store_error("busy")
         except StoreUnavailable as error:
             # The write may or may not have happened: the next turn finds out from the store.
@@ -257,13 +265,13 @@ class TurnRunner:
             self.metrics.store_errors.inc()
             log.warning("state store unavailable; turn not applied",
                         extra={"platform": platform_of(key), "error": str(error),
-                               "conversation": conversation_ref(key)})
+                               "conversation": self._ref(key)})
             return self._store_error()
         self._cache.drop(key)
         self.metrics.store_errors.inc()
         log.warning("turn not applied: the conversation stayed contended",
                     extra={"platform": platform_of(key), "attempts": self._max_attempts,
-                           "conversation": conversation_ref(key)})
+                           "conversation": self._ref(key)})
         return self._store_error()
 
     async def _erase(self, key: str, stepped: StepResult) -> TurnResult:
@@ -274,7 +282,7 @@ class TurnRunner:
         self._limited_until.pop(key, None)
         log.info("conversation erased at the person's request",
                  extra={"platform": platform_of(key), "records": removed,
-                        "conversation": conversation_ref(key)})
+                        "conversation": self._ref(key)})
         return TurnResult(replies=list(stepped.replies), outcome="ok", state=None)
 
     def _read_state(self, loaded: Loaded, event: Event) -> tuple[ConversationState, list[Reply]]:
@@ -300,7 +308,7 @@ class TurnRunner:
         # Only what kind of problem: the stored content is a person's answers, never logged.
         log.warning("stored conversation state dropped; starting again",
                     extra={"problem": problem, "platform": platform_of(event.conversation),
-                           "conversation": conversation_ref(event.conversation)})
+                           "conversation": self._ref(event.conversation)})
         # Keep the stored version: the save that replaces the bad state is still a
         # compare-and-set against what is there.
         return (ConversationState(version=loaded.version),
@@ -322,14 +330,14 @@ class TurnRunner:
         log.warning("turn not applied: it waited too long to start (overloaded)",
                     extra={"platform": platform_of(event.conversation),
                            "waited_seconds": self._queue_seconds,
-                           "conversation": conversation_ref(event.conversation)})
+                           "conversation": self._ref(event.conversation)})
         return self._store_error("busy")
 
     def _duplicate(self, event: Event) -> TurnResult:
         self.metrics.dedup_drops.inc()
         log.info("duplicate event dropped",
                  extra={"platform": platform_of(event.conversation),
-                        "conversation": conversation_ref(event.conversation)})
+                        "conversation": self._ref(event.conversation)})
         return TurnResult(replies=[], outcome="duplicate", state=None)
 
     def _limit(self, key: str, seconds: float) -> None:
@@ -353,7 +361,7 @@ class TurnRunner:
         log.info("turn refused: over the rate limit",
                  extra={"platform": platform_of(event.conversation),
                         "limit_per_minute": self._rate_limit,
-                        "conversation": conversation_ref(event.conversation)})
+                        "conversation": self._ref(event.conversation)})
         return TurnResult(replies=[ErrorReply(text=self.kb.message("rate_limited"))],
                           outcome="rate_limited", state=None)
 
@@ -367,6 +375,6 @@ class TurnRunner:
                   extra={"error": type(error).__name__,
                          "trace": "".join(traceback.format_tb(error.__traceback__)),
                          "platform": platform_of(event.conversation),
-                         "conversation": conversation_ref(event.conversation)})
+                         "conversation": self._ref(event.conversation)})
         text = self.kb.message("internal_error")
         return TurnResult(replies=[ErrorReply(text=text)], outcome="error", state=None)

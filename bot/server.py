@@ -65,7 +65,9 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
                         "lost on restart and not shared between replicas")
         store = make_store(settings)
     runner = TurnRunner(store, kb, rate_limit_per_minute=settings.rate_limit_per_minute,
-                        new_conversation_ttl_seconds=settings.new_conversation_ttl_seconds)
+                        new_conversation_ttl_seconds=settings.new_conversation_ttl_seconds,
+                        log_key=(settings.redis_key_secret.get_secret_value()
+                                 if settings.redis_key_secret is not None else None))
 
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS_KEY] = settings

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from bot.metrics import Metrics
 from bot.runner import TurnRunner
 from bot.settings import Settings
@@ -67,3 +69,18 @@ def test_the_setting_reaches_the_store() -> None:
     store = RedisStore.from_settings(settings)
     assert _unkeyed_tag(KEY) not in store.state_key(KEY)
     assert "s3cret" not in repr(settings)
+
+
+async def test_log_lines_name_conversations_by_a_keyed_digest_too(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from bot.store.memory import MemoryStore
+
+    caplog.set_level("INFO", logger="bot.runner")
+    runner = TurnRunner(MemoryStore(), default_knowledge(), metrics=Metrics(),
+                        rate_limit_per_minute=1, log_key="s3cret-1")
+    await runner.handle(Event.typed(KEY, "hi", event_id="a"))
+    await runner.handle(Event.typed(KEY, "hi", event_id="b"))  # over the limit: logged
+    (record,) = [r for r in caplog.records if "rate limit" in r.getMessage()]
+    ref = record.__dict__["conversation"]
+    assert len(ref) == 12
+    assert ref != hashlib.sha1(KEY.encode()).hexdigest()[:12]
