@@ -318,5 +318,50 @@ def teams_package(
     typer.echo(str(path))
 
 
+# ------------------------------------------------------------------------- erase-workspace
+
+_PLATFORMS = ("slack", "teams")
+
+
+@app.command("erase-workspace")
+def erase_workspace(
+    platform: Annotated[str, typer.Option(
+        "--platform", help="slack or teams.")],
+    workspace_id: Annotated[str, typer.Option(
+        "--id", metavar="ID", help="The Slack team id (T...) or the Teams tenant id.")],
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Erase without asking for confirmation.")] = False,
+) -> None:
+    """Erase every conversation of one Slack workspace or Teams tenant from Redis (answers,
+    history, dedup markers): for an admin leaving, or asked to forget a workspace."""
+    if platform not in _PLATFORMS:
+        _fail(f"--platform must be one of: {', '.join(_PLATFORMS)}", 2)
+    workspace_id = workspace_id.strip()
+    if not workspace_id or ":" in workspace_id:
+        _fail("--id must be a workspace or tenant id", 2)
+    settings = _settings()
+    if not settings.redis_url:
+        _fail("Set REDIS_URL: without it conversations live only inside each running process, "
+              "and end with it.")
+    # Teams keys hold the tenant in lower case (bot/adapters/teams/keys.py).
+    workspace = f"{platform}:{workspace_id.lower() if platform == 'teams' else workspace_id}"
+    if not yes and not typer.confirm(f"Erase every conversation of {workspace}?"):
+        _fail("Nothing erased.")
+    from bot.store import StoreUnavailable, make_store
+
+    async def run() -> int:
+        store = make_store(settings)
+        try:
+            return await store.erase_workspace(workspace)
+        finally:
+            await store.close()
+
+    try:
+        erased = asyncio.run(run())
+    except StoreUnavailable as error:
+        _fail(f"Redis is unreachable ({error}); nothing erased for sure: run it again.")
+    typer.echo(f"Erased {erased} conversation(s) of {workspace}.")
+
+
 def main() -> None:
     app(prog_name="which-approach")

@@ -2,12 +2,16 @@
 
 stderr, never stdout: `chat --json` promises nothing but reply objects on stdout. A person's
 message text is never logged at info level or above (callers pass ids and outcomes, not text).
+Libraries are not so careful (Bolt logs a refused request's whole body at info, and an
+unhandled one at warning), so below DEBUG their records are cut down: info and lower dropped,
+the rest kept to the words before the first quoted detail (`LibraryRedaction`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -15,6 +19,38 @@ from datetime import UTC, datetime
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message", "asctime", "taskName",
 }
+
+
+# Loggers whose records are our own (they log ids and outcomes, never text) or carry only a
+# request line (aiohttp's access log: method, path, status).
+_OWN_LOGGERS = ("bot", "dialogs", "knowledge", "benchmarks", "aiohttp.access", "py.warnings")
+# Where a library's message starts quoting what it was given: "Unhandled request ({...})",
+# "Invalid request signature detected (signature: ..., body: ...)", "Failed: {...}".
+_DETAIL = re.compile(r"[({\[:=\n]")
+_MAX_LIBRARY_MESSAGE = 120
+
+
+class LibraryRedaction(logging.Filter):
+    """Below DEBUG, records from libraries lose anything that could quote a request: those
+    below WARNING are dropped, the others keep their message up to its first detail (and
+    their exception's type and frames, not its text)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        name = record.name
+        if any(name == own or name.startswith(own + ".") for own in _OWN_LOGGERS):
+            return True
+        if record.levelno < logging.WARNING:
+            return False
+        message = record.getMessage()
+        cut = _DETAIL.search(message)
+        record.msg = (message[:cut.start()] if cut else message).strip()[:_MAX_LIBRARY_MESSAGE]
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.exc_info = None
+            record.exc_text = None
+            record.__dict__["error"] = type(error).__name__
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -39,6 +75,9 @@ def setup_logging(level: str | int = "INFO") -> None:
     """Route all logging to stderr as JSON Lines at `level`. Safe to call more than once."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    numeric = logging.getLevelName(level.upper()) if isinstance(level, str) else level
+    if not (isinstance(numeric, int) and numeric <= logging.DEBUG):
+        handler.addFilter(LibraryRedaction())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

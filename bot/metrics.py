@@ -7,7 +7,8 @@ serves. Labels are bounded sets (platform, approach, topic ids) so series never 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hmac
+from collections.abc import Awaitable, Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -92,3 +93,26 @@ async def metrics_handler(request: web.Request) -> web.Response:
     response = web.Response(body=default_metrics().render())
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     return response
+
+
+def metrics_route(token: str | None) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """`GET /metrics`, open, or only for `Authorization: Bearer <token>` when one is given."""
+    if not token:
+        return metrics_handler
+    expected = f"Bearer {token}".encode()
+
+    async def guarded(request: web.Request) -> web.Response:
+        given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, expected):
+            return web.Response(status=401, text="unauthorized",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return await metrics_handler(request)
+
+    return guarded
+
+
+def metrics_app(token: str | None) -> web.Application:
+    """An application serving only `GET /metrics`, for METRICS_PORT."""
+    app = web.Application()
+    app.router.add_get("/metrics", metrics_route(token))
+    return app

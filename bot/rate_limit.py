@@ -31,9 +31,18 @@ class WindowCounter:
         self._counts[key] = count
         return count
 
+    def count(self, key: str) -> int:
+        """`key`'s count in the current window, without counting."""
+        if int(self._clock() // self._window) != self._current:
+            return 0
+        return self._counts.get(key, 0)
+
     def seconds_left(self) -> float:
         """Until the current window ends (and every count in it with it)."""
         return self._window - self._clock() % self._window
 
     def __len__(self) -> int:
+        """Keys counted in the current window."""
+        if int(self._clock() // self._window) != self._current:
+            return 0
         return len(self._counts)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import random
 import re
@@ -33,7 +34,7 @@ from dialogs import machine
 from dialogs.events import Event
 from dialogs.machine import StepResult
 from dialogs.replies import ErrorReply, Notice, Question, RecommendationReply, Reply
-from dialogs.state import SCHEMA_VERSION, ConversationState
+from dialogs.state import SCHEMA_VERSION, ConversationState, Slots
 from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,21 @@ class TurnResult:
     state: ConversationState | None = None
 
 
-def conversation_ref(conversation: str) -> str:
-    """A short digest that names a conversation in logs without its platform ids."""
-    return hashlib.sha1(conversation.encode("utf-8")).hexdigest()[:12]
+_NO_ANSWERS = Slots()
+
+
+def _unanswered(state: ConversationState) -> bool:
+    """Nothing answered yet: at most the first question asked."""
+    return state.slots == _NO_ANSWERS and not state.history and state.phase != "advised"
+
+
+def conversation_ref(conversation: str, key: bytes | None = None) -> str:
+    """A short digest that names a conversation in logs without its platform ids; keyed (HMAC)
+    when a key is given, so that a list of user ids does not tell whose line is whose."""
+    data = conversation.encode("utf-8")
+    if key:
+        return hmac.new(key, data, hashlib.sha256).hexdigest()[:12]
+    return hashlib.sha1(data).hexdigest()[:12]
 
 
 # dump() leaves schema_version out while it is the default, so only a newer one appears.
@@ -122,6 +135,8 @@ class TurnRunner:
                  rate_limit_per_minute: int = 0,
                  max_turns_in_flight: int = MAX_TURNS_IN_FLIGHT,
                  turn_queue_seconds: float = TURN_QUEUE_SECONDS,
+                 new_conversation_ttl_seconds: int | None = None,
+                 log_key: str | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.kb = kb
@@ -139,6 +154,11 @@ class TurnRunner:
         self._limited_until: dict[str, float] = {}
         self._next_sweep = 0.0
         self._cache = StateCache()
+        # A conversation that has not got past its first question is kept this long (None: as
+        # long as any other), so one-off visitors do not fill the store for weeks.
+        self._new_ttl = new_conversation_ttl_seconds
+        key = log_key.encode("utf-8") if log_key else None
+        self._ref: Callable[[str], str] = lambda conversation: conversation_ref(conversation, key)
 
     async def handle(self, event: Event) -> TurnResult:
         started = time.perf_counter()
@@ -169,6 +189,11 @@ class TurnRunner:
             if event.event_id is not None and await self._already_applied(key, event.event_id):
                 return self._duplicate(event)
             return self._rate_limited(event)
+        if getattr(self.store, "refusing", False):
+            # The store's circuit breaker is open (it said so in the log once): answer at once,
+            # without stepping a turn that could not be saved.
+            self.metrics.store_errors.inc()
+            return self._store_error()
         # Straight to the compare-and-set on what this process last saved (or a new
         # conversation): one store round trip. A wrong guess comes back as a conflict that
         # carries the stored state, and the turn is stepped again on that.
@@ -189,10 +214,14 @@ class TurnRunner:
                     stepped = self._step(state, event, self.kb)
                 except Exception as error:  # a bug in the dialog: never shown as a traceback
                     return self._step_failed(event, error)
+                if stepped.erase:
+                    return await self._erase(key, stepped)
                 data = stepped.state.dump()
+                ttl = ({"ttl_seconds": self._new_ttl}
+                       if self._new_ttl is not None and _unanswered(stepped.state) else {})
                 saved = await self.store.save(key, data, loaded.version, event.event_id,
                                               rate_limit=rate_limit,
-                                              expected_token=loaded.token)
+                                              expected_token=loaded.token, **ttl)
                 rate_limit = 0  # a second try is the same turn: it was counted once
                 if saved.outcome == "ok":
                     result = self._applied(stepped, notices, saved.version)
@@ -223,13 +252,13 @@ class TurnRunner:
             self._cache.drop(key)
             log.warning("conversation written by a newer release; left untouched",
                         extra={"schema_version": newer.version, "platform": platform_of(key),
-                               "conversation": conversation_ref(key)})
+                               "conversation": self._ref(key)})
             return self._store_error()
         except StoreBusy:
             self.metrics.store_errors.inc()
             log.warning("turn not applied: too many store operations in flight (overloaded)",
                         extra={"platform": platform_of(key),
-                               "conversation": conversation_ref(key)})
+                               "conversation": self._ref(key)})
             return self._store_error("busy")
         except StoreUnavailable as error:
             # The write may or may not have happened: the next turn finds out from the store.
@@ -237,14 +266,25 @@ class TurnRunner:
             self.metrics.store_errors.inc()
             log.warning("state store unavailable; turn not applied",
                         extra={"platform": platform_of(key), "error": str(error),
-                               "conversation": conversation_ref(key)})
+                               "conversation": self._ref(key)})
             return self._store_error()
         self._cache.drop(key)
         self.metrics.store_errors.inc()
         log.warning("turn not applied: the conversation stayed contended",
                     extra={"platform": platform_of(key), "attempts": self._max_attempts,
-                           "conversation": conversation_ref(key)})
+                           "conversation": self._ref(key)})
         return self._store_error()
+
+    async def _erase(self, key: str, stepped: StepResult) -> TurnResult:
+        """"Delete my data", confirmed: everything the store and this process keep about the
+        conversation goes (a store error reaches the caller's handler: nothing is claimed)."""
+        removed = await self.store.erase(key)
+        self._cache.drop(key)
+        self._limited_until.pop(key, None)
+        log.info("conversation erased at the person's request",
+                 extra={"platform": platform_of(key), "records": removed,
+                        "conversation": self._ref(key)})
+        return TurnResult(replies=list(stepped.replies), outcome="ok", state=None)
 
     def _read_state(self, loaded: Loaded, event: Event) -> tuple[ConversationState, list[Reply]]:
         """The stored state, or a fresh one with a "let's start again" notice when the stored
@@ -269,7 +309,7 @@ class TurnRunner:
         # Only what kind of problem: the stored content is a person's answers, never logged.
         log.warning("stored conversation state dropped; starting again",
                     extra={"problem": problem, "platform": platform_of(event.conversation),
-                           "conversation": conversation_ref(event.conversation)})
+                           "conversation": self._ref(event.conversation)})
         # Keep the stored version: the save that replaces the bad state is still a
         # compare-and-set against what is there.
         return (ConversationState(version=loaded.version),
@@ -291,14 +331,14 @@ class TurnRunner:
         log.warning("turn not applied: it waited too long to start (overloaded)",
                     extra={"platform": platform_of(event.conversation),
                            "waited_seconds": self._queue_seconds,
-                           "conversation": conversation_ref(event.conversation)})
+                           "conversation": self._ref(event.conversation)})
         return self._store_error("busy")
 
     def _duplicate(self, event: Event) -> TurnResult:
         self.metrics.dedup_drops.inc()
         log.info("duplicate event dropped",
                  extra={"platform": platform_of(event.conversation),
-                        "conversation": conversation_ref(event.conversation)})
+                        "conversation": self._ref(event.conversation)})
         return TurnResult(replies=[], outcome="duplicate", state=None)
 
     def _limit(self, key: str, seconds: float) -> None:
@@ -322,7 +362,7 @@ class TurnRunner:
         log.info("turn refused: over the rate limit",
                  extra={"platform": platform_of(event.conversation),
                         "limit_per_minute": self._rate_limit,
-                        "conversation": conversation_ref(event.conversation)})
+                        "conversation": self._ref(event.conversation)})
         return TurnResult(replies=[ErrorReply(text=self.kb.message("rate_limited"))],
                           outcome="rate_limited", state=None)
 
@@ -336,6 +376,6 @@ class TurnRunner:
                   extra={"error": type(error).__name__,
                          "trace": "".join(traceback.format_tb(error.__traceback__)),
                          "platform": platform_of(event.conversation),
-                         "conversation": conversation_ref(event.conversation)})
+                         "conversation": self._ref(event.conversation)})
         text = self.kb.message("internal_error")
         return TurnResult(replies=[ErrorReply(text=text)], outcome="error", state=None)

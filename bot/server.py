@@ -15,10 +15,11 @@ from aiohttp import web
 
 from bot.adapters.slack import attach_slack
 from bot.adapters.teams import attach_teams
-from bot.metrics import metrics_handler
+from bot.metrics import metrics_app, metrics_route
 from bot.pictures.http import Pictures, attach_pictures
 from bot.pictures.links import PictureLinks
 from bot.runner import TurnRunner
+from bot.serving import serve
 from bot.settings import Settings
 from bot.store import StateStore, make_store
 from bot.web import attach_web
@@ -65,7 +66,10 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
             log.warning("REDIS_URL is not set: conversations are kept in this process's memory, "
                         "lost on restart and not shared between replicas")
         store = make_store(settings)
-    runner = TurnRunner(store, kb, rate_limit_per_minute=settings.rate_limit_per_minute)
+    runner = TurnRunner(store, kb, rate_limit_per_minute=settings.rate_limit_per_minute,
+                        new_conversation_ttl_seconds=settings.new_conversation_ttl_seconds,
+                        log_key=(settings.redis_key_secret.get_secret_value()
+                                 if settings.redis_key_secret is not None else None))
 
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS_KEY] = settings
@@ -75,7 +79,10 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
 
-    app.router.add_get("/metrics", metrics_handler)
+    metrics_token = (settings.metrics_token.get_secret_value()
+                     if settings.metrics_token is not None else None)
+    if settings.metrics_port is None:  # else served on a port of its own (run())
+        app.router.add_get("/metrics", metrics_route(metrics_token))
 
     pictures = Pictures(kb, picture_links(settings))
     attach_pictures(app, pictures)  # GET /pictures/{signed link}/{picture or record}
@@ -128,4 +135,12 @@ def run(settings: Settings, *, host: str, port: int, kb: Knowledge | None = None
     settle_heap()
     log.info("listening", extra={"host": host, "port": port,
                                  "store": "redis" if settings.redis_url else "memory"})
-    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10.0)
+    side = None
+    if settings.metrics_port is not None:
+        token = (settings.metrics_token.get_secret_value()
+                 if settings.metrics_token is not None else None)
+        side = (metrics_app(token), settings.metrics_port)
+    asyncio.run(serve(app, host=host, port=port,
+                      max_connections=settings.http_max_connections,
+                      header_timeout=settings.http_header_timeout_seconds,
+                      metrics=side))

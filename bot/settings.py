@@ -6,6 +6,7 @@ fixes them in one go instead of one restart per mistake.
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field(default="wa", min_length=1, max_length=64)
     # Bounds both connecting and each command, so an outage costs a turn at most this long.
     redis_timeout_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Keys Redis key names (HMAC), so they cannot be matched to user ids; unset: plain digests.
+    # Setting it later keeps existing conversations (read under their old names, then moved).
+    redis_key_secret: SecretStr | None = Field(default=None, repr=False)
     state_ttl_seconds: int = Field(default=30 * DAY, gt=0)
     dedup_ttl_seconds: int = Field(default=DAY, gt=0)
 
@@ -68,10 +72,32 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     rate_limit_per_minute: int = Field(default=30, ge=0)  # 0: no limit
 
+    # New web conversations (requests without a valid cookie) one client address may start per
+    # minute, in this process (0: no limit).
+    web_new_conversations_per_minute: int = Field(default=30, ge=0)
+    # Addresses or networks (comma-separated) of the reverse proxies in front of `serve`: only
+    # from these are X-Forwarded-For and X-Forwarded-Proto believed.
+    trusted_proxies: str = ""
+    # A conversation that never got past its first question expires after this long unused.
+    new_conversation_ttl_seconds: int = Field(default=60 * 60, gt=0)
+    # Conversations the in-memory store keeps at most (the oldest go first).
+    memory_store_max_conversations: int = Field(default=100_000, gt=0)
+    # Slow clients: a request's headers (and an idle keep-alive connection) must arrive within
+    # the first, its body within the second; at most this many connections are open at once.
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    http_body_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    http_max_connections: int = Field(default=1000, gt=0)
+    # GET /metrics: with a token, only for `Authorization: Bearer <token>`; with a port, served
+    # there (on serve's host) and not on the main port.
+    metrics_token: SecretStr | None = Field(default=None, repr=False)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
     @field_validator(
-        "redis_url", "slack_bot_token", "slack_signing_secret", "slack_app_token",
+        "redis_url", "redis_key_secret", "slack_bot_token", "slack_signing_secret",
+        "slack_app_token",
         "microsoft_app_id", "microsoft_app_password", "microsoft_app_tenant_id",
-        "knowledge_path", "public_url", "pictures_secret", mode="before",
+        "knowledge_path", "public_url", "pictures_secret", "metrics_token", "metrics_port",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -103,6 +129,12 @@ class Settings(BaseSettings):
         user = parts.username or ""
         netloc = f"{user}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
         return parts._replace(netloc=netloc).geturl()
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """TRUSTED_PROXIES parsed (settings_problems has already refused a bad entry)."""
+        return tuple(ip_network(part.strip(), strict=False)
+                     for part in self.trusted_proxies.split(",") if part.strip())
 
     @property
     def slack_enabled(self) -> bool:
@@ -167,6 +199,15 @@ def settings_problems(s: Settings) -> list[str]:
 
     if s.knowledge_path is not None and not s.knowledge_path.exists():
         problems.append(f"KNOWLEDGE_PATH {str(s.knowledge_path)!r} does not exist")
+    for part in s.trusted_proxies.split(","):
+        try:
+            if part.strip():
+                ip_network(part.strip(), strict=False)
+        except ValueError:
+            problems.append(f"TRUSTED_PROXIES: {part.strip()[:60]!r} is not an IP address or "
+                            "network (expected e.g. 10.0.0.0/8, 192.0.2.7)")
+    if s.metrics_port is not None and s.metrics_port == s.port:
+        problems.append("METRICS_PORT must differ from PORT (unset it to serve /metrics on PORT)")
     if s.log_level not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
     return problems

@@ -17,6 +17,8 @@ Command = Literal[
     "show",       # bring back one history entry; value = its 1-based number
     "card",       # the current recommendation card again (used by Share)
     "topic",      # a follow-up topic chosen from buttons; value = topic id
+    "forget",     # delete everything kept about this person: asks first; value "confirm"
+                  # (or "cancel") answers that question
 ]
 
 

@@ -59,7 +59,17 @@ _COMMANDS: dict[str, frozenset[str]] = {
                        "show card", "card"}),
     "keep": frozenset({"keep that", "keep it", "apply that", "use that", "yes keep that",
                        "keep those", "ok keep that"}),
+    "forget": frozenset({"delete my data", "forget me", "erase my data", "delete all my data",
+                         "forget my data", "delete everything about me", "delete my history"}),
+    "forget_confirm": frozenset({"yes delete my data", "yes, delete my data",
+                                 "yes delete it all", "yes, delete it all",
+                                 "confirm delete my data"}),
 }
+# The values of the buttons under the "delete my data?" question (sent as topic commands, so
+# every surface renders them as it renders any answer's buttons).
+FORGET_TOPIC = "forget"
+FORGET_CONFIRM = "forget:confirm"
+FORGET_CANCEL = "forget:cancel"
 _SHOW = re.compile(r"^(?:show|history|open|recommendation)\s*#?\s*(\d{1,3})$")
 _SKIP = frozenset({"skip", "not sure", "dont know", "don't know", "no idea", "unsure", "pass",
                    "idk", "skip this", "i don't know", "i dont know", "no clue"})
@@ -69,13 +79,16 @@ _SKIP = frozenset({"skip", "not sure", "dont know", "don't know", "no idea", "un
 class StepResult:
     state: ConversationState
     replies: list[Reply] = field(default_factory=list)
+    # The person confirmed "delete my data": the runner erases everything kept about this
+    # conversation instead of saving the state.
+    erase: bool = False
 
 
 def step(state: ConversationState, event: Event, kb: Knowledge) -> StepResult:
     """Apply one event. Pure: no I/O, no clock (the event carries its time)."""
     turn = _Turn(state, event, kb)
     turn.run()
-    return StepResult(turn.state, turn.replies)
+    return StepResult(turn.state, turn.replies, turn.erase)
 
 
 def next_question(state: ConversationState, kb: Knowledge) -> str | None:
@@ -160,6 +173,7 @@ class _Turn:
         self.event = event
         self.kb = kb
         self.replies: list[Reply] = []
+        self.erase = False
         # A revision decides for the old answers, the new ones, then the card: once each.
         self._decisions: dict[str, Recommendation] = {}
         # A reply that could mean two values: asked about instead of the next question.
@@ -217,7 +231,9 @@ class _Turn:
             self.replies.append(Notice(text=kb.message("restarted")))
             self._advance()
         elif command == "help":
-            self.replies.append(Answer(topic="help", text=kb.message("help")))
+            # The button that starts "delete my data" lives under the help.
+            self.replies.append(Answer(topic="help", text=kb.message("help"), choices=[
+                Choice(value=FORGET_TOPIC, label=kb.message("forget_button"))]))
             self._reprompt()
         elif command == "explain":
             self._explain(s.slots, s.phase == "advised")
@@ -231,11 +247,34 @@ class _Turn:
             else:
                 self.replies.append(Notice(text=kb.message("no_recommendation_yet")))
                 self._reprompt()
+        elif command == "forget" or (command == "topic" and value == FORGET_TOPIC):
+            self._forget(value if command == "forget" else None)
+        elif command == "forget_confirm" or (command == "topic" and value == FORGET_CONFIRM):
+            self._forget("confirm")
+        elif command == "topic" and value == FORGET_CANCEL:
+            self._forget("cancel")
         elif command == "topic":
             self._topic(value or "", s.slots, s.phase == "advised")
             self._reprompt()
         elif command == "keep":
             self._keep_whatif()
+
+    def _forget(self, answer: str | None) -> None:
+        """"Delete my data": ask first; on "confirm", erase (the runner does the deleting)."""
+        kb = self.kb
+        if answer == "confirm":
+            self.state = ConversationState()
+            self.erase = True
+            self.replies.append(Notice(text=kb.message("forget_done")))
+        elif answer == "cancel":
+            self.replies.append(Notice(text=kb.message("forget_cancelled")))
+            self._reprompt()
+        else:
+            self.replies.append(Answer(topic=FORGET_TOPIC, text=kb.message("forget_prompt"),
+                                       choices=[Choice(value=FORGET_CONFIRM,
+                                                       label=kb.message("forget_yes")),
+                                                Choice(value=FORGET_CANCEL,
+                                                       label=kb.message("forget_no"))]))
 
     def _explain(self, slots: Slots, advised: bool) -> None:
         kb = self.kb

@@ -339,6 +339,8 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset({
     "no_recommendation_yet", "history_empty", "history_header", "history_not_found",
     "empty_input", "offer_start", "unplaceable", "too_long", "rate_limited", "internal_error",
     "busy", "greeting", "ours_marker", "ours_marker_uncited",
+    "forget_prompt", "forget_yes", "forget_no", "forget_button",
+    "forget_done", "forget_cancelled",
 })
 
 

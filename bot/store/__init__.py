@@ -20,4 +20,5 @@ def make_store(settings: Settings) -> StateStore:
 
         return RedisStore.from_settings(settings)
     return MemoryStore(state_ttl_seconds=settings.state_ttl_seconds,
-                       dedup_ttl_seconds=settings.dedup_ttl_seconds)
+                       dedup_ttl_seconds=settings.dedup_ttl_seconds,
+                       max_conversations=settings.memory_store_max_conversations)

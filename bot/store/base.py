@@ -10,6 +10,14 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 
+def workspace_of(conversation: str) -> str:
+    """The workspace or tenant a conversation key belongs to ("slack:T1:U1" -> "slack:T1");
+    "" for keys of no workspace (the web page, the terminal)."""
+    platform, _, rest = conversation.partition(":")
+    team, sep, _ = rest.partition(":")
+    return f"{platform}:{team}" if platform in ("slack", "teams") and sep else ""
+
+
 class StoreUnavailable(Exception):
     """The store could not be reached or answered with an error (Redis down, slow, full)."""
 
@@ -48,14 +56,26 @@ class StateStore(Protocol):
 
     async def save(self, key: str, data: str, expected_version: int,
                    event_id: str | None = None, *, rate_limit: int = 0,
-                   expected_token: str = "") -> Saved:
+                   expected_token: str = "", ttl_seconds: int | None = None) -> Saved:
         """One round trip: write only if the stored state is still the expected one (its version
         and its token) and the event id is unseen; mark the event seen in the same atomic step.
 
         With rate_limit > 0 the turn is also counted in the conversation's current window
         (rate_limit.WINDOW_SECONDS) unless it is a duplicate, and nothing is written when the
         count goes over the limit ("rate_limited"). A save run twice (a client that re-sends
-        after a dropped connection) answers "ok" the second time and changes nothing."""
+        after a dropped connection) answers "ok" the second time and changes nothing.
+        `ttl_seconds` replaces the store's state TTL for this write (a conversation that has
+        not got past its first question is kept for less)."""
+        ...
+
+    async def erase(self, key: str) -> int:
+        """Delete everything kept for one conversation: its state and history, its dedup
+        markers, its rate counter. Returns how many records went."""
+        ...
+
+    async def erase_workspace(self, workspace: str) -> int:
+        """Delete every conversation of one workspace or tenant (`slack:T123`, `teams:<tenant
+        id>`, as `workspace_of` gives it). Returns how many conversations went."""
         ...
 
     async def ping(self) -> bool: ...

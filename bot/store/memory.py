@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.rate_limit import WINDOW_SECONDS, WindowCounter
-from bot.store.base import Loaded, Saved
+from bot.store.base import Loaded, Saved, workspace_of
 
 # Sweep expired entries every this many saves, so a long-running process does not keep
 # every conversation and event id it ever saw.
 _SWEEP_EVERY = 1024
+DEFAULT_MAX_CONVERSATIONS = 100_000
 
 
 @dataclass
@@ -31,8 +32,12 @@ class _Entry:
 class MemoryStore:
     def __init__(self, *, state_ttl_seconds: float = 30 * 86400,
                  dedup_ttl_seconds: float = 86400,
+                 max_conversations: int = DEFAULT_MAX_CONVERSATIONS,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._state_ttl = state_ttl_seconds
+        # Bounds memory whatever arrives: past the cap, the least recently written go first.
+        self._max_conversations = max(1, max_conversations)
+        self._max_seen = 10 * self._max_conversations
         self._dedup_ttl = dedup_ttl_seconds
         self._clock = clock
         self._states: dict[str, _Entry] = {}
@@ -70,7 +75,7 @@ class MemoryStore:
 
     async def save(self, key: str, data: str, expected_version: int,
                    event_id: str | None = None, *, rate_limit: int = 0,
-                   expected_token: str = "") -> Saved:
+                   expected_token: str = "", ttl_seconds: int | None = None) -> Saved:
         async with self._lock:
             now = self._clock()
             entry = self._state(key, now)
@@ -83,9 +88,16 @@ class MemoryStore:
             if current != expected_version or token != expected_token:
                 return Saved("conflict", current, entry.data if entry else None, token)
             written = secrets.token_hex(8)
-            self._states[key] = _Entry(current + 1, data, now + self._state_ttl, written)
+            ttl = self._state_ttl if ttl_seconds is None else ttl_seconds
+            # Re-inserted, so the dict's order is least recently written first.
+            self._states.pop(key, None)
+            self._states[key] = _Entry(current + 1, data, now + ttl, written)
+            while len(self._states) > self._max_conversations:
+                del self._states[next(iter(self._states))]
             if event_id is not None:
                 self._seen[(key, event_id)] = now + self._dedup_ttl
+                while len(self._seen) > self._max_seen:
+                    del self._seen[next(iter(self._seen))]
             self._saves += 1
             if self._saves % _SWEEP_EVERY == 0:
                 self._sweep(now)
@@ -96,6 +108,23 @@ class MemoryStore:
             del self._states[key]
         for seen in [k for k, t in self._seen.items() if t <= now]:
             del self._seen[seen]
+
+    async def erase(self, key: str) -> int:
+        async with self._lock:
+            removed = 1 if self._states.pop(key, None) is not None else 0
+            for seen in [k for k in self._seen if k[0] == key]:
+                del self._seen[seen]
+                removed += 1
+            return removed
+
+    async def erase_workspace(self, workspace: str) -> int:
+        async with self._lock:
+            keys = [k for k in self._states if workspace and workspace_of(k) == workspace]
+            for key in keys:
+                del self._states[key]
+            for seen in [k for k in self._seen if workspace and workspace_of(k[0]) == workspace]:
+                del self._seen[seen]
+            return len(keys)
 
     async def ping(self) -> bool:
         return True

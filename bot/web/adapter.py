@@ -6,7 +6,6 @@ Thin, like the other adapters: the page renders the same replies `chat --json` p
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.client_address import Client, Network, client_of
+from bot.http_body import BadJson, BodyTimeout, BodyTooLarge, loads_bounded, read_body
 from bot.pictures.http import Pictures
+from bot.rate_limit import WindowCounter
 from bot.settings import Settings
-from bot.web.session import COOKIE_NAME, CookieSigner
+from bot.web.session import COOKIE_NAME, SECURE_COOKIE_NAME, CookieSigner
 from dialogs.events import Event
 from dialogs.replies import RecommendationReply, Reply, reply_json
 
@@ -34,15 +36,25 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# Sent only over TLS (a browser ignores it otherwise): stay on HTTPS for a year.
+HSTS = {"Strict-Transport-Security": "max-age=31536000"}
+# Client addresses counted at once; past it, new addresses are refused until the minute ends
+# (a spray of addresses must not grow the table without bound).
+MAX_COUNTED_ADDRESSES = 100_000
 
 
 class BadTurn(ValueError):
     """The browser sent something that is not a turn; the message is safe to show."""
 
 
-def _error(status: int, text: str) -> web.Response:
+def _headers(client: Client | None) -> dict[str, str]:
+    return {**SECURITY_HEADERS, **HSTS} if client is not None and client.secure \
+        else SECURITY_HEADERS
+
+
+def _error(status: int, text: str, client: Client | None = None) -> web.Response:
     return web.json_response([{"kind": "error", "text": text}], status=status,
-                             headers=SECURITY_HEADERS)
+                             headers=_headers(client))
 
 
 def event_from_body(conversation: str, body: Any) -> Event:
@@ -79,10 +91,16 @@ def event_from_body(conversation: str, body: Any) -> Event:
 
 
 class WebEndpoint:
-    def __init__(self, runner: Any, signer: CookieSigner,
+    def __init__(self, runner: Any, signer: CookieSigner, *, proxies: tuple[Network, ...] = (),
+                 new_per_minute: int = 0, body_timeout: float | None = None,
                  pictures: Pictures | None = None) -> None:
         self.runner = runner
         self.signer = signer
+        self._proxies = proxies
+        # New conversations (no valid cookie) per client address and minute, in this process.
+        self._new_per_minute = new_per_minute
+        self._new_conversations = WindowCounter()
+        self._body_timeout = body_timeout
         self.pictures = pictures
 
     def _json(self, reply: Reply) -> dict[str, Any]:
@@ -94,40 +112,58 @@ class WebEndpoint:
 
     async def index(self, request: web.Request) -> web.StreamResponse:
         response = web.FileResponse(STATIC_DIR / "index.html")
-        response.headers.update(SECURITY_HEADERS)
+        response.headers.update(_headers(client_of(request, self._proxies)))
         response.headers["Cache-Control"] = "no-cache"
         return response
 
+    def _too_many_new(self, client: Client) -> bool:
+        if self._new_per_minute <= 0:
+            return False
+        counter = self._new_conversations
+        if len(counter) >= MAX_COUNTED_ADDRESSES and counter.count(client.address) == 0:
+            return True
+        return counter.hit(client.address) > self._new_per_minute
+
     async def turn(self, request: web.Request) -> web.Response:
+        client = client_of(request, self._proxies)
         if request.content_type != "application/json":
             # Also a CSRF guard: another site cannot send JSON without a CORS preflight.
-            return _error(415, "Send JSON (Content-Type: application/json).")
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            return _error(413, "That request is too large.")
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
-            return _error(413, "That request is too large.")
+            return _error(415, "Send JSON (Content-Type: application/json).", client)
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, "That request is not valid JSON.")
+            # Read whole, however many packets it takes, within the time allowed.
+            raw = await read_body(request, MAX_BODY_BYTES, timeout=self._body_timeout)
+        except BodyTooLarge:
+            return _error(413, "That request is too large.", client)
+        except BodyTimeout:
+            return _error(408, "That request took too long to arrive.", client)
+        try:
+            body = loads_bounded(raw)
+        except BadJson:
+            return _error(400, "That request is not valid JSON.", client)
 
-        session_id = self.signer.verify(request.cookies.get(COOKIE_NAME))
+        # Over TLS the cookie is `__Host-` prefixed: only this host over HTTPS can set it, so
+        # nobody on a sibling domain or on plain HTTP can plant one.
+        cookie_name = SECURE_COOKIE_NAME if client.secure else COOKIE_NAME
+        session_id = self.signer.verify(request.cookies.get(cookie_name))
         new_cookie = None
         if session_id is None:  # none yet, or forged: a new conversation, never someone else's
+            if self._too_many_new(client):
+                log.info("new web conversation refused: over the per-address limit",
+                         extra={"limit_per_minute": self._new_per_minute})
+                return _error(429, self.runner.kb.message("rate_limited"), client)
             session_id, new_cookie = self.signer.new()
         try:
             event = event_from_body(f"web:{session_id}", body)
         except BadTurn as problem:
-            return _error(400, str(problem))
+            return _error(400, str(problem), client)
 
         result = await self.runner.handle(event)
         response = web.json_response([self._json(r) for r in result.replies],
-                                     headers=SECURITY_HEADERS)
+                                     headers=_headers(client))
         response.headers["Cache-Control"] = "no-store"
         if new_cookie is not None:
-            response.set_cookie(COOKIE_NAME, new_cookie, max_age=COOKIE_MAX_AGE, path="/",
-                                httponly=True, samesite="Strict", secure=request.secure)
+            response.set_cookie(cookie_name, new_cookie, max_age=COOKIE_MAX_AGE, path="/",
+                                httponly=True, samesite="Strict", secure=client.secure)
         return response
 
 
@@ -139,7 +175,10 @@ def attach_web(app: web.Application, runner: Any, settings: Settings, *,
         return
     secret = getattr(settings, "web_cookie_secret", None)
     secret_text = secret.get_secret_value() if secret is not None else None
-    endpoint = WebEndpoint(runner, CookieSigner(secret_text), pictures)
+    endpoint = WebEndpoint(runner, CookieSigner(secret_text),
+                           proxies=settings.trusted_proxy_networks,
+                           new_per_minute=settings.web_new_conversations_per_minute,
+                           body_timeout=settings.http_body_timeout_seconds, pictures=pictures)
     app.router.add_get("/", endpoint.index)
     app.router.add_post(TURN_ROUTE, endpoint.turn)
     app.router.add_static("/web/static/", STATIC_DIR, append_version=False)

@@ -8,6 +8,8 @@ import hmac
 import secrets
 
 COOKIE_NAME = "wa_session"
+# The name over TLS: browsers accept a `__Host-` cookie only with Secure, Path=/ and no Domain.
+SECURE_COOKIE_NAME = "__Host-" + COOKIE_NAME
 _ID_BYTES = 18  # 144 random bits: never guessed, never collides
 
 

@@ -56,3 +56,27 @@ def test_python_warnings_are_logged_not_printed(capsys: pytest.CaptureFixture[st
     out, err = capsys.readouterr()
     assert out == ""
     assert "deprecated thing" in json.loads(err.splitlines()[-1])["msg"]
+
+
+def test_library_records_never_quote_a_request_below_debug(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging("INFO")
+    bolt = logging.getLogger("slack_bolt.hygiene_test")
+    bolt.info("Invalid request signature detected (signature: v0=1, timestamp: 1, "
+              "body: text=private+words)")
+    bolt.warning("Unhandled request ({'type': 'event_callback', 'text': 'private words'})")
+    try:
+        raise ValueError("private words")
+    except ValueError:
+        logging.getLogger("botbuilder.core").error("failed: private words", exc_info=True)
+    records = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [r["msg"] for r in records] == ["Unhandled request", "failed"]
+    assert records[1]["error"] == "ValueError" and "exc" not in records[1]
+    assert "private" not in json.dumps(records)
+
+
+def test_library_records_are_whole_at_debug(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging("DEBUG")
+    logging.getLogger("slack_bolt.hygiene_test").info("Invalid request signature (body: x=1)")
+    (record,) = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert record["msg"] == "Invalid request signature (body: x=1)"

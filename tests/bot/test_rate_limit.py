@@ -224,3 +224,15 @@ async def test_redis_says_how_long_until_the_window_ends(redis_url: str) -> None
         assert WINDOW_SECONDS - 5 < refused.wait_seconds <= WINDOW_SECONDS
     finally:
         await store.close()
+
+
+def test_a_full_window_does_not_outlive_its_minute() -> None:
+    from bot.rate_limit import WindowCounter
+
+    now = [0.0]
+    counter = WindowCounter(60, clock=lambda: now[0])
+    for n in range(5):
+        counter.hit(f"addr-{n}")
+    assert len(counter) == 5 and counter.count("addr-1") == 1
+    now[0] = 61.0
+    assert len(counter) == 0 and counter.count("addr-1") == 0

@@ -17,12 +17,15 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import build_app, secret
 from bot.adapters.slack.delivery import SlackDeps
+from bot.http_body import BodyTimeout, BodyTooLarge, read_body
 
 __all__ = ["BOLT_APP_KEY", "EVENTS_PATH", "attach_slack"]
 
@@ -44,18 +47,26 @@ def attach_slack(app: web.Application, runner: Any, settings: Any, *,
     bolt = build_app(settings, deps)
     app[BOLT_APP_KEY] = bolt
 
-    if secret(settings.slack_signing_secret):
+    signing_secret = secret(settings.slack_signing_secret)
+    if signing_secret:
+        verifier = SignatureVerifier(signing_secret)
+        body_timeout = getattr(settings, "http_body_timeout_seconds", None)
+
         async def slack_events(request: web.Request) -> web.Response:
-            raw = await request.text()  # before the guard: a body over the size cap is a 413
+            body = await _verified_body(request, verifier, body_timeout)
+            if isinstance(body, web.Response):  # refused
+                return body
             try:
                 # Bolt parses the body (as JSON when it starts with "{", and any payload=
-                # field) before it checks the signature; a body it cannot parse is a 400,
-                # not a 500 with a traceback in the log.
-                bolt_request = await to_bolt_request(request)
+                # field) and checks the signature again; a signed body it cannot parse is a
+                # 400, not a 500 with a traceback in the log.
+                bolt_request = AsyncBoltRequest(body=body, query=request.query_string,
+                                                headers=request.headers)  # type: ignore[arg-type]
                 _check_parsed(bolt_request.body)
-            except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            except (ValueError, TypeError, AttributeError, KeyError, IndexError,
+                    RecursionError):
                 log.info("Slack request refused: malformed body",
-                         extra={"content_type": request.content_type, "bytes": len(raw)})
+                         extra={"content_type": request.content_type, "bytes": len(body)})
                 return web.json_response({"error": "malformed request"}, status=400)
             try:
                 bolt_response = await bolt.async_dispatch(bolt_request)
@@ -91,6 +102,48 @@ def attach_slack(app: web.Application, runner: Any, settings: Any, *,
         app[_SOCKET_KEY] = {}
         app.on_startup.append(lambda a: _start_socket_mode(a, bolt, app_token))
         app.on_cleanup.append(_stop_socket_mode)
+
+
+# Slack's own requests are a few KB; a large message event stays well under this.
+MAX_BODY_BYTES = 1024 * 1024
+# A Unix time in seconds: digits, and not so many that int() has work to do.
+_MAX_TIMESTAMP_DIGITS = 12
+
+
+async def _verified_body(request: web.Request, verifier: SignatureVerifier,
+                   body_timeout: float | None) -> web.Response | str:
+    """The body as text when the request is Slack's (signed, fresh, UTF-8, within the size
+    limit); otherwise the 4xx to answer. The signature is checked here, on the raw body, before
+    anything parses it, so a stranger's junk costs an HMAC; and the refusal's log line names
+    the reason only: never the body, the signature or the headers (Bolt's own refusal logs the
+    whole body, and never runs for a request refused here)."""
+    charset = (request.charset or "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        log.info("Slack request refused", extra={"reason": "charset is not UTF-8"})
+        return web.json_response({"error": "expected UTF-8"}, status=415)
+    try:
+        raw = await read_body(request, MAX_BODY_BYTES, timeout=body_timeout)
+    except BodyTooLarge:
+        log.info("Slack request refused", extra={"reason": "body too large"})
+        return web.json_response({"error": "the body is too large"}, status=413)
+    except BodyTimeout:
+        log.info("Slack request refused", extra={"reason": "body too slow"})
+        return web.json_response({"error": "the body took too long"}, status=408)
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    signature = request.headers.get("X-Slack-Signature", "")
+    if not (timestamp.isascii() and timestamp.isdigit()
+            and len(timestamp) <= _MAX_TIMESTAMP_DIGITS and signature):
+        log.info("Slack request refused", extra={"reason": "no valid signature headers"})
+        return web.json_response({"error": "invalid request"}, status=401)
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        log.info("Slack request refused", extra={"reason": "body is not UTF-8"})
+        return web.json_response({"error": "malformed request"}, status=400)
+    if not verifier.is_valid(body, timestamp, signature):
+        log.info("Slack request refused", extra={"reason": "bad or stale signature"})
+        return web.json_response({"error": "invalid request"}, status=401)
+    return body
 
 
 def json_text(value: Any) -> str:

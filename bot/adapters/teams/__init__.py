@@ -41,7 +41,8 @@ def attach_teams(app: web.Application, runner: Any, settings: Settings, *,
     adapter = make_adapter(settings, friendly_error=runner.kb.message("internal_error"),
                            credentials_factory=credentials_factory)
     endpoint = MessagesEndpoint(adapter, TeamsAdvisorBot(runner, renderer, pictures),
-                                local_service_urls_only=not settings.microsoft_app_id)
+                                local_service_urls_only=not settings.microsoft_app_id,
+                                body_timeout=settings.http_body_timeout_seconds)
     if not settings.microsoft_app_id:
         log.warning(EMULATOR_WARNING)
     else:

@@ -22,15 +22,22 @@ Three things beyond the stock wiring, each for a reason:
    tokens, but a token that is not a JWT, or names a signing key that does not exist, or has
    a bad signature, escapes as jwt/IndexError/... and would be a 500. `TeamsAuthentication`
    turns any failure to authenticate into PermissionError, so the caller answers 401.
+
+4. The channel's signing keys are fetched in a worker thread, with a timeout, one refresh at a
+   time (`use_async_key_refresh`), instead of by blocking requests on the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+import requests
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -57,6 +64,10 @@ log = logging.getLogger(__name__)
 # Service URLs are a handful per cloud; the bound only matters in emulator mode, where any
 # caller may name any service URL.
 CLIENT_CACHE_SIZE = 64
+# How long a token that passed the pre-check passes it again without a signature check (never
+# past its own expiry), and how many such tokens are remembered.
+VERIFIED_HEADER_SECONDS = 300.0
+VERIFIED_HEADERS_MAX = 1024
 
 
 # --- 2. the msrest retry-policy fix -----------------------------------------------------------
@@ -78,6 +89,51 @@ def use_fast_msrest_retry_policy() -> bool:
                     "(connector clients will be slower to build)")
         return False
     ClientRetryPolicy.safe_codes = frozenset(codes)  # type: ignore[assignment]
+    return True
+
+
+# --- 4. signing keys fetched off the event loop ------------------------------------------------
+
+# The whole refresh (the OpenID document, then the keys), and each of its two requests.
+KEY_REFRESH_TIMEOUT_SECONDS = 10.0
+
+
+def use_async_key_refresh() -> bool:
+    """Make botframework's signing-key refresh run in a worker thread with a timeout, once at a
+    time. Stock, it calls blocking `requests.get` with no timeout on the event loop: every
+    request of the process waits while the keys download, forever if the endpoint hangs.
+    Returns True if the refresh is ours now. Idempotent; patches nothing it does not expect."""
+    from botframework.connector.auth import jwt_token_extractor
+
+    metadata_class = getattr(jwt_token_extractor, "_OpenIdMetadata", None)
+    refresh = getattr(metadata_class, "_refresh", None)
+    if refresh is None or not asyncio.iscoroutinefunction(refresh):
+        log.warning("botframework's _OpenIdMetadata._refresh is not what we expect; left as is "
+                    "(signing-key refreshes block the event loop)")
+        return False
+    if getattr(refresh, "_which_approach", False):
+        return True
+    assert metadata_class is not None
+
+    def fetch_keys(url: str) -> list[Any]:
+        timeout = KEY_REFRESH_TIMEOUT_SECONDS
+        document = requests.get(url, timeout=timeout)
+        document.raise_for_status()
+        keys = requests.get(document.json()["jwks_uri"], timeout=timeout)
+        keys.raise_for_status()
+        return list(keys.json()["keys"])
+
+    async def _refresh(self: Any) -> None:
+        lock = self.__dict__.setdefault("_which_approach_lock", asyncio.Lock())
+        async with lock:
+            if self.last_updated > datetime.now() - timedelta(seconds=1):
+                return  # another request refreshed while this one waited
+            self.keys = await asyncio.wait_for(asyncio.to_thread(fetch_keys, self.url),
+                                               KEY_REFRESH_TIMEOUT_SECONDS)
+            self.last_updated = datetime.now()
+
+    _refresh._which_approach = True  # type: ignore[attr-defined]
+    metadata_class._refresh = _refresh
     return True
 
 
@@ -148,6 +204,8 @@ class TeamsAuthentication(BotFrameworkAuthentication):
         self._connectors = _LRU(CLIENT_CACHE_SIZE)
         self._token_clients = _LRU(CLIENT_CACHE_SIZE)
         self.http_session = SharedSession()
+        # Tokens that passed `authenticate_header`, until when (monotonic clock).
+        self._verified_headers: dict[str, float] = {}
 
     async def close(self) -> None:
         """Close the connections outgoing calls keep open (call on server shutdown)."""
@@ -174,6 +232,33 @@ class TeamsAuthentication(BotFrameworkAuthentication):
                 result.connector_factory, self._connectors, _app_id(result.claims_identity),
                 self.http_session)
         return result
+
+    async def authenticate_header(self, auth_header: str) -> None:
+        """Verify the request's token alone, before its body is read: the signature, issuer,
+        audience and expiry (PermissionError if any fails). What binds the token to the
+        activity (its serviceUrl, the channel's endorsement) is checked again with the
+        activity by `authenticate_request`, so a stranger's body is never parsed."""
+        if await self.authentication_disabled():
+            return
+        if not auth_header:
+            raise PermissionError("Unauthorized: no token")
+        # The channel sends one token for many requests: one that passed here lately passes
+        # again without a second signature check (the full check with the activity still runs).
+        now = time.monotonic()
+        if self._verified_headers.get(auth_header, 0.0) > now:
+            return
+        # No channel id and no service URL: JwtTokenValidation then checks everything about
+        # the token but those two, which need the activity.
+        result = await self.authenticate_request(Activity(), auth_header)
+        claims = result.claims_identity.claims if result.claims_identity is not None else {}
+        expires = claims.get("exp") if isinstance(claims, dict) else None
+        seconds = VERIFIED_HEADER_SECONDS
+        if isinstance(expires, int | float):
+            seconds = min(seconds, expires - time.time())
+        if seconds > 0:
+            if len(self._verified_headers) >= VERIFIED_HEADERS_MAX:
+                self._verified_headers.clear()
+            self._verified_headers[auth_header] = now + seconds
 
     async def authenticate_streaming_request(self, auth_header: str,
                                              channel_id_header: str) -> AuthenticateRequestResult:
@@ -239,6 +324,7 @@ def make_adapter(settings: Settings, *, friendly_error: str,
     calls a fixed token instead of fetching one from Azure AD).
     """
     use_fast_msrest_retry_policy()
+    use_async_key_refresh()
     adapter = CloudAdapter(make_authentication(settings, credentials_factory=credentials_factory))
     adapter.on_turn_error = turn_error_handler(friendly_error)
     return adapter

@@ -73,6 +73,11 @@ _BLOCK_NUMBER = re.compile(r"^(\s*\d+)([.)])(\s)")
 _BLOCK_OTHER = re.compile(r"^(\s*)([>#])")
 
 
+# Bidi embeddings, overrides and isolates (they can make text read differently from what it is)
+# and control characters other than newline and tab: never in our text, dropped from any.
+_UNSAFE_CHARS = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def escape_markdown(text: str) -> str:
     """Text that Adaptive Card markdown shows exactly as written.
 
@@ -80,7 +85,7 @@ def escape_markdown(text: str) -> str:
     Adaptive Card renderers honour) and breaks "{{" so no DATE()/TIME() function runs.
     """
     lines = []
-    for line in text.split("\n"):
+    for line in _UNSAFE_CHARS.sub("", text).split("\n"):
         line = _INLINE.sub(r"\\\1", line)
         line = _BLOCK_BULLET.sub(r"\1\\\2\3", line)
         line = _BLOCK_NUMBER.sub(r"\1\\\2\3", line)

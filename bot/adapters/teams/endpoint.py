@@ -3,14 +3,16 @@
 Does what `CloudAdapter.process` does, but answers every bad request with a 4xx instead of
 letting it become a 500 (which the channel would retry): a body that is not JSON, JSON that
 is not an activity, an activity without a conversation or service URL. A bad or missing
-token is 401 before any state is read. A turn that was handled, including one whose store
-was down (the person got a friendly reply), is 200, so the channel does not redeliver.
+token is 401 before the body is even read (with an app id configured): a stranger's request
+costs a header check, never a parse. What any request may cost is bounded too: its size, and
+its JSON's depth and number of values, checked before the activity is built. A turn that
+was handled, including one whose store was down (the person got a friendly reply), is 200,
+so the channel does not redeliver.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 from urllib.parse import urlsplit
 
@@ -19,7 +21,14 @@ from botbuilder.core import ActivityHandler, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
+from bot.adapters.teams.adapter import TeamsAuthentication
+from bot.http_body import BadJson, BodyTimeout, BodyTooLarge, loads_bounded, read_body
+
 log = logging.getLogger(__name__)
+
+# An activity from the channel is at most a few tens of KB; the Bot Framework's own limit on
+# what a bot sends is 256 KB.
+MAX_ACTIVITY_BYTES = 256 * 1024
 
 
 def _bad_request(reason: str) -> web.Response:
@@ -29,9 +38,9 @@ def _bad_request(reason: str) -> web.Response:
 def parse_activity(body: bytes) -> Activity | str:
     """The activity in a request body, or why it is not one."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return "the body is not JSON"
+        data = loads_bounded(body)
+    except BadJson as problem:
+        return str(problem)
     if not isinstance(data, dict):
         return "the body is not a JSON object"
     # msrest would quietly turn a number into a string; a type that is not one is malformed.
@@ -61,8 +70,10 @@ def is_loopback_url(url: str) -> bool:
 
 class MessagesEndpoint:
     def __init__(self, adapter: CloudAdapter, bot: ActivityHandler, *,
-                 local_service_urls_only: bool = False) -> None:
+                 local_service_urls_only: bool = False,
+                 body_timeout: float | None = None) -> None:
         self._adapter = adapter
+        self._body_timeout = body_timeout
         self._bot = bot
         # Emulator mode (no app id) authenticates nobody, so it must not post replies to a
         # service URL a stranger names: only the local Bot Framework Emulator is answered.
@@ -71,7 +82,23 @@ class MessagesEndpoint:
     async def handle(self, request: web.Request) -> web.Response:
         if "json" not in (request.content_type or ""):
             return web.json_response({"error": "expected application/json"}, status=415)
-        parsed = parse_activity(await request.read())
+        auth_header = request.headers.get("Authorization", "")
+        authentication = self._adapter.bot_framework_authentication
+        try:
+            # The token before the body: an unauthenticated request is refused unread.
+            if isinstance(authentication, TeamsAuthentication):
+                await authentication.authenticate_header(auth_header)
+        except PermissionError:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            body = await read_body(request, MAX_ACTIVITY_BYTES, timeout=self._body_timeout)
+        except BodyTooLarge:
+            log.info("Bot Framework request refused", extra={"reason": "body too large"})
+            return web.json_response({"error": "the body is too large"}, status=413)
+        except BodyTimeout:
+            log.info("Bot Framework request refused", extra={"reason": "body too slow"})
+            return web.json_response({"error": "the body took too long"}, status=408)
+        parsed = parse_activity(body)
         if isinstance(parsed, str):
             log.info("Bot Framework request refused", extra={"reason": parsed})
             return _bad_request(parsed)
@@ -80,7 +107,6 @@ class MessagesEndpoint:
             return web.json_response(
                 {"error": "without MICROSOFT_APP_ID only a local emulator is answered"},
                 status=403)
-        auth_header = request.headers.get("Authorization", "")
         try:
             invoke_response = await self._adapter.process_activity(
                 auth_header, parsed, self._bot.on_turn)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, Protocol, get_args
@@ -64,9 +65,16 @@ def event_id(activity: Activity) -> str | None:
     return "sha256:" + hashlib.sha256(activity.id.encode()).hexdigest()
 
 
+# What our cards put in a submit's fields: slot names, canonical values, numbers, topic ids.
+# Anything else was not sent by one of our cards (tampered data) and is never passed on, so a
+# URL or a bidi override in it cannot be echoed back into a card ("not one of the options").
+_SUBMIT_TOKEN = re.compile(r"[A-Za-z0-9_:\-]+")
+
+
 def _field(data: dict[str, Any], name: str) -> str | None:
     value = data.get(name)
-    if isinstance(value, str) and 0 < len(value) <= MAX_SUBMIT_FIELD:
+    if isinstance(value, str) and 0 < len(value) <= MAX_SUBMIT_FIELD \
+            and _SUBMIT_TOKEN.fullmatch(value):
         return value
     return None
 
