@@ -223,18 +223,7 @@ def _cross_check(kb: Knowledge, files: dict[str, Path]) -> list[str]:
         problems.append(f"{files['compute']}: cite: unknown sources (expert.yaml has none "
                         f"named): {', '.join(unknown)}")
 
-    for key, text in kb.messages.items():
-        allowed = MESSAGE_PLACEHOLDERS.get(key, frozenset())
-        try:
-            used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-        except ValueError as exc:
-            problems.append(f"{files['messages']}: {key}: bad placeholder syntax: {exc}")
-            continue
-        unknown = sorted(used - allowed)
-        if unknown:
-            fill = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
-            problems.append(f"{files['messages']}: {key}: unknown placeholder(s) "
-                            f"{', '.join('{' + u + '}' for u in unknown)}; allowed: {fill}")
+    problems += _placeholder_problems(files["messages"], kb.messages, MESSAGE_PLACEHOLDERS)
     problems += _placeholder_problems(files["pictures"], kb.pictures.labels,
                                       PICTURE_PLACEHOLDERS)
     return problems
