@@ -17,6 +17,8 @@ Command = Literal[
     "show",       # bring back one history entry; value = its 1-based number
     "card",       # the current recommendation card again (used by Share)
     "topic",      # a follow-up topic chosen from buttons; value = topic id
+    "back",       # undo the last answer and ask that question again
+    "now",        # the card from what is known, without the remaining questions
 ]
 
 

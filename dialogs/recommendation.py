@@ -39,6 +39,14 @@ class DataNeeded(BaseModel):
     you_have: str  # what the person told us, in words
 
 
+class NotAsked(BaseModel):
+    """A question the card was made without: skipped because no answer to it could change
+    the card (docs/architecture.md rule 9), or left open and assumed after "just tell me"."""
+
+    slot: str
+    text: str
+
+
 class Recommendation(BaseModel):
     approach: Approach
     method: Method | None = None
@@ -58,3 +66,4 @@ class Recommendation(BaseModel):
     what_would_change: list[str] = Field(default_factory=list)
     votes: dict[str, int] = Field(default_factory=dict)
     unknown: list[str] = Field(default_factory=list)  # slots left unanswered
+    not_asked: list[NotAsked] = Field(default_factory=list)

@@ -252,6 +252,8 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset({
     "no_recommendation_yet", "history_empty", "history_header", "history_not_found",
     "empty_input", "offer_start", "unplaceable", "too_long", "rate_limited", "internal_error",
     "busy", "greeting",
+    "restarted_undo", "undone", "nothing_to_undo", "progress", "progress_about",
+    "not_asked_cannot_change", "not_asked_assumed", "action_back", "action_now",
 })
 
 

@@ -246,7 +246,8 @@ def test_mistakes_are_ours() -> None:
 def test_messages_fill_their_placeholders() -> None:
     assert set(KB.messages) >= REQUIRED_MESSAGES
     samples = {"hint": "Type a number.", "label": "Budget", "value": "medium", "old": "low",
-               "new": "high", "title": "Fine-tuning with LoRA", "number": 3, "limit": 4000}
+               "new": "high", "title": "Fine-tuning with LoRA", "number": 3, "limit": 4000,
+               "step": 3, "total": 6}
     for key, text in KB.messages.items():
         used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
         assert used == set(MESSAGE_PLACEHOLDERS.get(key, ())), key
