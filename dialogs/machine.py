@@ -84,10 +84,10 @@ def open_slots(state: ConversationState) -> tuple[str, ...]:
 
 
 def worth_asking(state: ConversationState, kb: Knowledge) -> list[str]:
-    """The open questions some answer to which could still change the card (rule 9)."""
+    """The open questions some answer to which was shown to change the card (rule 9)."""
     answers = state.slots.answered()
     still_open = open_slots(state)
-    return [s for s in still_open if can_change(s, answers, still_open, kb)]
+    return [s for s in still_open if can_change(s, answers, still_open, kb) is True]
 
 
 def next_question(state: ConversationState, kb: Knowledge) -> str | None:
@@ -97,7 +97,7 @@ def next_question(state: ConversationState, kb: Knowledge) -> str | None:
     answers = state.slots.answered()
     still_open = open_slots(state)
     for slot in still_open:
-        if can_change(slot, answers, still_open, kb):
+        if can_change(slot, answers, still_open, kb) is True:
             return slot
     return None
 
@@ -112,7 +112,7 @@ def not_asked(state: ConversationState, kb: Knowledge) -> list[NotAsked]:
         if slot in answers:
             continue
         label = kb.question(slot).short_label
-        if slot in still_open and not can_change(slot, answers, still_open, kb):
+        if slot in still_open and can_change(slot, answers, still_open, kb) is not True:
             text = kb.message("not_asked_cannot_change", label=label)
         else:
             text = kb.message("not_asked_assumed", label=label)
@@ -501,7 +501,8 @@ class _Turn:
         those still worth asking. An answer can only make questions stop mattering, never
         start (rule 9 looks at every answer they could give), so the total only falls; the
         one shown last is kept as a ceiling, so that an answer nobody asked for (counted as
-        done) does not raise it."""
+        done) does not raise it. Only where the bounded search missed a question that a later
+        answer shows to matter does the total grow, by that question."""
         s = self.state
         answers = s.slots.answered()
         done = sum(1 for slot in ALL_SLOTS if slot in answers or slot in s.asked)

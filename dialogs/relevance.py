@@ -106,18 +106,20 @@ def _completions(open_slots: Iterable[str], kb: Knowledge) -> Iterator[dict[str,
 
 
 def can_change(slot: str, answers: Answers, open_slots: Iterable[str], kb: Knowledge,
-               budget: int = SEARCH_BUDGET) -> bool:
+               budget: int = SEARCH_BUDGET) -> bool | None:
     """Whether some answer to `slot`, with some answers to `open_slots`, changes the card
-    against leaving `slot` unanswered. Remembered per knowledge object."""
+    against leaving `slot` unanswered: True (an example found), False (none, every
+    combination tried) or None (none within the bound). Remembered per knowledge object."""
     others = tuple(s for s in open_slots if s != slot and s not in answers)
     key = (slot, frozenset(answers.items()), others, budget)
-    verdicts: dict[Any, bool] = knowledge_memo(kb).setdefault("rule9_verdicts", {})
-    verdict = verdicts.get(key)
-    if verdict is None:
-        verdict = witness(slot, answers, others, kb, budget) is not None
-        if len(verdicts) >= _VERDICTS_MAX:
-            verdicts.clear()
-        verdicts[key] = verdict
+    verdicts: dict[Any, bool | None] = knowledge_memo(kb).setdefault("rule9_verdicts", {})
+    if key in verdicts:
+        return verdicts[key]
+    found, complete = _search(slot, answers, others, kb, budget)
+    verdict = True if found is not None else (False if complete else None)
+    if len(verdicts) >= _VERDICTS_MAX:
+        verdicts.clear()
+    verdicts[key] = verdict
     return verdict
 
 
@@ -125,6 +127,12 @@ def witness(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
             budget: int | None = SEARCH_BUDGET) -> tuple[dict[str, Any], Any] | None:
     """(answers to the open questions, an answer to `slot`) that change the card, or None
     when none was found within `budget` engine runs (None: no bound, search them all)."""
+    return _search(slot, answers, others, kb, budget)[0]
+
+
+def _search(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
+            budget: int | None) -> tuple[tuple[dict[str, Any], Any] | None, bool]:
+    """(a witness or None, whether every combination was tried)."""
     outcomes = _Outcomes(kb)
     runs = 0
     for completion in _completions(others, kb):
@@ -135,12 +143,12 @@ def witness(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
         runs += ran
         for value in representatives(slot, kb):
             if budget is not None and runs >= budget:
-                return None
+                return None, False
             changed = consistent({**base, slot: value})
             if changed is None:
                 continue
             after, ran = outcomes.get(changed)
             runs += ran
             if after != before:
-                return completion, value
-    return None
+                return (completion, value), False
+    return None, True
