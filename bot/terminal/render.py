@@ -59,7 +59,9 @@ def question_renderable(question: Question) -> RenderableType:
     if question.intro:
         text.append(question.intro)
         text.append("\n\n")
-    if question.step is not None and question.total_steps is not None:
+    if question.progress:
+        text.append(f"({question.progress}) ", style="dim")
+    elif question.step is not None and question.total_steps is not None:
         text.append(f"({question.step}/{question.total_steps}) ", style="dim")
     text.append(question.text, style="bold")
     if question.hint:

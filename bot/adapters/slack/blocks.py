@@ -170,7 +170,9 @@ def question_blocks(question: Question) -> list[Block]:
     blocks += _sections(f"*{escape(question.text)}*",
                         block_id=f"question:{question.question_id}")
     notes: list[str] = []
-    if question.step is not None and question.total_steps is not None:
+    if question.progress:
+        notes.append(escape(question.progress))
+    elif question.step is not None and question.total_steps is not None:
         notes.append(f"Question {question.step} of {question.total_steps}")
     if question.hint:
         notes.append(escape(question.hint))

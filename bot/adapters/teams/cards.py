@@ -227,9 +227,11 @@ class CardRenderer:
         body = _note_blocks(notes)
         if question.intro:
             body += _text_blocks(question.intro)
-        if question.step is not None and question.total_steps is not None:
+        if question.progress or (question.step is not None and question.total_steps is not None):
             body.append({"type": "TextBlock", "isSubtle": True, "size": "Small", "wrap": True,
-                         "text": f"Question {question.step} of {question.total_steps}"})
+                         "text": escape_markdown(question.progress or
+                                                 f"Question {question.step} of "
+                                                 f"{question.total_steps}")})
         body.append({"type": "TextBlock", "text": escape_markdown(question.text),
                      "weight": "Bolder", "size": "Medium", "wrap": True})
         if question.hint:

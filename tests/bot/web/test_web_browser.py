@@ -81,7 +81,7 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
                 answered.append(qid or "")
                 # Pinned to this question: `.last` would move on to the next one.
                 question = log.locator(f'.msg.question[data-question-id="{qid}"]').last
-                buttons = question.get_by_role("button")
+                buttons = question.locator(".choices:not(.question-actions) button")
                 if await buttons.count():
                     # Yes to having data (so the examples count is asked), else the second.
                     pick = (question.locator('button[data-value="yes"]') if qid == "has_data"
@@ -92,6 +92,10 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
                     await page.get_by_label("Your message").fill(
                         "2000" if qid == "examples" else "1M")
                     await page.get_by_role("button", name="Send").click()
+                    # Answered by typing: its Back / "Just tell me now" buttons are disabled.
+                    actions = question.locator(".question-actions button")
+                    await expect(actions.first).to_be_disabled()
+                    await expect(actions.last).to_be_disabled()
                 await expect(question.locator("xpath=following-sibling::*").first).to_be_visible()
 
             assert answered[:2] == ["use_case", "has_data"] and "examples" in answered
