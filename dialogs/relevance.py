@@ -26,7 +26,7 @@ from dialogs.slots import NUMERIC_SLOTS, Slots, slot_values
 from knowledge.models import Knowledge
 
 # Engine runs a search may make for one question before it gives up (each ~60 us).
-SEARCH_BUDGET = 32
+SEARCH_BUDGET = 24
 _OUTCOMES_MAX = 65_536
 _VERDICTS_MAX = 16_384
 

@@ -193,8 +193,11 @@ def test_chat_json_asks_before_any_input_and_exits_at_end_of_input(chat_process:
 def test_chat_json_full_conversation_ends_in_a_recommendation(chat_process: Any) -> None:
     asked, reply = converse(chat_process(), ANSWERS)
 
-    assert asked[:8] == ["use_case", "has_data", "examples", "priority", "budget",
-                         "uniqueness", "accuracy", "timeline"]
+    # Rule 9: with four answers for fine-tuning, accuracy and timeline can no longer change
+    # the card, so they are not asked.
+    assert asked[:6] == ["use_case", "has_data", "examples", "priority", "budget",
+                         "uniqueness"]
+    assert "accuracy" not in asked and "timeline" not in asked
     assert reply["kind"] == "recommendation"
     rec = reply["recommendation"]
     for field in ("approach", "method", "hybrids", "start_stage", "roadmap", "reasons", "costs",
@@ -207,8 +210,9 @@ def test_chat_json_full_conversation_ends_in_a_recommendation(chat_process: Any)
     assert 1 <= rec["start_stage"] <= 4
     # Each way of answering was understood: the card's reasons carry the values given.
     given = {(r["slot"], r["value"]) for r in rec["reasons"]}
-    assert {("priority", "consistency"), ("budget", "medium"), ("uniqueness", "specialized"),
-            ("accuracy", "high"), ("timeline", "week")} <= given
+    assert {("priority", "consistency"), ("budget", "medium"),
+            ("uniqueness", "specialized")} <= given
+    assert {n["slot"] for n in rec["not_asked"]} >= {"accuracy", "timeline"}
     assert all(r["text"] for r in rec["reasons"])
 
 

@@ -167,9 +167,10 @@ async def test_a_whole_conversation_by_card_buttons_updates_each_card_in_place(
     state = await stored(bot)
     assert state is not None and state.phase == "advised"
     assert state.slots.examples == 5000
-    for slot in ("use_case", "has_data", "priority", "budget", "uniqueness", "accuracy",
-                 "timeline"):
+    for slot in ("use_case", "has_data", "priority", "budget", "uniqueness"):
         assert getattr(state.slots, slot) == ANSWERS[slot]
+    # Rule 9: four answers for fine-tuning already; accuracy and timeline cannot change it.
+    assert state.slots.accuracy is None and state.slots.timeline is None
 
 
 async def test_a_whole_conversation_by_typing(
@@ -236,7 +237,7 @@ async def test_explain_and_start_over_buttons_on_the_recommendation(
     mark = len(connector.calls)
     await ada.send(ada.submit(start_over["data"], recommendation.resource_id))
     (fresh,) = connector.since(mark)
-    assert KB.message("restarted") in card_texts(fresh.card)
+    assert KB.message("restarted_undo") in card_texts(fresh.card)
     assert question_id(fresh.card) == "use_case"
     state = await stored(bot)
     assert state is not None and state.slots.answered() == {}
