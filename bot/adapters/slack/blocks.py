@@ -55,6 +55,8 @@ TOPIC_ACTION_PREFIX = "topic:"
 SHARE_ACTION = "share_card"
 EXPLAIN_ACTION = "explain_card"
 RESTART_ACTION = "start_over"
+# A question's own buttons beside its answers: "back" (undo the last answer) and "now".
+QUESTION_COMMAND_PREFIX = "question_command:"
 
 # The section that holds the answered questions' one-liners ("✓ Budget: medium").
 ANSWERED_BLOCK_ID = "answered"
@@ -180,14 +182,14 @@ def question_blocks(question: Question) -> list[Block]:
         blocks.append(_context(" · ".join(notes)))
     choices = question.choices
     if not choices:
-        return blocks
+        return blocks + _question_actions(question)
     if len(choices) <= BUTTONS_MAX:
         buttons = [
             _button(c.label, f"{ANSWER_ACTION_PREFIX}{i}",
                     encode_choice(question.question_id, c.value, question.state_version))
             for i, c in enumerate(choices)]
         blocks.append(ActionsBlock(block_id=f"answers:{question.question_id}", elements=buttons))
-        return blocks
+        return blocks + _question_actions(question)
     options = [
         Option(value=encode_choice(question.question_id, c.value, question.state_version),
                text=_plain(c.label, OPTION_TEXT_MAX))
@@ -197,7 +199,15 @@ def question_blocks(question: Question) -> list[Block]:
     select = StaticSelectElement(placeholder=PlainTextObject(text="Choose an answer"),
                                  action_id=ANSWER_SELECT_ACTION, options=options)
     blocks.append(ActionsBlock(block_id=f"answers:{question.question_id}", elements=[select]))
-    return blocks
+    return blocks + _question_actions(question)
+
+
+def _question_actions(question: Question) -> list[Block]:
+    if not question.actions:
+        return []
+    return [ActionsBlock(block_id=f"commands:{question.question_id}", elements=[
+        _button(a.label, f"{QUESTION_COMMAND_PREFIX}{a.value}", str(question.state_version))
+        for a in question.actions])]
 
 
 _DRAWN_QUESTIONS: dict[tuple[Any, ...], tuple[dict[str, Any], ...]] = {}
@@ -322,7 +332,9 @@ def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
         blocks += _sections("*Why not the others*\n" + _bullets(rec.why_not))
     if rec.what_would_change:
         blocks += _sections("*What would change this*\n" + _bullets(rec.what_would_change))
-    if rec.unknown:
+    if rec.not_asked:
+        blocks += _sections("*Not asked*\n" + _bullets(n.text for n in rec.not_asked))
+    elif rec.unknown:
         blocks.append(_context(escape(
             "Not answered yet (answering may change the advice): "
             + ", ".join(s.replace("_", " ") for s in rec.unknown))))
