@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
@@ -53,6 +53,8 @@ class RenderedCard:
 
     content: Card
     summary: str
+    # The question a card asks, if it asks one (its card can then be collapsed once answered).
+    question_id: str | None = None
 
     def activity(self, activity_id: str | None = None) -> Activity:
         activity = MessageFactory.attachment(CardFactory.adaptive_card(self.content))
@@ -212,6 +214,10 @@ class CardRenderer:
             return self._kb.message(key)
         return default
 
+    def command_label(self, command: str) -> str:
+        """The label of a question's own button (Back, "Just tell me now")."""
+        return self._message(f"action_{command}", command.capitalize())
+
     # Welcome, shown when the bot is added to a chat, team or group.
     def welcome(self) -> RenderedCard:
         text = self._message("greeting", "Hi!")
@@ -237,12 +243,15 @@ class CardRenderer:
         if question.hint:
             body += _text_blocks(question.hint, isSubtle=True, size="Small")
         actions = [_submit(c.label, choice_data(question, c)) for c in question.choices]
+        # Back and "just tell me now", beside the answers.
+        actions += [_submit(a.label, command_data(a.value)) for a in question.actions]
         fallback_lines = [*_notes_text(notes), *([question.intro] if question.intro else []),
                           question.text]
         fallback_lines += [f"{i}. {c.label}" for i, c in enumerate(question.choices, start=1)]
         if question.hint:
             fallback_lines.append(question.hint)
-        return _fit(_card(body, "\n".join(fallback_lines), actions), _summary(question.text))
+        card = _fit(_card(body, "\n".join(fallback_lines), actions), _summary(question.text))
+        return replace(card, question_id=question.question_id)
 
     def answered(self, notices: Sequence[Notice]) -> RenderedCard:
         """An answered question collapsed to one line per accepted answer ("Budget: medium")."""
@@ -350,6 +359,9 @@ class CardRenderer:
         if rec.what_would_change:
             body.append(_heading("What would change this"))
             body += _bullets(rec.what_would_change, isSubtle=True)
+        if rec.not_asked:
+            body.append(_heading("Not asked"))
+            body += _bullets((n.text for n in rec.not_asked), isSubtle=True)
 
         actions = [_submit("Explain", command_data("explain")),
                    _submit("Start over", command_data("restart"))]
