@@ -74,6 +74,10 @@ def question_renderable(question: Question) -> RenderableType:
                 text.append("  ")
             text.append(f"{number}. ", style="cyan")
             text.append(choice.label)
+    if question.actions:
+        # A terminal has no buttons: the commands are typed ("back", "now").
+        text.append("\n")
+        text.append("  ".join(f"'{a.value}': {a.label}" for a in question.actions), style="dim")
     return text
 
 
@@ -138,7 +142,9 @@ def recommendation_renderable(rec: Recommendation, kb: Knowledge | None = None) 
 
     if rec.what_would_change:
         parts += [_heading("What would change it"), _bullets(rec.what_would_change)]
-    if rec.unknown:
+    if rec.not_asked:
+        parts += [_heading("Not asked"), _bullets([n.text for n in rec.not_asked])]
+    elif rec.unknown:
         unknown = ", ".join(_slot_label(slot, kb) for slot in rec.unknown)
         parts.append(Text("\nNot answered yet: " + unknown, style="dim"))
 

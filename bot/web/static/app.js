@@ -135,7 +135,9 @@
     if (r.what_would_change && r.what_would_change.length) {
       card.appendChild(section("What would change it", list(r.what_would_change)));
     }
-    if (r.unknown && r.unknown.length) {
+    if (r.not_asked && r.not_asked.length) {
+      card.appendChild(section("Not asked", list(r.not_asked.map((n) => n.text))));
+    } else if (r.unknown && r.unknown.length) {
       card.appendChild(el("p", { cls: "hint", text: "Not answered: " + r.unknown.join(", ") }));
     }
     card.appendChild(el("p", { cls: "hint",

@@ -109,6 +109,8 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
             await expect(here).to_contain_text("You start here")
             await expect(card.get_by_role("heading", name="Costs")).to_be_visible()
             await expect(card.get_by_role("heading", name="Why", exact=True)).to_be_visible()
+            # Rule 9: what the card was made without, and why.
+            await expect(card.get_by_role("heading", name="Not asked")).to_be_visible()
 
             await page.get_by_label("Your message").fill("what about QLoRA?")
             await page.keyboard.press("Enter")  # the form submits from the keyboard
