@@ -28,7 +28,7 @@ from typing import Any
 
 from dialogs.events import Event
 from dialogs.machine import step
-from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, slot_values
+from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, Slots, slot_values
 from dialogs.state import ConversationState
 from dialogs.understanding import parse
 from knowledge import default_knowledge
@@ -75,18 +75,39 @@ def _random_persona(rng: random.Random) -> dict[str, Any]:
     return persona
 
 
-def interview(persona: dict[str, Any], kb: Knowledge
+# Engine runs made by rule 9's search, counted when this checkout has it.
+ENGINE_RUNS = [0]
+
+
+def _count_engine_runs() -> None:
+    try:
+        from dialogs import relevance
+    except ImportError:
+        return
+    decide = relevance.decide
+
+    def counted(*args: Any) -> Any:
+        ENGINE_RUNS[0] += 1
+        return decide(*args)
+
+    relevance.decide = counted  # type: ignore[assignment]
+
+
+def interview(persona: dict[str, Any], kb: Knowledge, runs: list[int] | None = None
               ) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any], list[float]]:
     """(each question asked with the answers known when it was asked, the answers on the card,
-    CPU per turn)."""
+    CPU per turn); `runs` gets rule 9's engine runs per turn."""
     state = ConversationState()
     asked: list[tuple[str, dict[str, Any]]] = []
     cpu: list[float] = []
     event = Event.cmd("bench", "start", at=AT)
     for _ in range(40):
+        ENGINE_RUNS[0] = 0
         started = time.process_time()
         result = step(state, event, kb)
         cpu.append(time.process_time() - started)
+        if runs is not None:
+            runs.append(ENGINE_RUNS[0])
         state = result.state
         questions = [r for r in result.replies if r.kind == "question"]
         if any(r.kind == "recommendation" for r in result.replies) or not questions:
@@ -125,7 +146,6 @@ def main() -> None:
     from dialogs import relevance
     if args.budget is not None:
         relevance.SEARCH_BUDGET = args.budget
-        relevance.can_change.__defaults__ = (args.budget,)
     if args.before:
         lines = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--dump",
@@ -133,11 +153,20 @@ def main() -> None:
             cwd=args.before, env={**os.environ, "PYTHONPATH": args.before},
             check=True, capture_output=True, text=True).stdout.splitlines()
         report("before", [json.loads(line) for line in lines], kb, args.wide)
+    _count_engine_runs()
     now = []
+    engine_runs: list[int] = []
     for persona in runs:
-        asked, card, cpu = interview(persona, kb)
+        asked, card, cpu = interview(persona, kb, engine_runs)
         now.append({"asked": asked, "card": card, "cpu": cpu})
     report("after", now, kb, args.wide)
+    started = time.thread_time()
+    for _ in range(200):
+        relevance.decide(Slots(**runs[0]), kb)
+    each = (time.thread_time() - started) / 200
+    print(f"rule 9 engine runs per turn: mean {statistics.mean(engine_runs):.1f}, worst "
+          f"{max(engine_runs)} (one run {each * 1e6:.0f} us here, so the worst is "
+          f"~{max(engine_runs) * each * 1e3:.1f} ms)")
 
 
 def report(name: str, runs: list[dict[str, Any]], kb: Knowledge, wide: int) -> None:

@@ -83,11 +83,12 @@ def open_slots(state: ConversationState) -> tuple[str, ...]:
     return tuple(s for s in ALL_SLOTS if s not in state.asked and getattr(slots, s) is None)
 
 
-def worth_asking(state: ConversationState, kb: Knowledge) -> list[str]:
+def worth_asking(state: ConversationState, kb: Knowledge, budget: int | None = None
+                 ) -> list[str]:
     """The open questions some answer to which was shown to change the card (rule 9)."""
     answers = state.slots.answered()
     still_open = open_slots(state)
-    return [s for s in still_open if can_change(s, answers, still_open, kb) is True]
+    return [s for s in still_open if can_change(s, answers, still_open, kb, budget) is True]
 
 
 def next_question(state: ConversationState, kb: Knowledge) -> str | None:

@@ -22,7 +22,7 @@ from itertools import combinations, product
 from typing import Any
 
 from dialogs.engine import decide, knowledge_memo
-from dialogs.slots import NUMERIC_SLOTS, Slots, slot_values
+from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, Slots, slot_values
 from knowledge.models import Knowledge
 
 # Engine runs a search may make for one question before it gives up (each ~60 us).
@@ -44,12 +44,12 @@ class _Outcomes:
 
     def __init__(self, kb: Knowledge) -> None:
         self.kb = kb
-        self.cache: dict[frozenset[tuple[str, Any]], Outcome] = knowledge_memo(kb).setdefault(
+        self.cache: dict[tuple[Any, ...], Outcome] = knowledge_memo(kb).setdefault(
             "rule9_outcomes", {})
 
     def get(self, answers: Answers) -> tuple[Outcome, bool]:
         """(the outcome, whether the engine had to run for it)."""
-        key = frozenset(answers.items())
+        key = _key(answers)
         found = self.cache.get(key)
         if found is not None:
             return found, False
@@ -60,6 +60,12 @@ class _Outcomes:
             self.cache.clear()  # bounded: typed numbers make answer sets unbounded
         self.cache[key] = found
         return found, True
+
+
+def _key(answers: Answers) -> tuple[Any, ...]:
+    """An answer set as a flat tuple of plain values: cheap to hash, and left alone by the
+    garbage collector (a cache of frozensets made its full passes slow)."""
+    return tuple(answers.get(s) for s in ALL_SLOTS)
 
 
 def representatives(slot: str, kb: Knowledge) -> tuple[Any, ...]:
@@ -91,14 +97,24 @@ def consistent(answers: dict[str, Any]) -> dict[str, Any] | None:
     return answers
 
 
-def _completions(open_slots: Iterable[str], kb: Knowledge) -> Iterator[dict[str, Any]]:
-    """Answers to the open questions, fewest set first. Numbers last among single answers:
-    their many values would use up the search before the other questions get a look."""
-    slots = sorted(open_slots, key=lambda s: s in NUMERIC_SLOTS)
+def _completions(answers: Answers, open_slots: Iterable[str], kb: Knowledge,
+                 outcomes: _Outcomes) -> Iterator[dict[str, Any]]:
+    """Answers to the open questions, fewest set first. Among single answers, first those that
+    change the card by themselves (where another answer most often starts to matter too), then
+    the rest, numbers last: their many values would use up the search before the other
+    questions get a look."""
+    slots = list(open_slots)
     yield {}
-    for slot in slots:
-        for value in representatives(slot, kb):
-            yield {slot: value}
+    singles = [(slot, value) for slot in sorted(slots, key=lambda s: s in NUMERIC_SLOTS)
+               for value in representatives(slot, kb)]
+    here = outcomes.get(consistent(dict(answers)) or dict(answers))[0]
+
+    def inert(single: tuple[str, Any]) -> bool:
+        changed = consistent({**answers, single[0]: single[1]})
+        return changed is None or outcomes.get(changed)[0] == here
+
+    for slot, value in sorted(singles, key=inert):
+        yield {slot: value}
     for size in range(2, len(slots) + 1):
         for chosen in combinations(slots, size):
             for values in product(*(representatives(s, kb) for s in chosen)):
@@ -106,20 +122,24 @@ def _completions(open_slots: Iterable[str], kb: Knowledge) -> Iterator[dict[str,
 
 
 def can_change(slot: str, answers: Answers, open_slots: Iterable[str], kb: Knowledge,
-               budget: int = SEARCH_BUDGET) -> bool | None:
+               budget: int | None = None) -> bool | None:
     """Whether some answer to `slot`, with some answers to `open_slots`, changes the card
     against leaving `slot` unanswered: True (an example found), False (none, every
-    combination tried) or None (none within the bound). Remembered per knowledge object."""
+    combination tried) or None (none within the bound; SEARCH_BUDGET unless given).
+    Remembered per knowledge object; a search cut short is redone only with a larger bound."""
+    bound = SEARCH_BUDGET if budget is None else budget
     others = tuple(s for s in open_slots if s != slot and s not in answers)
-    key = (slot, frozenset(answers.items()), others, budget)
-    verdicts: dict[Any, bool | None] = knowledge_memo(kb).setdefault("rule9_verdicts", {})
-    if key in verdicts:
-        return verdicts[key]
-    found, complete = _search(slot, answers, others, kb, budget)
+    key = (slot, _key(answers), others)
+    verdicts: dict[Any, tuple[bool | None, int]] = knowledge_memo(kb).setdefault(
+        "rule9_verdicts", {})
+    known = verdicts.get(key)
+    if known is not None and (known[0] is not None or known[1] >= bound):
+        return known[0]
+    found, complete = _search(slot, answers, others, kb, bound)
     verdict = True if found is not None else (False if complete else None)
     if len(verdicts) >= _VERDICTS_MAX:
         verdicts.clear()
-    verdicts[key] = verdict
+    verdicts[key] = (verdict, bound)
     return verdict
 
 
@@ -135,7 +155,7 @@ def _search(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
     """(a witness or None, whether every combination was tried)."""
     outcomes = _Outcomes(kb)
     runs = 0
-    for completion in _completions(others, kb):
+    for completion in _completions(answers, others, kb, outcomes):
         base = consistent({**answers, **completion})
         if base is None:
             continue

@@ -166,9 +166,11 @@ def test_the_counter_does_not_rise_for_an_answer_nobody_asked_for() -> None:
 
 @settings(max_examples=25, deadline=None, database=None)
 @given(persona=_persona())
-def test_the_counter_moves_forward_and_is_exact_on_the_last_question(
+def test_the_counter_never_raises_its_total_moves_forward_and_is_exact_on_the_last_question(
         persona: dict[str, Any]) -> None:
     shown = [q for _, replies in _interview(persona) if (q := _question(replies)) is not None]
+    totals = [q.total_steps or 0 for q in shown]
+    assert totals == sorted(totals, reverse=True)
     steps = [q.step or 0 for q in shown]
     # The number only moves forward: by one per answer, by more for answers given at once; a
     # count of none typed after "yes" turns "yes" into "no", one question, not two.
