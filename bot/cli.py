@@ -216,9 +216,9 @@ def recommend(
     setup_logging(_terminal_log_level(settings))
     kb = _knowledge(settings)
     slots = Slots.model_validate(answers)
-    from dialogs.engine import decide
+    from dialogs.machine import card
 
-    recommendation = decide(slots, kb)
+    recommendation = card(slots, kb)
     if as_json:
         typer.echo(json.dumps(recommendation.model_dump(mode="json"), ensure_ascii=False))
         return

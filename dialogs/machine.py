@@ -103,6 +103,13 @@ def next_question(state: ConversationState, kb: Knowledge) -> str | None:
     return None
 
 
+def card(slots: Slots, kb: Knowledge) -> Recommendation:
+    """The card for these answers alone (no conversation): the rules, and what it was made
+    without (for `which-approach recommend`)."""
+    return decide(slots, kb).model_copy(
+        update={"not_asked": not_asked(ConversationState(slots=slots), kb)})
+
+
 def not_asked(state: ConversationState, kb: Knowledge) -> list[NotAsked]:
     """What the card was made without, and why: skipped by rule 9, or left open (passed on,
     or not reached before "just tell me") and so counting for nothing."""

@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
+from knowledge import default_knowledge
 from tests.redis_server import free_port
+
+KB = default_knowledge()
 
 # Settings the developer's shell may carry; each test states the ones it wants.
 _SETTING_VARS = frozenset(name.upper() for name in Settings.model_fields)
@@ -371,6 +374,21 @@ def test_recommend_json_millions_without_the_budget_is_not_scratch(tmp_path: Pat
 def test_recommend_missing_answers_are_unknown_not_defaults(tmp_path: Path) -> None:
     rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "5000")
     assert {r["slot"] for r in rec["reasons"]} <= {"has_data", "examples"}
+
+
+def test_recommend_json_says_what_it_was_made_without(tmp_path: Path) -> None:
+    rec = recommend_json(tmp_path, "--has-data", "no", "--budget", "low")
+    not_asked = {n["slot"]: n["text"] for n in rec["not_asked"]}
+    assert "has_data" not in not_asked and "budget" not in not_asked
+    priority = KB.question("priority").short_label
+    accuracy = KB.question("accuracy").short_label
+    # With no data, no priority moves the card; accuracy still could (an ensemble), had the
+    # budget been high, but not with a low one: both cannot change it.
+    assert not_asked["priority"] == KB.message("not_asked_cannot_change", label=priority)
+    assert not_asked["accuracy"] == KB.message("not_asked_cannot_change", label=accuracy)
+    # What could still change it is stated as an assumption.
+    explain = KB.question("explainability").short_label
+    assert not_asked["explainability"] == KB.message("not_asked_assumed", label=explain)
 
 
 def test_recommend_without_json_draws_the_card(tmp_path: Path) -> None:

@@ -261,3 +261,21 @@ def test_a_turn_stays_cheap_on_cold_caches() -> None:
             break
         event = _answer(q.question_id, persona)
     assert worst < 0.2, worst
+
+
+def test_back_after_now_returns_to_the_question_that_was_open() -> None:
+    state = ConversationState()
+    for event in (Event.cmd(C, "start"), Event.choice(C, "use_case", "customer_service")):
+        state, _ = _run(state, event)
+    asking = state
+    state, replies = _run(state, Event.typed(C, "skip the rest"))
+    assert _card(replies) is not None and state.rushed
+    # Answered later, an answer refines the card and asks nothing more.
+    state, replies = _run(state, Event.typed(C, "our budget is high"))
+    assert _card(replies) is not None and _question(replies) is None
+    state, _ = _run(state, Event.typed(C, "undo"))
+    assert state.rushed and state.slots.budget is None and state.phase == "advised"
+    state, replies = _run(state, Event.typed(C, "go back"))
+    q = _question(replies)
+    assert q is not None and q.question_id == asking.pending
+    assert state.slots == asking.slots and not state.rushed
