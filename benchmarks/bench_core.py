@@ -10,11 +10,11 @@
    the issue's (GET + SET EX per turn) and a mirror of our own round trip (one EVALSHA of the
    store's own script, same payloads).
 3. `MEMORY USAGE` of a finished conversation's state key, with 1 and with 5 history entries.
-4. A fair peer: the same 8 questions as a botbuilder-dialogs WaterfallDialog (ChoicePrompts and a
+4. A fair peer: the same 11 questions as a botbuilder-dialogs WaterfallDialog (ChoicePrompts and a
    NumberPrompt for the count) on MemoryStorage, driven by botbuilder's TestAdapter, against
    our runner on the in-memory store.
 
-A conversation is 10 turns: the opening ("start" for us, "hi" for the peer) and 9 answers. The
+A conversation is 12 turns: the opening ("start" for us, "hi" for the peer) and 11 answers. The
 redis-server is the script's own, on a free loopback port (never the machine's 6379).
 """
 
@@ -51,27 +51,27 @@ from dialogs import machine  # noqa: E402
 from dialogs.engine import decide  # noqa: E402
 from dialogs.events import Event  # noqa: E402
 from dialogs.replies import Question, RecommendationReply  # noqa: E402
-from dialogs.slots import ALL_SLOTS, MAX_COUNT, Slots, slot_values  # noqa: E402
+from dialogs.slots import ALL_SLOTS, MAX_COUNT, MAX_MODEL_SIZE_B, Slots, slot_values  # noqa: E402
 from dialogs.state import HISTORY_LIMIT, ConversationState, HistoryEntry  # noqa: E402
 from knowledge import default_knowledge  # noqa: E402
 from knowledge.models import Knowledge  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
-# The answers, in the order asked: this path asks exactly these 9 questions (a test holds it).
-# Document analysis skips "how often does your knowledge change" (RAG either way), and a tie
-# between prompt engineering and fine-tuning keeps every core question worth asking to the end.
-# The count is typed, as a person would.
+# The answers, in the order asked: this path asks exactly these 11 questions (a test holds it).
+# Document analysis skips "how often does your knowledge change" (RAG either way); the votes
+# stay close enough that every core question can tip them to the end, and fine-tuning stays in
+# reach, so its hardware and data quality are asked too. The count is typed, as a person would.
 ANSWERS: tuple[tuple[str, str], ...] = (
     ("use_case", "document_analysis"),
     ("has_data", "yes"),
     ("examples", "2,000"),
     ("priority", "speed"),
-    ("budget", "medium"),
+    ("budget", "low"),
     ("uniqueness", "specialized"),
-    ("accuracy", "acceptable"),
-    ("timeline", "today"),
-    # Rule 9 (docs/architecture.md) asks this one on every path (chain of thought can be
-    # added to any card), and asks the core questions above only while they can still tip it.
+    ("accuracy", "high"),
+    ("timeline", "week"),
+    ("hardware", "api_only"),
+    ("data_quality", "high"),
     ("explainability", "no"),
 )
 TURNS_PER_CONVERSATION = 1 + len(ANSWERS)
@@ -115,7 +115,7 @@ def answer_event(conversation: str, slot: str, value: str, event_id: str | None 
 
 
 def conversation_events(conversation: str, examples: str = "2,000") -> list[Event]:
-    """The 9 events of one conversation, each with an event id as every platform gives one."""
+    """The 12 events of one conversation, each with an event id as every platform gives one."""
     run = uuid.uuid4().hex[:8]
     events = [Event.cmd(conversation, "start", event_id=f"{run}-0")]
     for n, (slot, value) in enumerate(ANSWERS, start=1):
@@ -256,7 +256,7 @@ class ThroughputFigures:
 
 
 async def sample_payloads(kb: Knowledge) -> list[str]:
-    """What our store writes at each of the 10 turns, so the floors write the same bytes."""
+    """What our store writes at each of the 12 turns, so the floors write the same bytes."""
     store = MemoryStore()
     runner = TurnRunner(store, kb, metrics=Metrics())
     payloads = []
@@ -349,12 +349,13 @@ class MemoryFigures:
 
 
 async def worst_case_memory(kb: Knowledge, store: RedisStore) -> MemoryFigures:
-    """No conversation path answers everything, so this state is built: all 13 answers with
+    """No conversation path answers everything, so this state is built: every answer with
     their longest values, the largest counts, and 5 history entries just as long."""
     answers: dict[str, object] = {}
     for slot in ALL_SLOTS:
         values = slot_values(slot)
-        answers[slot] = max(values, key=len) if values else MAX_COUNT
+        largest = MAX_MODEL_SIZE_B if slot == "model_size" else MAX_COUNT
+        answers[slot] = max(values, key=len) if values else largest
     slots = Slots.model_validate(answers)
     title = decide(slots, kb).title
     at = dt.datetime.now(dt.UTC)
@@ -406,7 +407,7 @@ async def bench_memory(kb: Knowledge, url: str) -> list[MemoryFigures]:
 # -- 4. the peer: botbuilder-dialogs WaterfallDialog on TestAdapter -------------------------
 
 def build_peer(kb: Knowledge) -> Callable[[str, list[str]], Awaitable[str]]:
-    """The same 8 questions (our wording, our choice labels) as a WaterfallDialog; returns a
+    """The same 11 questions (our wording, our choice labels) as a WaterfallDialog; returns a
     function that plays one conversation and returns the bot's last message."""
     from botbuilder.core import ConversationState as BotConversationState
     from botbuilder.core import MemoryStorage, MessageFactory, TurnContext

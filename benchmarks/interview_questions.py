@@ -28,7 +28,7 @@ from typing import Any
 
 from dialogs.events import Event
 from dialogs.machine import step
-from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, Slots, slot_values
+from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, slot_values
 from dialogs.state import ConversationState
 from dialogs.understanding import parse
 from knowledge import default_knowledge
@@ -37,6 +37,7 @@ from knowledge.models import Knowledge
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 COUNTS = (0, 30, 60, 400, 2_000, 8_000, 50_000, 3_000_000)
 VOLUMES = (50_000, 2_000_000, 40_000_000)
+MODEL_SIZES = (3, 8, 13, 70, 405)  # billions of parameters
 
 # Hand-picked people first (the issue's: no data; a legal review; a large, novel project).
 NAMED: tuple[dict[str, Any], ...] = (
@@ -64,6 +65,8 @@ def _random_persona(rng: random.Random) -> dict[str, Any]:
     for slot in ALL_SLOTS:
         if slot == "examples":
             persona[slot] = rng.choice(COUNTS)
+        elif slot == "model_size":
+            persona[slot] = rng.choice(MODEL_SIZES)
         elif slot in NUMERIC_SLOTS:
             persona[slot] = rng.choice(VOLUMES)
         else:
@@ -84,13 +87,13 @@ def _count_engine_runs() -> None:
         from dialogs import relevance
     except ImportError:
         return
-    decide = relevance.decide
+    run = relevance.card_outcome
 
     def counted(*args: Any) -> Any:
         ENGINE_RUNS[0] += 1
-        return decide(*args)
+        return run(*args)
 
-    relevance.decide = counted  # type: ignore[assignment]
+    relevance.card_outcome = counted  # type: ignore[assignment]
 
 
 def interview(persona: dict[str, Any], kb: Knowledge, runs: list[int] | None = None
@@ -162,7 +165,7 @@ def main() -> None:
     report("after", now, kb, args.wide)
     started = time.thread_time()
     for _ in range(200):
-        relevance.decide(Slots(**runs[0]), kb)
+        relevance.card_outcome(dict(runs[0]), kb)
     each = (time.thread_time() - started) / 200
     print(f"rule 9 engine runs per turn: mean {statistics.mean(engine_runs):.1f}, worst "
           f"{max(engine_runs)} (one run {each * 1e6:.0f} us here, so the worst is "
@@ -175,11 +178,11 @@ def report(name: str, runs: list[dict[str, Any]], kb: Knowledge, wide: int) -> N
     useless = missed = 0
     for r in runs:
         for slot, answers in r["asked"]:
-            still_open = [s for s in ALL_SLOTS if s not in answers and s != slot]
-            useless += relevance.witness(slot, answers, still_open, kb, wide) is None
+            still_open = [s for s in ALL_SLOTS if s not in answers]
+            useless += relevance.can_change(slot, answers, still_open, kb, wide) is not True
         card = r["card"]
         unanswered = [s for s in ALL_SLOTS if s not in card]
-        missed += sum(relevance.witness(s, card, unanswered, kb, wide) is not None
+        missed += sum(relevance.can_change(s, card, unanswered, kb, wide) is True
                       for s in unanswered)
     turns = [t for r in runs for t in r["cpu"]]
     print(f"{name}: {len(runs)} personas, questions mean {statistics.mean(counts):.2f} "

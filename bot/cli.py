@@ -20,7 +20,7 @@ from rich.console import Console
 
 from bot.logging_setup import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
-from dialogs.slots import MAX_COUNT, Slots, slot_values
+from dialogs.slots import MAX_COUNT, MAX_MODEL_SIZE_B, Slots, slot_values
 from knowledge.models import Knowledge
 
 # Plain (not rich-boxed) usage errors: one greppable line per problem for scripts and people.
@@ -164,6 +164,22 @@ def _count(flag: str, value: str | None) -> int | None:
     return number
 
 
+_MODEL_SIZE = re.compile(r"(\d{1,6})\s*b?", re.IGNORECASE)
+
+
+def _model_size(value: str | None) -> int | None:
+    """--model-size: billions of parameters, "7", "13B" or "70b"."""
+    if value is None:
+        return None
+    m = _MODEL_SIZE.fullmatch(value.strip())
+    number = int(m.group(1)) if m else 0
+    if not 1 <= number <= MAX_MODEL_SIZE_B:
+        raise typer.BadParameter(
+            f"{value!r} is not a model size in billions of parameters, from 1 to "
+            f"{MAX_MODEL_SIZE_B:,} (e.g. 7 or 13B)", param_hint="'--model-size'")
+    return number
+
+
 def _choice_option(slot: str, help_text: str):  # type: ignore[no-untyped-def]
     flag = "--" + slot.replace("_", "-")
     return typer.Option(flag, callback=_enum_flag(slot),
@@ -200,6 +216,9 @@ def recommend(
         "monthly_tokens", "Tokens a month you expect to process.")] = None,
     explainability: Annotated[str | None, _choice_option(
         "explainability", "Must it show its reasoning?")] = None,
+    model_size: Annotated[str | None, typer.Option(
+        "--model-size", metavar="B",
+        help="The model to fine-tune, in billions of parameters (7, 13B, 70b).")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the recommendation as one JSON object.")] = False,
 ) -> None:
@@ -210,11 +229,16 @@ def recommend(
         "uniqueness": uniqueness, "accuracy": accuracy, "timeline": timeline,
         "knowledge_updates": knowledge_updates, "hardware": hardware,
         "data_quality": data_quality, "monthly_tokens": _count("--monthly-tokens", monthly_tokens),
-        "explainability": explainability,
+        "explainability": explainability, "model_size": _model_size(model_size),
     }
     settings = _settings()
     setup_logging(_terminal_log_level(settings))
     kb = _knowledge(settings)
+    if has_data == "no" and answers["examples"]:
+        # Never silently drop one of two answers that contradict each other.
+        raise typer.BadParameter(
+            kb.say("contradiction_no_data_count", count=f"{answers['examples']:,}"),
+            param_hint="'--has-data' / '--examples'")
     slots = Slots.model_validate(answers)
     from dialogs.machine import card
 

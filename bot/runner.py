@@ -178,6 +178,7 @@ class TurnRunner:
         rate_limit = self._rate_limit
         first_try = True
         conflicts = 0
+        notices: list[Reply]
         try:
             while True:
                 if known is not None:

@@ -1,159 +1,61 @@
-"""The decision engine: DESIGN.md's rules made exact, over the answers a person gave.
+"""The decision engine: docs/architecture.md's decision rules (version 2) made exact, over the
+answers a person gave.
 
-`choose()` is the small, fast core (which approach, by which votes) that the what-would-change
-analysis calls many times; `decide()` builds the full recommendation around it. All numbers
+Rules 1-3 (which approach, by which votes) are in dialogs/votes.py, rule 5 (the method fitted
+to the hardware) in dialogs/method_fit.py, rule 8 (what would change it) in dialogs/changes.py;
+`decide()` here builds the full recommendation around them, with rules 4, 6 and 7. All numbers
 and sentences come from knowledge/; the rules' structure is here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from dialogs.changes import outcome, outcome_words, what_would_change, with_change
+from dialogs.costing import costs_at_volume
+from dialogs.memo import knowledge_memo
+from dialogs.method_fit import (
+    MethodFit,
+    choose_method,
+    fit_method,
+    model_size_can_change_method,
+    size_regions,
+)
 from dialogs.recommendation import (
-    CostLine,
     DataNeeded,
     Reason,
     Recommendation,
     RoadmapStage,
 )
 from dialogs.slots import Approach, Hybrid, Method, Slots
-from knowledge.models import Knowledge
-
-# Simplest first: a tie goes to the earlier one (the guide: start simple).
-APPROACH_ORDER: tuple[Approach, ...] = (
-    "prompt_engineering",
-    "fine_tuning",
-    "training_from_scratch",
+from dialogs.votes import (
+    APPROACH_ORDER,
+    VOTING_SLOTS,
+    Choice,
+    allowed_approaches,
+    approach_of,
+    choose,
+    data_vote,
+    example_count,
+    volume_vote,
 )
-# The needs that vote (DESIGN.md rule 4), in the order reasons are shown.
-VOTING_SLOTS: tuple[str, ...] = ("priority", "budget", "uniqueness", "accuracy", "timeline")
+from knowledge.models import Knowledge, StageInfo
+
+# The rules' entry points, importable from here as before the split.
+__all__ = [
+    "APPROACH_ORDER", "VOTING_SLOTS", "Choice", "MethodFit", "allowed_approaches",
+    "approach_of", "card_outcome", "choose", "choose_hybrids", "choose_method", "data_vote",
+    "decide",
+    "example_count", "fit_method", "knowledge_memo", "model_size_can_change_method", "outcome",
+    "outcome_words", "size_regions", "start_stage", "volume_vote", "what_would_change",
+    "with_change",
+]
 
 
-@dataclass(frozen=True)
-class Choice:
-    """The outcome of the rules before any text is written."""
-
-    approach: Approach
-    allowed: tuple[Approach, ...]
-    votes: dict[Approach, int]
-    data_vote: Approach | None
+# --- rules 6 and 7 --------------------------------------------------------------------
 
 
-def data_vote(answers: dict[str, Any], kb: Knowledge) -> Approach | None:
-    """Where the data count points (rule 2); None when the count is unknown."""
-    t = kb.thresholds
-    if answers.get("has_data") == "no":
-        return "prompt_engineering"
-    n = answers.get("examples")
-    if n is None:
-        return None
-    if n < t.prompt_engineering_below:
-        return "prompt_engineering"
-    if n >= t.scratch_minimum:
-        return "training_from_scratch"
-    return "fine_tuning"
-
-
-def allowed_approaches(answers: dict[str, Any], kb: Knowledge) -> tuple[Approach, ...]:
-    """The gates (rules 1 and 3)."""
-    t = kb.thresholds
-    n = answers.get("examples")
-    if answers.get("has_data") == "no" or (n is not None and n < t.prompt_engineering_below):
-        return ("prompt_engineering",)
-    scratch_ok = (
-        n is not None
-        and n >= t.scratch_minimum
-        and answers.get("budget") == "high"
-        and (
-            answers.get("priority") == "novel_architecture" or answers.get("uniqueness") == "novel"
-        )
-    )
-    if scratch_ok:
-        return APPROACH_ORDER
-    return ("prompt_engineering", "fine_tuning")
-
-
-_MEMOS: dict[int, tuple[Knowledge, dict[Any, Any]]] = {}
-
-
-def knowledge_memo(kb: Knowledge) -> dict[Any, Any]:
-    """A dict for what is worked out once per knowledge object (tables, a question's reply
-    choices, decisions). Keyed by identity, holding the object so its id is never reused: a
-    Knowledge is not hashable, and an edited copy is another object with memos of its own."""
-    entry = _MEMOS.get(id(kb))
-    if entry is None or entry[0] is not kb:
-        entry = _MEMOS[id(kb)] = (kb, {})
-    return entry[1]
-
-
-def _vote_table(kb: Knowledge) -> dict[tuple[str, object], Approach]:
-    """(slot, value) -> the approach it votes for, built once per knowledge object: choose()
-    runs a dozen times per recommendation (what would change it)."""
-    memo = knowledge_memo(kb)
-    table: dict[tuple[str, object], Approach] | None = memo.get("vote_table")
-    if table is None:
-        table = memo["vote_table"] = {
-            (slot, c.value): c.points_to
-            for slot in VOTING_SLOTS for c in kb.questions[slot].choices
-            if c.points_to is not None
-        }
-    return table
-
-
-_APPROACHES_MAX = 4096
-
-
-def approach_of(answers: dict[str, Any], kb: Knowledge) -> Approach:
-    """choose(answers, kb).approach, remembered: every question asked works out which optional
-    questions are still worth asking from it, and answer sets repeat across conversations (every
-    conversation's first question has none)."""
-    approaches: dict[frozenset[tuple[str, Any]], Approach] = knowledge_memo(kb).setdefault(
-        "approaches", {})
-    key = frozenset(answers.items())
-    approach = approaches.get(key)
-    if approach is None:
-        approach = choose(answers, kb).approach
-        if len(approaches) >= _APPROACHES_MAX:
-            approaches.clear()  # bounded: free-typed example counts make answer sets unbounded
-        approaches[key] = approach
-    return approach
-
-
-def choose(answers: dict[str, Any], kb: Knowledge) -> Choice:
-    """Rules 1-4 over plain answers (slot -> value)."""
-    allowed = allowed_approaches(answers, kb)
-    votes: dict[Approach, int] = dict.fromkeys(APPROACH_ORDER, 0)
-    dv = data_vote(answers, kb)
-    if dv is not None:
-        votes[dv] += 1
-    table = _vote_table(kb)
-    for slot in VOTING_SLOTS:
-        points_to = table.get((slot, answers.get(slot)))
-        if points_to is not None:
-            votes[points_to] += 1
-    # max() keeps the first of equals, and `allowed` is in simplest-first order.
-    winner = max(allowed, key=lambda a: votes[a])
-    return Choice(approach=winner, allowed=allowed, votes=votes, data_vote=dv)
-
-
-def choose_method(answers: dict[str, Any]) -> Method:
-    """Rule 5, for a fine-tuning recommendation."""
-    hardware = answers.get("hardware")
-    if (
-        answers.get("accuracy") == "perfect"
-        and answers.get("budget") == "high"
-        and hardware in ("datacenter_gpu", "gpu_cluster")
-    ):
-        return "standard"
-    if hardware == "consumer_gpu" or answers.get("budget") == "low":
-        return "qlora"
-    if answers.get("accuracy") == "acceptable" and answers.get("uniqueness") == "common":
-        return "prompt_tuning"
-    return "lora"
-
-
-def choose_hybrids(answers: dict[str, Any]) -> list[Hybrid]:
+def choose_hybrids(answers: dict[str, Any], approach: Approach) -> list[Hybrid]:
     """Rule 6."""
     hybrids: list[Hybrid] = []
     if (
@@ -162,7 +64,9 @@ def choose_hybrids(answers: dict[str, Any]) -> list[Hybrid]:
     ):
         hybrids.append("rag")
     if answers.get("explainability") == "yes":
-        hybrids.append("cot_fine_tuning")
+        # A card without fine-tuning never promises it.
+        hybrids.append("cot_prompting" if approach == "prompt_engineering"
+                       else "cot_fine_tuning")
     if answers.get("accuracy") == "perfect" and answers.get("budget") == "high":
         hybrids.append("ensemble")
     return hybrids
@@ -170,13 +74,45 @@ def choose_hybrids(answers: dict[str, Any]) -> list[Hybrid]:
 
 def start_stage(approach: Approach, answers: dict[str, Any], kb: Knowledge) -> int:
     """Rule 7: where on the progressive approach this person starts."""
-    if approach != "fine_tuning":
-        # Scratch too: prove a new model beats prompted and fine-tuned baselines first.
+    if approach != "fine_tuning" or answers.get("timeline") == "today":
+        # Scratch has its own plan, numbered from 1; today ships a prompt first (rule 4).
         return 1
-    n = answers.get("examples")
+    n = example_count(answers)
     if n is not None and n >= kb.thresholds.fine_tuning_best:
         return 3
     return 2
+
+
+# --- the recommendation ---------------------------------------------------------------
+
+
+def _approach_title(approach: Approach, method: Method | None, kb: Knowledge) -> str:
+    name = kb.approaches[approach].name
+    if method is None:
+        return name
+    method_name = kb.methods[method].name
+    if name.lower() in method_name.lower():
+        return method_name  # "Standard Fine-Tuning", never "Fine-Tuning with Standard ..."
+    return kb.say("title_with_method", approach=name, method=method_name)
+
+
+CardOutcome = tuple[Approach, Method | None, tuple[Hybrid, ...], int, tuple[tuple[str, ...], ...]]
+
+
+def card_outcome(answers: dict[str, Any], kb: Knowledge) -> CardOutcome:
+    """What the card recommends, without its words: approach, method, hybrids, start stage and
+    each stage's steps. Exactly the substance of decide() (a test holds them equal), at a
+    fraction of its cost: rule 9 asks it many times per turn (dialogs/relevance.py)."""
+    approach = choose(answers, kb).approach
+    method = fit_method(answers, kb).method if approach == "fine_tuning" else None
+    stage = start_stage(approach, answers, kb)
+    memo = knowledge_memo(kb).setdefault("plan_steps", {})
+    plan_key = (approach, stage, answers.get("data_quality"))
+    plan = memo.get(plan_key)
+    if plan is None:
+        plan = memo[plan_key] = tuple(
+            tuple(steps) for _, steps in _plan(approach, stage, plan_key[2], kb))
+    return (approach, method, tuple(choose_hybrids(answers, approach)), stage, plan)
 
 
 def decide(slots: Slots, kb: Knowledge) -> Recommendation:
@@ -184,38 +120,48 @@ def decide(slots: Slots, kb: Knowledge) -> Recommendation:
     answers = slots.answered()
     chosen = choose(answers, kb)
     approach = chosen.approach
-    method: Method | None = choose_method(answers) if approach == "fine_tuning" else None
-    hybrids = choose_hybrids(answers)
+    fit = fit_method(answers, kb) if approach == "fine_tuning" else None
+    method: Method | None = fit.method if fit is not None else None
+    hybrids = choose_hybrids(answers, approach)
     stage = start_stage(approach, answers, kb)
+    today_first = approach != "prompt_engineering" and answers.get("timeline") == "today"
 
-    approach_name = kb.approaches[approach].name
-    title = approach_name
-    if method is not None:
-        title = kb.say("title_with_method", approach=approach_name, method=kb.methods[method].name)
+    title = _approach_title(approach, method, kb)
+    if today_first:
+        title = kb.say("title_today", prompt=kb.approaches["prompt_engineering"].name,
+                       later=title)
     if hybrids:
         title = kb.say("title_hybrids_joiner").join([title, *(kb.hybrids[h].name for h in hybrids)])
 
     reasons = _reasons(answers, chosen, kb)
-    stage_info = kb.stages[stage - 1]
+    roadmap = _roadmap(approach, stage, answers, kb)
     lead = reasons[0].text if reasons else kb.approaches[approach].summary + "."
+    stage_title = roadmap[stage - 1].title
+    if today_first:
+        summary = kb.say("summary_today", lead=lead, stage_title=stage_title,
+                         later=outcome_words(approach, method, kb))
+    else:
+        summary = kb.say("summary", title=title, lead=lead, stage=stage, stage_title=stage_title)
     return Recommendation(
         approach=approach,
         method=method,
         hybrids=hybrids,
         start_stage=stage,
-        roadmap=_roadmap(stage, kb),
+        roadmap=roadmap,
         reasons=reasons,
-        costs=_costs(approach, kb),
+        costs=costs_at_volume(approach, method, fit.hardware if fit else None, answers, kb),
         data_needed=_data_needed(approach, answers, kb),
         title=title,
-        summary=kb.say(
-            "summary", title=title, lead=lead, stage=stage, stage_title=stage_info.title
-        ),
-        method_reason=_method_reason(method, answers, kb),
+        summary=summary,
+        method_reason=_method_reason(fit, answers, kb),
         hybrid_reasons=[_hybrid_reason(h, answers, kb) for h in hybrids],
-        notes=_notes(approach, method, answers, stage, kb),
+        notes=_notes(approach, method, answers, kb),
         why_not=_why_not(chosen, answers, kb),
-        what_would_change=_what_would_change(answers, chosen, kb),
+        what_would_change=what_would_change(answers, kb),
+        assumptions=_assumptions(fit, kb),
+        model_size_b=fit.size_b if fit is not None and fit.memory_gb is not None else None,
+        gpu_memory_gb=fit.memory_gb if fit is not None else None,
+        method_fits=fit.fits if fit is not None else True,
         votes={a: v for a, v in chosen.votes.items() if v},
         unknown=[
             s
@@ -227,6 +173,10 @@ def decide(slots: Slots, kb: Knowledge) -> Recommendation:
 
 def _count(n: int) -> str:
     return f"{n:,}"
+
+
+def _gb(gb: float) -> str:
+    return f"{gb:,.0f} GB" if gb >= 10 else f"{gb:,.1f} GB"
 
 
 def _reasons(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -> list[Reason]:
@@ -248,7 +198,7 @@ def _reasons(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -> list[Rea
         elif n < t.fine_tuning_minimum:
             text = kb.say("count_below_minimum", count=_count(n), minimum=t.fine_tuning_minimum)
         elif n < t.prompt_engineering_below:
-            text = kb.say("count_at_minimum", count=_count(n), below=t.prompt_engineering_below)
+            text = kb.say("count_close", count=_count(n))
         elif n >= t.scratch_minimum:
             text = kb.say("count_millions", count=_count(n))
         elif n > t.fine_tuning_range_max:
@@ -266,33 +216,56 @@ def _reasons(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -> list[Rea
         reasons.append(
             Reason(slot=slot, value=value, points_to=choice.points_to, text=choice.reason)
         )
-    # The answers that pointed at the winner first: they are the "why".
-    reasons.sort(key=lambda r: r.points_to != chosen.approach)
+    volume = answers.get("monthly_tokens")
+    if isinstance(volume, int):
+        key = {"prompt_engineering": "volume_vote_prompt",
+               "fine_tuning": "volume_vote_fine_tuning"}.get(chosen.volume_vote or "",
+                                                              "volume_no_vote")
+        reasons.append(Reason(slot="monthly_tokens", value=str(volume),
+                              points_to=chosen.volume_vote,
+                              text=kb.say(key, volume=_count(volume))))
+    # The answers that pointed at the winner first: they are the "why". Where scratch lost,
+    # its votes counted for fine-tuning (rule 3), so they are part of fine-tuning's why.
+    winning = {chosen.approach}
+    if chosen.approach == "fine_tuning":
+        winning.add("training_from_scratch")
+    reasons.sort(key=lambda r: r.points_to not in winning)
     return reasons
 
 
-def _roadmap(start: int, kb: Knowledge) -> list[RoadmapStage]:
-    return [
-        RoadmapStage(
-            stage=s.stage,
-            title=s.title,
-            subtitle=s.subtitle,
-            steps=list(s.steps),
-            next=s.next,
-            current=s.stage == start,
-        )
-        for s in kb.stages
-    ]
+def _stage_title(s: StageInfo) -> str:
+    return s.card_title or s.title
 
 
-def _costs(approach: Approach, kb: Knowledge) -> CostLine:
-    c = kb.costs[approach]
-    return CostLine(
-        training=c.training,
-        inference_per_1k_tokens=c.inference_per_1k_tokens,
-        monthly_at_1m_tokens=c.monthly_at_1m_tokens,
-        best_for=c.best_for,
-    )
+def _plan(approach: Approach, start: int, quality: str | None,
+          kb: Knowledge) -> list[tuple[StageInfo, list[str]]]:
+    """Each stage of the plan with its steps, the data-cleaning and held-out steps added: from
+    the approach, the start and the data quality alone (card_outcome remembers it by them)."""
+    stages = kb.scratch_stages if approach == "training_from_scratch" else kb.stages
+    clean_at = None
+    if approach != "prompt_engineering" and quality in ("low", "mixed"):
+        clean_at = max(start, 2) if approach == "fine_tuning" else start
+    plan = []
+    for s in stages:
+        steps = list(s.steps)
+        if s.stage == clean_at:
+            steps.insert(0, kb.say("step_data_quality"))
+        if s.stage == start and start > 1:
+            # Evaluation before fine-tuning: every plan past stage 1 opens with it (rule 7).
+            steps.insert(0, kb.say("step_held_out"))
+        plan.append((s, steps))
+    return plan
+
+
+def _roadmap(approach: Approach, start: int, answers: dict[str, Any],
+             kb: Knowledge) -> list[RoadmapStage]:
+    roadmap = []
+    for s, steps in _plan(approach, start, answers.get("data_quality"), kb):
+        title = _stage_title(s)
+        subtitle = "" if s.subtitle == title else s.subtitle  # never "X · X"
+        roadmap.append(RoadmapStage(stage=s.stage, title=title, subtitle=subtitle,
+                                    steps=steps, next=s.next, current=s.stage == start))
+    return roadmap
 
 
 def _data_needed(approach: Approach, answers: dict[str, Any], kb: Knowledge) -> DataNeeded:
@@ -307,22 +280,49 @@ def _data_needed(approach: Approach, answers: dict[str, Any], kb: Knowledge) -> 
     return DataNeeded(minimum=d.minimum, better=d.better, best=d.best, you_have=have)
 
 
-def _method_reason(method: Method | None, answers: dict[str, Any], kb: Knowledge) -> str | None:
-    if method is None:
+def _method_reason(fit: MethodFit | None, answers: dict[str, Any], kb: Knowledge) -> str | None:
+    if fit is None:
         return None
-    if method == "standard":
-        hardware = kb.choice("hardware", answers["hardware"])
-        return kb.say("method_standard", hardware=(hardware.label if hardware else "").lower())
-    if method == "qlora":
-        key = (
-            "method_qlora_hardware"
-            if answers.get("hardware") == "consumer_gpu"
-            else "method_qlora_budget"
-        )
-        return kb.say(key)
-    if method == "prompt_tuning":
-        return kb.say("method_prompt_tuning")
-    return kb.say("method_lora")
+    hw = kb.hardware.classes[fit.hardware]
+    if fit.method == "hosted":
+        told = kb.choice("hardware", "api_only")
+        return " ".join(x for x in ((told.reason if told else ""), kb.say("method_hosted")) if x)
+    memory = _gb(fit.memory_gb or 0)
+    if not fit.fits:
+        text = kb.say("method_none_fits", size=fit.size_b, needed=_gb(fit.needed_gb or 0),
+                      memory=memory, hardware=hw.in_words)
+    elif fit.method != fit.preferred:
+        text = kb.say("method_standard_stepped", method=kb.methods[fit.method].name,
+                      wanted=kb.methods[fit.preferred].name, size=fit.size_b,
+                      needed=_gb(fit.preferred_gb or 0), memory=memory, hardware=hw.in_words,
+                      fits=_gb(fit.needed_gb or 0))
+    elif fit.method == "standard":
+        text = kb.say("method_standard", hardware=hw.in_words)
+    elif fit.method == "qlora":
+        text = kb.say("method_qlora_hardware")
+    else:
+        text = kb.say("method_lora")
+    if not fit.hardware_told:
+        text += " " + kb.say("method_unknown_hardware", hardware=hw.in_words)
+    return text
+
+
+def _assumptions(fit: MethodFit | None, kb: Knowledge) -> list[str]:
+    """What the method's fit assumed, so the card and the memory calculator agree (rule 5)."""
+    if fit is None or fit.memory_gb is None:
+        return []
+    hw = kb.hardware.classes[fit.hardware]
+    how_size = "yours" if fit.size_told else "assumed: tell me yours, e.g. '13B'"
+    how_hw = "yours" if fit.hardware_told else "assumed"
+    gpus = (f"{hw.gpus} × {_gb(hw.per_gpu_gb)}, sharded" if hw.gpus > 1
+            else f"one {_gb(hw.per_gpu_gb)} GPU")
+    return [
+        kb.say("assumed_size", size=fit.size_b, how=how_size),
+        kb.say("assumed_hardware", hardware=hw.in_words, how=how_hw),
+        kb.say("assumed_memory", memory=_gb(fit.memory_gb), gpus=gpus,
+               method=kb.methods[fit.method].name, size=fit.size_b,
+               needed=_gb(fit.needed_gb or 0)),
+    ]
 
 
 def _hybrid_reason(hybrid: Hybrid, answers: dict[str, Any], kb: Knowledge) -> str:
@@ -334,15 +334,16 @@ def _hybrid_reason(hybrid: Hybrid, answers: dict[str, Any], kb: Knowledge) -> st
         )
     if hybrid == "cot_fine_tuning":
         return kb.say("hybrid_cot")
+    if hybrid == "cot_prompting":
+        return kb.say("hybrid_cot_prompting")
     return kb.say("hybrid_ensemble")
 
 
-def _notes(
-    approach: Approach, method: Method | None, answers: dict[str, Any], stage: int, kb: Knowledge
-) -> list[str]:
+def _notes(approach: Approach, method: Method | None, answers: dict[str, Any],
+           kb: Knowledge) -> list[str]:
     notes: list[str] = []
     t = kb.thresholds
-    n = answers.get("examples")
+    n = example_count(answers)
     if n is not None and t.fine_tuning_minimum <= n < t.prompt_engineering_below:
         notes.append(kb.say("note_minimum_collect", count=_count(n)))
     if (
@@ -354,28 +355,34 @@ def _notes(
         notes.append(kb.say("note_start_simple_today", count=_count(n)))
     if approach == "training_from_scratch":
         notes.append(kb.say("note_scratch_baseline"))
-    if (
-        approach == "fine_tuning"
-        and method != "prompt_tuning"
-        and answers.get("accuracy") == "acceptable"
-    ):
-        notes.append(kb.say("note_prompt_tuning"))
+    if approach == "fine_tuning" and n is not None and n < t.fine_tuning_better:
+        notes.append(kb.say("note_small_data", count=_count(n)))
+    if answers.get("accuracy") == "perfect":
+        notes.append(kb.say("note_perfect_review"))
     quality = answers.get("data_quality")
     if quality is not None and approach != "prompt_engineering":
-        q = kb.quality[quality]
-        notes.append(kb.say("quality_note", quality=quality, advice=q.advice))
+        if quality in ("low", "mixed"):
+            notes.append(kb.say("note_data_quality", quality=quality))
+        else:
+            notes.append(kb.say("quality_note", quality=quality,
+                                advice=kb.quality[quality].advice))
     return notes
 
 
 def _why_not(chosen: Choice, answers: dict[str, Any], kb: Knowledge) -> list[str]:
     lines: list[str] = []
     t = kb.thresholds
-    n = answers.get("examples")
+    n = example_count(answers)
     winner = chosen.approach
     if "fine_tuning" not in chosen.allowed:
-        lines.append(kb.say("why_not_fine_tuning_data"))
+        if n is not None and t.fine_tuning_minimum <= n < t.prompt_engineering_below:
+            lines.append(kb.say("why_not_fine_tuning_close", count=_count(n)))
+        else:
+            lines.append(kb.say("why_not_fine_tuning_data"))
     if "training_from_scratch" not in chosen.allowed and winner != "training_from_scratch":
-        if n is None or n < t.scratch_minimum:
+        if n is None:
+            lines.append(kb.say("why_not_scratch_unknown"))
+        elif n < t.scratch_minimum:
             have = _data_needed("training_from_scratch", answers, kb).you_have.lower()
             lines.append(kb.say("why_not_scratch_data", have=have))
         elif answers.get("budget") != "high":
@@ -383,68 +390,22 @@ def _why_not(chosen: Choice, answers: dict[str, Any], kb: Knowledge) -> list[str
         else:
             lines.append(kb.say("why_not_scratch_need"))
     names = {a: kb.approaches[a].name for a in APPROACH_ORDER}
+    votes = dict(chosen.votes)
+    if winner != "training_from_scratch":
+        # Rule 3: scratch's votes count for fine-tuning once scratch has lost.
+        votes["fine_tuning"] += votes["training_from_scratch"]
     for a in chosen.allowed:
         if a == winner:
             continue
-        lines.append(
-            kb.say(
-                "lost_vote",
-                approach=names[a].lower(),
-                votes=chosen.votes[a],
-                winner_votes=chosen.votes[winner],
-                winner=names[winner].lower(),
-            )
-        )
-    tied = [a for a in chosen.allowed if chosen.votes[a] == chosen.votes[winner]]
-    if len(tied) > 1:
-        lines.append(kb.say("tie_simpler", tied=" and ".join(names[a].lower() for a in tied)))
-    return lines
-
-
-# Only these answers open or close the scratch gate (rule 3); others just move votes.
-_GATE_SLOTS = frozenset({"budget", "priority", "uniqueness"})
-
-
-def _flipped_winner(answers: dict[str, Any], chosen: Choice, slot: str, value: str,
-                    kb: Knowledge) -> Approach:
-    """The winner if `slot` alone were `value`: the same as choose() on the changed answers,
-    but from the current votes (one vote moves), since this runs a dozen times per card."""
-    table = _vote_table(kb)
-    votes = dict(chosen.votes)
-    old = table.get((slot, answers.get(slot)))
-    if old is not None:
-        votes[old] -= 1
-    new = table.get((slot, value))
-    if new is not None:
-        votes[new] += 1
-    allowed = (allowed_approaches({**answers, slot: value}, kb) if slot in _GATE_SLOTS
-               else chosen.allowed)
-    return max(allowed, key=lambda a: votes[a])
-
-
-def _what_would_change(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -> list[str]:
-    """Answers that, changed alone, would change the approach (rule 8)."""
-    lines: list[str] = []
-    names = {a: kb.approaches[a].name for a in APPROACH_ORDER}
-    for slot in VOTING_SLOTS:
-        current = answers.get(slot)
-        q = kb.questions[slot]
-        for c in q.choices:
-            if c.value == current:
-                continue
-            flipped = _flipped_winner(answers, chosen, slot, c.value, kb)
-            if flipped != chosen.approach:
-                lines.append(
-                    kb.say(
-                        "change_if",
-                        question=q.short_label.lower(),
-                        label=c.label,
-                        approach=names[flipped].lower(),
-                    )
-                )
-                break
-    if "fine_tuning" not in chosen.allowed:
-        lines.append(kb.say("change_more_data"))
-    elif "training_from_scratch" not in chosen.allowed:
-        lines.append(kb.say("change_scratch"))
+        if a == "training_from_scratch":
+            # Scratch needs a strict majority: its votes against all the others together.
+            mine, against = chosen.votes[a], sum(chosen.votes.values()) - chosen.votes[a]
+        else:
+            mine, against = votes[a], votes[winner]
+        lines.append(kb.say("lost_vote", approach=names[a].lower(), votes=mine,
+                            winner_votes=against, winner=names[winner].lower()))
+    if (winner == "prompt_engineering" and "fine_tuning" in chosen.allowed
+            and votes["fine_tuning"] == votes["prompt_engineering"]):
+        lines.append(kb.say("tie_simpler", tied=" and ".join(
+            names[a].lower() for a in ("prompt_engineering", "fine_tuning"))))
     return lines

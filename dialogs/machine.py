@@ -269,7 +269,7 @@ class _Turn:
         if rec.why_not:
             parts += ["", kb.say("explain_why_not")] + [f"• {w}" for w in rec.why_not]
         if rec.what_would_change:
-            parts += ["", kb.say("explain_change")] + [f"• {w}" for w in rec.what_would_change]
+            parts += ["", kb.say("explain_change")] + [f"• {w.text}" for w in rec.what_would_change]
         self.replies.append(Answer(topic="decision_framework", text="\n".join(parts)))
 
     def _history(self) -> None:
@@ -396,6 +396,12 @@ class _Turn:
             self._advance()
             return
 
+        hypothetical = followups.hypothetical(raw, kb)
+        if hypothetical is not None:
+            # Other hardware or another model: answered as a what-if, applied on "keep that".
+            self.state.whatif = followups.offered_answers(hypothetical) or {}
+            self._followup(hypothetical)
+            return
         asking = is_question(raw)
         if not asking and s.phase == "asking" and not followups.is_whatif(raw):
             # A plain answer ("2,000", "tight budget"): no need to run the topic matcher.

@@ -63,6 +63,11 @@ class Answer(BaseModel):
     table: Table | None = None
     # Suggested next follow-ups, as buttons (topic ids with labels).
     choices: list[Choice] = Field(default_factory=list)
+    # Set when the answer says something the guide does not (the project's own knowledge,
+    # `source: ours`): the text then ends with knowledge's "ours_marker" line naming these
+    # sources, so every surface shows it. None (left out of the JSON) for guide-only answers.
+    ours: bool | None = None
+    sources: list[str] | None = None
 
 
 class Notice(BaseModel):

@@ -23,8 +23,8 @@ Hardware = Literal["api_only", "consumer_gpu", "datacenter_gpu", "gpu_cluster"]
 DataQuality = Literal["high", "low", "mixed"]
 
 Approach = Literal["prompt_engineering", "fine_tuning", "training_from_scratch"]
-Method = Literal["standard", "lora", "qlora", "prompt_tuning"]
-Hybrid = Literal["rag", "ensemble", "cot_fine_tuning"]
+Method = Literal["standard", "lora", "qlora", "prompt_tuning", "hosted"]
+Hybrid = Literal["rag", "ensemble", "cot_fine_tuning", "cot_prompting"]
 
 # Order matters: it is the order the core questions are asked in.
 CORE_SLOTS: tuple[str, ...] = (
@@ -33,12 +33,16 @@ CORE_SLOTS: tuple[str, ...] = (
 )
 OPTIONAL_SLOTS: tuple[str, ...] = (
     "knowledge_updates", "hardware", "data_quality", "monthly_tokens", "explainability",
+    # Appended last: stored answer lists index into this order.
+    "model_size",
 )
 ALL_SLOTS: tuple[str, ...] = CORE_SLOTS + OPTIONAL_SLOTS
-NUMERIC_SLOTS: frozenset[str] = frozenset({"examples", "monthly_tokens"})
+NUMERIC_SLOTS: frozenset[str] = frozenset({"examples", "monthly_tokens", "model_size"})
 
 # The largest count we store: beyond it a number is surely a typo or an attack ("1e9999").
 MAX_COUNT = 10**13
+# The largest model size we store, in billions of parameters (today's largest are ~2,000B).
+MAX_MODEL_SIZE_B = 100_000
 
 
 class Slots(BaseModel):
@@ -59,6 +63,8 @@ class Slots(BaseModel):
     data_quality: DataQuality | None = None
     monthly_tokens: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     explainability: YesNo | None = None
+    # Billions of parameters of the model to fine-tune (docs/architecture.md rule 5).
+    model_size: int | None = Field(default=None, ge=1, le=MAX_MODEL_SIZE_B)
 
     def answered(self) -> dict[str, object]:
         return {k: v for k, v in self.model_dump().items() if v is not None}

@@ -42,6 +42,7 @@ MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "progress_about": frozenset({"step", "total"}),
     "not_asked_cannot_change": frozenset({"label"}),
     "not_asked_assumed": frozenset({"label"}),
+    "ours_marker": frozenset({"sources"}),
 }
 
 
@@ -180,6 +181,10 @@ def _cross_check(kb: Knowledge, files: dict[str, Path]) -> list[str]:
     for i, stage in enumerate(kb.stages[:-1]):
         if not stage.next:
             problems.append(f"{files['stages']}: {i}.next: say what moves you to the next stage")
+    scratch = [s.stage for s in kb.scratch_stages]
+    if not scratch or scratch != list(range(1, len(scratch) + 1)):
+        problems.append(f"{files['scratch_stages']}: stages must be numbered 1, 2, ... in order, "
+                        f"got {scratch}")
 
     for key, q in kb.questions.items():
         if q.slot != key:
@@ -193,6 +198,11 @@ def _cross_check(kb: Knowledge, files: dict[str, Path]) -> list[str]:
                 if bad:
                     problems.append(f"{files['questions']}: {key}.choices.{i}.{kind}: "
                                     f"must be non-empty lower case, got {bad}")
+
+    unknown = sorted(set(kb.compute.cite) - set(kb.expert.sources))
+    if unknown:
+        problems.append(f"{files['compute']}: cite: unknown sources (expert.yaml has none "
+                        f"named): {', '.join(unknown)}")
 
     for key, text in kb.messages.items():
         allowed = MESSAGE_PLACEHOLDERS.get(key, frozenset())

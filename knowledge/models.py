@@ -11,10 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from knowledge.expert_models import ComputeCosts, ExpertKnowledge, ModelCatalogue
+
 Source = Literal["guide", "ours"]
 ApproachId = Literal["prompt_engineering", "fine_tuning", "training_from_scratch"]
-MethodId = Literal["standard", "lora", "qlora", "prompt_tuning"]
-HybridId = Literal["rag", "ensemble", "cot_fine_tuning"]
+MethodId = Literal["standard", "lora", "qlora", "prompt_tuning", "hosted"]
+HybridId = Literal["rag", "ensemble", "cot_fine_tuning", "cot_prompting"]
 UseCaseId = Literal["customer_service", "content_generation", "code_generation",
                     "document_analysis", "other"]
 QualityId = Literal["high", "low", "mixed"]
@@ -70,6 +72,10 @@ class Thresholds(_Strict):
     fine_tuning_better: int = 500           # "Better: 500-1,000"
     fine_tuning_best: int = 5_000           # "Best: 5,000+"
     scratch_minimum: int = 1_000_000        # "Millions: could train from scratch"
+    # The monthly volume's vote (docs/architecture.md rule 2): at most this many tokens a
+    # month votes prompt engineering, at least volume_fine_tuning_from votes fine-tuning.
+    volume_prompt_at_most: int = 100_000
+    volume_fine_tuning_from: int = 10_000_000
     source: Source = "guide"
 
 
@@ -141,6 +147,9 @@ class StageInfo(_Strict):
     subtitle: str                   # "Start simple, test fast"
     steps: list[str]
     next: str | None                # what moves you on (ours); None on stage 4
+    # The title shown on a card where the guide's title names a method the card may not
+    # recommend ("Full Fine-Tuning" above a LoRA plan); None: the title itself.
+    card_title: str | None = None
     source: Source
 
 
@@ -216,21 +225,53 @@ class MemoryReference(_Strict):
     citation: str
 
 
-class GpuMemoryModel(_Strict):
-    """GPU memory estimate for fine-tuning (ours; labelled an estimate wherever shown).
+class ActivationAssumptions(_Strict):
+    """What activation memory is estimated for (ours; stated under every estimate).
 
-    memory = params * weight_bytes + params * trainable_fraction * trainable_bytes;
-    total = memory * (1 + activation_fraction).
+    Activations scale with tokens in flight (sequence length x batch size) x hidden size:
+    with gradient checkpointing each layer keeps only its input (`checkpointed_bytes` per
+    hidden unit per token) and one layer's working set is recomputed (`layer_bytes`); without
+    it every layer keeps its working set."""
+
+    sequence_length: int = Field(gt=0)
+    batch_size: int = Field(gt=0)
+    gradient_checkpointing: bool
+    checkpointed_bytes: float = Field(gt=0)   # per token, per hidden unit, per layer
+    layer_bytes: float = Field(gt=0)          # one layer's working set, per token per hidden unit
+    # Hidden size / layers, to estimate the shape of a model named only by its size.
+    hidden_per_layer: float = Field(gt=0)
+    cite: str
+
+
+class ServingAssumptions(_Strict):
+    """Inference memory: weights at a precision, plus KV cache, plus runtime overhead."""
+
+    bytes_per_param: dict[str, float]         # "16-bit": 2, "8-bit": 1, "4-bit": 0.5
+    context_tokens: int = Field(gt=0)          # per sequence
+    concurrent_sequences: int = Field(gt=0)
+    overhead_gb: float = Field(ge=0)
+    usable_fraction: float = Field(gt=0, le=1)  # of each GPU's memory
+    gpu_sizes_gb: list[float] = Field(min_length=1)
+    cite: str
+
+
+class GpuMemoryModel(_Strict):
+    """GPU memory estimate for fine-tuning and serving (ours; labelled an estimate wherever
+    shown).
+
+    model states = params * weight_bytes + params * trainable_fraction * trainable_bytes;
+    total = model states + activations (from `activations`) + overhead_gb.
     """
 
     methods: dict[MethodId, MethodMemory]
-    activation_fraction: float = Field(ge=0, le=2)
+    activations: ActivationAssumptions
+    overhead_gb: float = Field(ge=0)           # CUDA context and framework workspace
+    serving: ServingAssumptions
     gpu_classes: list[GpuClass]
     references: list[MemoryReference] = Field(default_factory=list)
     # GPU names people type ("a100", "4090") and their memory in GB, per GPU.
     gpu_names: dict[str, float] = Field(default_factory=dict)
     # The hardware slot's values as GB available (api_only: none, so absent).
-    hardware_gb: dict[str, float] = Field(default_factory=dict)
     # Model sizes (billions of parameters) shown when the person names none.
     example_sizes_b: list[float] = Field(default_factory=lambda: [7.0, 13.0, 70.0])
     formula: str                    # the formula in words, shown under the estimate
@@ -239,9 +280,47 @@ class GpuMemoryModel(_Strict):
 
     @model_validator(mode="after")
     def _all_methods(self) -> GpuMemoryModel:
+        # Hosted fine-tuning runs on the provider's GPUs: priced per token, never in memory.
         missing = {"standard", "lora", "qlora", "prompt_tuning"} - set(self.methods)
         if missing:
             raise ValueError(f"gpu_memory.methods is missing: {', '.join(sorted(missing))}")
+        return self
+
+
+class HardwareClass(_Strict):
+    """What the card assumes a hardware answer means (ours; shown on the card)."""
+
+    in_words: str                   # "datacenter GPUs", for "on datacenter GPUs"
+    gpus: int = Field(ge=0)         # how many GPUs the answer is taken to mean
+    per_gpu_gb: float = Field(ge=0)
+    # On-demand price of one such GPU serving a fine-tuned model; None: no GPUs of your own.
+    serving_usd_per_hour: Range | None = None
+
+    @property
+    def total_gb(self) -> float:
+        """All the memory the answer offers, sharded across its GPUs."""
+        return self.gpus * self.per_gpu_gb
+
+
+class HardwareModel(_Strict):
+    """The hardware classes the method rule fits against (docs/architecture.md rule 5)."""
+
+    classes: dict[str, HardwareClass]
+    # Assumed where the person has not said (the card names the assumption).
+    default_model_size_b: int = Field(ge=1)
+    unknown_hardware: str           # the class assumed where the hardware is not known
+    hours_per_month: float = Field(gt=0)
+    serving_citation: str
+    source: Source
+
+    @model_validator(mode="after")
+    def _all_classes(self) -> HardwareModel:
+        expected = {"api_only", "consumer_gpu", "datacenter_gpu", "gpu_cluster"}
+        missing = expected - set(self.classes)
+        if missing:
+            raise ValueError(f"hardware.classes is missing: {', '.join(sorted(missing))}")
+        if self.unknown_hardware not in self.classes:
+            raise ValueError("hardware.unknown_hardware must be one of its classes")
         return self
 
 
@@ -251,7 +330,7 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset({
     "answer_recorded", "answer_changed", "decision_changed", "decision_same",
     "no_recommendation_yet", "history_empty", "history_header", "history_not_found",
     "empty_input", "offer_start", "unplaceable", "too_long", "rate_limited", "internal_error",
-    "busy", "greeting",
+    "busy", "greeting", "ours_marker", "ours_marker_uncited",
     "restarted_undo", "undone", "nothing_to_undo", "progress", "progress_about",
     "not_asked_cannot_change", "not_asked_assumed", "action_back", "action_now",
 })
@@ -279,6 +358,18 @@ REQUIRED_ADVICE: frozenset[str] = frozenset({
     "you_have_unknown", "quality_note",
     "explain_header", "explain_why_not", "explain_change", "history_line", "skipped",
     "not_an_option", "resumed_card", "show_header",
+    # Decision rules version 2.
+    "count_close", "why_not_fine_tuning_close", "why_not_scratch_unknown", "title_today",
+    "summary_today", "method_hosted", "method_standard_stepped", "method_none_fits",
+    "method_unknown_hardware", "assumed_size", "assumed_hardware", "assumed_memory",
+    "hybrid_cot_prompting", "note_perfect_review", "note_small_data", "note_data_quality",
+    "step_held_out", "step_data_quality", "change_to", "change_count_at_least",
+    "change_count_below", "change_volume", "change_size_at_least", "change_size_at_most",
+    "change_size_range", "change_count_range",
+    "change_no_data", "volume_vote_prompt", "volume_vote_fine_tuning", "volume_no_vote",
+    "cost_monthly_label", "cost_monthly_label_assumed", "cost_prices_note",
+    "cost_hosting_self", "cost_hosting_hosted", "cost_payback", "cost_payback_never",
+    "cost_payback_from", "contradiction_no_data_count",
 })
 
 
@@ -291,6 +382,8 @@ class Knowledge(_Strict):
     use_cases: dict[UseCaseId, UseCaseInfo]
     methods: dict[MethodId, MethodInfo]
     stages: list[StageInfo]
+    # Training from scratch's own plan (docs/architecture.md rule 7), numbered from 1.
+    scratch_stages: list[StageInfo]
     costs: dict[ApproachId, CostInfo]
     data_requirements: dict[ApproachId, DataRequirement]
     quality: dict[QualityId, QualityInfo]
@@ -298,6 +391,11 @@ class Knowledge(_Strict):
     mistakes: list[Mistake]
     topics: dict[str, TopicInfo]
     gpu_memory: GpuMemoryModel
+    hardware: HardwareModel
+    # The project's own knowledge beyond the guide (source: ours, each claim cited).
+    expert: ExpertKnowledge
+    model_catalogue: ModelCatalogue
+    compute: ComputeCosts
     # The bot's own sentences (welcome, help, re-ask, stale card, store down, ...), by key.
     messages: dict[str, str]
     advice: Texts

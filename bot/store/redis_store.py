@@ -158,7 +158,8 @@ class RedisStore:
             self._run_save = lambda keys, args: self._call(
                 lambda: self._save_script(keys=keys, args=args))
         else:
-            self._run_save = ScriptBatcher(self._client.connection_pool.make_connection, self._save_script, self._call)
+            self._run_save = ScriptBatcher(self._client.connection_pool.make_connection,
+                                           self._save_script, self._call)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisStore:

@@ -30,8 +30,10 @@ QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", ":q"})
 
 
 class _TurnResult(Protocol):
-    replies: Sequence[Reply]
-    outcome: str
+    @property
+    def replies(self) -> Sequence[Reply]: ...
+    @property
+    def outcome(self) -> str: ...
 
 
 class Runner(Protocol):

@@ -26,8 +26,9 @@ START_MARKER = "← you start here"
 def _name(kind: str, value: str, kb: Knowledge | None) -> str:
     """The knowledge base's display name for an approach, method or hybrid id."""
     if kb is not None:
-        catalog: Mapping[str, Any] = {
-            "approach": kb.approaches, "method": kb.methods, "hybrid": kb.hybrids}[kind]
+        catalogs: dict[str, Mapping[Any, Any]] = {
+            "approach": kb.approaches, "method": kb.methods, "hybrid": kb.hybrids}
+        catalog = catalogs[kind]
         info = catalog.get(value)
         if info is not None:
             return str(info.name)
@@ -93,6 +94,8 @@ def recommendation_renderable(rec: Recommendation, kb: Knowledge | None = None) 
     parts.append(headline)
     if rec.method_reason:
         parts.append(Text(rec.method_reason, style="dim"))
+    if rec.assumptions:
+        parts.append(_bullets(rec.assumptions, style="dim"))
 
     if rec.hybrids:
         hybrids = Text()
@@ -110,13 +113,17 @@ def recommendation_renderable(rec: Recommendation, kb: Knowledge | None = None) 
     facts.add_column()
     facts.add_row("Training cost", rec.costs.training)
     facts.add_row("Inference", rec.costs.inference_per_1k_tokens)
-    facts.add_row("Monthly at 1M tokens", rec.costs.monthly_at_1m_tokens)
+    facts.add_row(rec.costs.monthly_label or "Monthly at 1M tokens",
+                  rec.costs.monthly or rec.costs.monthly_at_1m_tokens)
     facts.add_row("Best for", rec.costs.best_for)
     facts.add_row("Data: minimum", rec.data_needed.minimum)
     facts.add_row("Data: better", rec.data_needed.better)
     facts.add_row("Data: best", rec.data_needed.best)
     facts.add_row("You have", rec.data_needed.you_have)
     parts += [_heading("Costs and data needed"), facts]
+    cost_lines = [x for x in (rec.costs.hosting, rec.costs.payback, rec.costs.prices_note) if x]
+    if cost_lines:
+        parts.append(_bullets(cost_lines, style="dim"))
 
     if rec.reasons:
         parts += [_heading("Why"), _bullets(r.text for r in rec.reasons)]
@@ -141,10 +148,11 @@ def recommendation_renderable(rec: Recommendation, kb: Knowledge | None = None) 
         parts.append(Padding(Group(*detail), (0, 0, 0, 2)))
 
     if rec.what_would_change:
-        parts += [_heading("What would change it"), _bullets(rec.what_would_change)]
+        parts += [_heading("What would change it"),
+                  _bullets(c.text for c in rec.what_would_change)]
     if rec.not_asked:
-        parts += [_heading("Not asked"), _bullets([n.text for n in rec.not_asked])]
-    elif rec.unknown:
+        parts += [_heading("Not asked"), _bullets(n.text for n in rec.not_asked)]
+    elif rec.unknown:  # not_asked, where the dialog filled it, already names each of these
         unknown = ", ".join(_slot_label(slot, kb) for slot in rec.unknown)
         parts.append(Text("\nNot answered yet: " + unknown, style="dim"))
 

@@ -5,8 +5,9 @@ the person's answers (the caller owns the state)."""
 from __future__ import annotations
 
 from dialogs.followups.calculator_answers import cost_answer, memory_answer
-from dialogs.followups.classify import classify, is_whatif, whatif_slots
+from dialogs.followups.classify import classify, hypothetical, is_whatif, whatif_slots
 from dialogs.followups.context import build_context, topic_choices
+from dialogs.followups.expert_answers import EXPERT_TOPICS, expert_answer, inference_answer
 from dialogs.followups.intent import TOPIC_IDS, Intent
 from dialogs.followups.topic_answers import BUILDERS
 from dialogs.followups.whatif import whatif_answer
@@ -15,7 +16,7 @@ from dialogs.slots import Slots
 from knowledge.models import Knowledge
 
 __all__ = ["TOPIC_IDS", "UNPLACEABLE_TOPICS", "Intent", "answer", "classify", "is_whatif",
-           "topic_answer", "unplaceable", "whatif_slots"]
+           "hypothetical", "offered_answers", "topic_answer", "unplaceable", "whatif_slots"]
 
 # The topics offered as buttons when a message cannot be placed: the most asked-for.
 UNPLACEABLE_TOPICS: tuple[str, ...] = (
@@ -30,10 +31,22 @@ def answer(intent: Intent, slots: Slots, kb: Knowledge, *, advised: bool) -> lis
     if intent.kind == "whatif":
         return [whatif_answer(dict(intent.params.get("slots", {})), ctx, kb)]
     if intent.kind == "cost":
-        return [cost_answer(intent.params.get("monthly_tokens"), ctx, kb)]
+        return [cost_answer(intent.params.get("monthly_tokens"), ctx, kb,
+                            params=dict(intent.params))]
     if intent.kind == "gpu_memory":
         return [memory_answer(dict(intent.params), ctx, kb)]
+    if intent.topic == "inference" and intent.params:
+        return [inference_answer(dict(intent.params), ctx, kb)]
     return topic_answer(intent.topic, slots, kb, advised)
+
+
+def offered_answers(intent: Intent | None) -> dict[str, object] | None:
+    """The answers a follow-up about other hardware or another model offers to apply
+    ("keep that"), or None when the follow-up names neither. Answering it changes nothing."""
+    if intent is None:
+        return None
+    offer = intent.params.get("offer")
+    return dict(offer) if isinstance(offer, dict) else None
 
 
 def topic_answer(topic_id: str, slots: Slots, kb: Knowledge, advised: bool) -> list[Reply]:
@@ -43,6 +56,8 @@ def topic_answer(topic_id: str, slots: Slots, kb: Knowledge, advised: bool) -> l
         return [cost_answer(None, ctx, kb)]
     if topic_id == "gpu_memory":
         return [memory_answer({}, ctx, kb)]
+    if topic_id in EXPERT_TOPICS:
+        return [expert_answer(topic_id, ctx, kb)]
     builder = BUILDERS.get(topic_id)
     if builder is None:
         return [unplaceable(kb)]

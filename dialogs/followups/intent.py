@@ -16,6 +16,9 @@ TOPIC_IDS: tuple[str, ...] = (
     "lora", "qlora", "prompt_tuning", "rag", "ensemble", "cot_fine_tuning", "cost",
     "data_requirements", "quality_vs_quantity", "roadmap", "comparison", "use_cases",
     "common_mistakes", "decision_framework", "gpu_memory",
+    # Version 2: the project's own knowledge (knowledge/data/expert.yaml).
+    "hosted_fine_tuning", "preference_tuning", "distillation", "evaluation", "inference",
+    "continued_pretraining", "model_choice",
 )
 
 # Topic ids of the fine-tuning methods, and the method each names.
@@ -33,6 +36,9 @@ class Intent(BaseModel):
     kind: IntentKind
     topic: str                      # a topic id (what-ifs: decision_framework)
     score: float = Field(ge=0, le=100)
-    # whatif: {"slots": {...}}; cost: {"monthly_tokens": int}; gpu_memory: {"model_params":
-    # float, "gpu_gb": float, "gpu_count": int, "method": MethodId} (each only when named).
+    # whatif: {"slots": {...}}; cost: {"monthly_tokens": int, "budget_usd": float,
+    # "model_params": float, "scratch": bool, "method": str}; gpu_memory and the inference
+    # topic: {"model_params": float, "model_name": str, "gpu_gb": float, "gpu_count": int,
+    # "method": MethodId} (each only when named). "offer": the answers a question about other
+    # hardware or another model could apply ({"hardware": ...}); never applied by answering.
     params: dict[str, Any] = Field(default_factory=dict)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from dialogs.understanding.numbers import BadNumber, Count, find_counts
 from dialogs.understanding.text import normalise
+from knowledge.expert_models import ModelCatalogue, NamedModel
 from knowledge.models import GpuMemoryModel
 
 _PER_MONTH = re.compile(r"^(?:tokens?\s*)?(?:a|per|each|every|/|in a)\s*(?:mo|month)\b|^monthly")
@@ -39,6 +40,67 @@ def _counts(norm: str) -> list[Count]:
         return []
 
 
+_USD = re.compile(r"(?:\$\s*(?P<a>\d[\d,]*(?:\.\d+)?)\s*(?P<as>k|m|thousand|million)?\b)"
+                  r"|(?:\b(?P<b>\d[\d,]*(?:\.\d+)?)\s*(?P<bs>k|m|thousand|million)?\s*"
+                  r"(?:dollars|usd|bucks)\b)", re.IGNORECASE)
+_USD_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
+
+
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k)?"
+_SEQUENCE = (
+    re.compile(r"(?:context|sequence length|sequence|seq len|seq length|max length|ctx)"
+               r"\s*(?:of|=|:)?\s*" + _NUM + r"(?:\s*tokens?)?\b"),
+    re.compile(_NUM + r"\s*(?:tokens?\s*)?(?:context|sequences?|seq|ctx)\b"),
+)
+_BATCH = (re.compile(r"batch(?:\s*size)?\s*(?:of|=|:)?\s*(\d{1,4})\b"),
+          re.compile(r"\b(\d{1,4})\s*(?:per batch|batch size)\b"))
+_NO_CHECKPOINTING = re.compile(r"\b(?:without|no|disable|disabled|off)\s*(?:gradient\s*)?"
+                               r"checkpointing\b|\bcheckpointing\s*(?:off|disabled)\b")
+_CHECKPOINTING = re.compile(r"\b(?:with|using|enable|enabled)\s*(?:gradient\s*)?"
+                            r"checkpointing\b|\bcheckpointing\s*(?:on|enabled)\b")
+
+
+def _number(m: re.Match[str]) -> int:
+    value = float(m.group(1).replace(",", ""))
+    return int(value * (1024 if m.group(2) else 1))
+
+
+def workload(text: str) -> dict[str, object]:
+    """What a memory question says about the training run: "8k context", "batch size 4",
+    "without gradient checkpointing" -> {"sequence_length": 8192, "batch_size": 4,
+    "gradient_checkpointing": False} (only what it names)."""
+    lowered = text.lower()
+    out: dict[str, object] = {}
+    for pattern in _SEQUENCE:
+        m = pattern.search(lowered)
+        if m and 0 < _number(m) <= 10_000_000:
+            out["sequence_length"] = _number(m)
+            break
+    for pattern in _BATCH:
+        m = pattern.search(lowered)
+        if m and int(m.group(1)) > 0:
+            out["batch_size"] = int(m.group(1))
+            break
+    if _NO_CHECKPOINTING.search(lowered):
+        out["gradient_checkpointing"] = False
+    elif _CHECKPOINTING.search(lowered):
+        out["gradient_checkpointing"] = True
+    return out
+
+
+def usd_amount(text: str) -> float | None:
+    """ "$500", "$50k", "50k dollars", "$1.5M" -> the amount in dollars."""
+    m = _USD.search(text)
+    if m is None:
+        return None
+    digits = (m.group("a") or m.group("b")).replace(",", "")
+    scale = (m.group("as") or m.group("bs") or "").lower()
+    try:
+        return float(digits) * _USD_SCALE.get(scale, 1.0)
+    except ValueError:
+        return None
+
+
 def monthly_tokens(text: str) -> int | None:
     """"20M tokens a month", "500k tokens/month", "1 million tokens" -> the count."""
     norm = normalise(text)
@@ -66,18 +128,79 @@ def model_params(text: str) -> float | None:
     return None
 
 
+_ALIAS_PARTS = re.compile(r"[a-z]+|\d+")
+# Between an alias's parts a message may put spaces, hyphens, dots, underscores or nothing.
+_ALIAS_GAP = r"[\s\-_.]*"
+_alias_index: dict[int, tuple[ModelCatalogue, re.Pattern[str], dict[str, NamedModel]]] = {}
+
+
+def _index(catalogue: ModelCatalogue) -> tuple[re.Pattern[str], dict[str, NamedModel]]:
+    """One pattern for every alias (longest first, so "phi 3 medium" beats "phi 3"), and the
+    model for each alias with its separators squashed out. Built once per catalogue: every
+    message is checked for a model name."""
+    cached = _alias_index.get(id(catalogue))
+    if cached is None or cached[0] is not catalogue:
+        by_key: dict[str, NamedModel] = {}
+        for m in catalogue.models:
+            for alias in m.aliases:
+                by_key.setdefault("".join(_ALIAS_PARTS.findall(alias)), m)
+        aliases = sorted({a for m in catalogue.models for a in m.aliases},
+                         key=lambda a: -len("".join(_ALIAS_PARTS.findall(a))))
+        pattern = re.compile(r"(?<![a-z0-9])(?:" + "|".join(
+            _ALIAS_GAP.join(re.escape(p) for p in _ALIAS_PARTS.findall(a)) for a in aliases)
+            + r")(?![a-z0-9])")
+        if len(_alias_index) > 8:
+            _alias_index.clear()
+        cached = _alias_index[id(catalogue)] = (catalogue, pattern, by_key)
+    return cached[1], cached[2]
+
+
+def named_model(text: str, catalogue: ModelCatalogue) -> NamedModel | None:
+    """A model the text names ("Mixtral 8x7B", "llama-3.1-70b", "phi-3 mini"), if any."""
+    pattern, by_key = _index(catalogue)
+    m = pattern.search(text.lower())
+    if m is None:
+        return None
+    return by_key.get("".join(_ALIAS_PARTS.findall(m.group(0))))
+
+
+def model_size(text: str, catalogue: ModelCatalogue) -> tuple[float, NamedModel | None] | None:
+    """The model's size in parameters and, where the text names a known model, that model.
+    A named model's own size wins ("Mixtral 8x7B" is 46.7B, every expert counted)."""
+    named = named_model(text, catalogue)
+    if named is not None:
+        return named.params, named
+    size = model_params(text)
+    return None if size is None else (size, None)
+
+
+_gpu_index: dict[int, tuple[GpuMemoryModel, list[tuple[re.Pattern[str], float]]]] = {}
+
+
+def _gpu_patterns(model: GpuMemoryModel) -> list[tuple[re.Pattern[str], float]]:
+    """A pattern per GPU name, longest name first, compiled once per knowledge object."""
+    cached = _gpu_index.get(id(model))
+    if cached is None or cached[0] is not model:
+        compiled = [(re.compile(r"(?<![\w.])" + _GPU_COUNT
+                                + r"(?:nvidia\s+)?(?:geforce\s+)?(?:rtx\s*)?"
+                                + re.escape(name.lower()) + r"s?\b"), float(gb))
+                    for name, gb in sorted(model.gpu_names.items(), key=lambda kv: -len(kv[0]))]
+        if len(_gpu_index) > 8:
+            _gpu_index.clear()
+        cached = _gpu_index[id(model)] = (model, compiled)
+    return cached[1]
+
+
 def gpu(text: str, model: GpuMemoryModel) -> GpuSpec | None:
     """"a 24 GB GPU", "2x 80GB", "an A100", "two 4090s" -> memory per GPU and how many."""
     norm = normalise(text)
     m = _GB.search(norm)
     if m:
         return GpuSpec(float(m.group("gb")), _count(m.group("count")))
-    for name, gb in sorted(model.gpu_names.items(), key=lambda kv: -len(kv[0])):
-        pattern = (_GPU_COUNT + r"(?:nvidia\s+)?(?:geforce\s+)?(?:rtx\s*)?"
-                   + re.escape(name.lower()) + r"s?\b")
-        m = re.search(r"(?<![\w.])" + pattern, norm)
+    for pattern, gb in _gpu_patterns(model):
+        m = pattern.search(norm)
         if m:
-            return GpuSpec(float(gb), _count(m.group("count")))
+            return GpuSpec(gb, _count(m.group("count")))
     return None
 
 

@@ -18,7 +18,7 @@ from knowledge.models import ApproachId, Knowledge
 RELATED: dict[str, tuple[str, ...]] = {
     "prompt_engineering": ("fine_tuning", "rag", "cost"),
     "fine_tuning": ("lora", "qlora", "data_requirements"),
-    "training_from_scratch": ("fine_tuning", "cost", "comparison"),
+    "training_from_scratch": ("fine_tuning", "cost", "continued_pretraining"),
     "standard_fine_tuning": ("lora", "qlora", "gpu_memory"),
     "lora": ("qlora", "standard_fine_tuning", "gpu_memory"),
     "qlora": ("lora", "gpu_memory", "cost"),
@@ -26,15 +26,22 @@ RELATED: dict[str, tuple[str, ...]] = {
     "rag": ("fine_tuning", "prompt_engineering", "roadmap"),
     "ensemble": ("cot_fine_tuning", "rag", "cost"),
     "cot_fine_tuning": ("fine_tuning", "data_requirements", "ensemble"),
-    "cost": ("comparison", "roadmap", "gpu_memory"),
+    "cost": ("comparison", "inference", "gpu_memory"),
     "data_requirements": ("quality_vs_quantity", "roadmap", "common_mistakes"),
     "quality_vs_quantity": ("data_requirements", "common_mistakes", "roadmap"),
-    "roadmap": ("cost", "data_requirements", "common_mistakes"),
+    "roadmap": ("evaluation", "cost", "data_requirements"),
     "comparison": ("cost", "roadmap", "decision_framework"),
     "use_cases": ("comparison", "rag", "roadmap"),
-    "common_mistakes": ("roadmap", "quality_vs_quantity", "data_requirements"),
+    "common_mistakes": ("evaluation", "roadmap", "quality_vs_quantity"),
     "decision_framework": ("comparison", "roadmap", "cost"),
-    "gpu_memory": ("qlora", "lora", "cost"),
+    "gpu_memory": ("qlora", "inference", "model_choice"),
+    "hosted_fine_tuning": ("evaluation", "cost", "fine_tuning"),
+    "preference_tuning": ("fine_tuning", "evaluation", "distillation"),
+    "distillation": ("model_choice", "evaluation", "cost"),
+    "evaluation": ("roadmap", "data_requirements", "common_mistakes"),
+    "inference": ("model_choice", "cost", "gpu_memory"),
+    "continued_pretraining": ("fine_tuning", "rag", "cost"),
+    "model_choice": ("gpu_memory", "inference", "distillation"),
 }
 # The answers that decide each hybrid (DESIGN.md rule 6), shown when it is not in the plan.
 HYBRID_SLOTS: dict[str, tuple[str, ...]] = {
@@ -47,15 +54,33 @@ METHOD_SLOTS: tuple[str, ...] = ("accuracy", "budget", "hardware", "uniqueness")
 
 
 def reply(topic: str, parts: list[str], ctx: Context, kb: Knowledge,
-          table: Table | None = None) -> Answer:
+          table: Table | None = None, cite: list[str] | None = None,
+          ours: bool = False) -> Answer:
     """An answer: the parts as paragraphs, the offer to start when there is no context yet,
-    and related topics as buttons."""
+    and related topics as buttons. `cite`: keys of knowledge/data/expert.yaml's sources the
+    answer rests on beyond the guide; the answer is then marked as ours, naming them. `ours`
+    without `cite`: the answer's facts are the project's own advice, with no paper behind
+    them (the common mistakes, the use cases the guide leaves empty)."""
     text = "\n\n".join(p for p in parts if p)
+    sources: list[str] | None = None
+    if cite:
+        sources = [ref.short for ref in kb.expert.refs(cite)]
+        text = f"{text}\n\n{kb.message('ours_marker', sources='; '.join(sources))}"
+    elif ours:
+        sources = []
+        text = f"{text}\n\n{kb.message('ours_marker_uncited')}"
     # Offer to start only to someone who has not: mid-conversation the question comes next.
     if not ctx.advised and not ctx.slots.answered():
         text = f"{text}\n\n{kb.message('offer_start')}"
     return Answer(topic=topic, text=text, table=table,
-                  choices=topic_choices(RELATED.get(topic, ()), kb))
+                  choices=topic_choices(RELATED.get(topic, ()), kb),
+                  ours=True if sources is not None else None, sources=sources)
+
+
+def expert_notes(topic: str, kb: Knowledge) -> tuple[list[str], list[str]]:
+    """The project's corrections and additions to a guide topic: (paragraphs, source keys)."""
+    claims = kb.expert.notes.get(topic, [])
+    return [c.text for c in claims], [k for c in claims for k in c.cite]
 
 
 def _join(items: list[str]) -> str:
@@ -63,6 +88,11 @@ def _join(items: list[str]) -> str:
 
 
 # --- approaches ---------------------------------------------------------------------
+
+def _line(item: object) -> str:
+    """A recommendation's line as text (what_would_change entries may be objects with .text)."""
+    return item if isinstance(item, str) else str(getattr(item, "text", item))
+
 
 def approach_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
     info = kb.approaches[topic]  # type: ignore[index]
@@ -78,26 +108,29 @@ def approach_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
                 parts.append("Why:\n" + bullets(why))
         else:
             parts.append(f"For you I recommend {rec.title}, not {lowered}.")
-            gates = [line for line in rec.why_not if lowered in line.lower()]
+            gates = [_line(x) for x in rec.why_not if lowered in _line(x).lower()]
             if gates:
                 parts.append(bullets(gates))
             towards = [r.text for r in rec.reasons if r.points_to == topic]
             if towards:
                 parts.append(f"What pointed towards {lowered}:\n" + bullets(towards))
-            change = [line for line in rec.what_would_change if lowered in line.lower()]
+            change = [c.text for c in rec.what_would_change if lowered in c.text.lower()]
             if change:
                 parts.append("What would change that:\n" + bullets(change))
-        parts.append(f"{name}: {info.summary}. Pros: {_join(info.pros)}. "
-                     f"Cons: {_join(info.cons)}.")
-    else:
-        cost = kb.costs[topic]  # type: ignore[index]
-        data = kb.data_requirements[topic]  # type: ignore[index]
-        parts.append(f"{name} ({info.tagline}): {info.what_it_is}")
-        parts.append("When to use it:\n" + bullets(info.when_to_use))
-        parts.append(f"Pros: {_join(info.pros)}.\nCons: {_join(info.cons)}.")
-        parts.append(f"Data: minimum {data.minimum}; better {data.better}; best {data.best}.\n"
-                     f"Cost: training {cost.training}; inference {cost.inference_per_1k_tokens}.")
-    return reply(topic, parts, ctx, kb)
+    cost = kb.costs[topic]  # type: ignore[index]
+    data = kb.data_requirements[topic]  # type: ignore[index]
+    parts.append(f"What it is: {name} ({info.tagline}): {info.what_it_is}")
+    parts.append("When to use it:\n" + bullets(info.when_to_use))
+    parts.append(f"Pros: {_join(info.pros)}.\nCons: {_join(info.cons)}.")
+    parts.append(f"Data: minimum {data.minimum}; better {data.better}; best {data.best}.\n"
+                 f"Cost (the guide's figures): training {cost.training}; inference "
+                 f"{cost.inference_per_1k_tokens}." + (f" {cost.note}." if cost.note else ""))
+    notes, cite = expert_notes(topic, kb)
+    parts += notes
+    if topic == "training_from_scratch":
+        parts.append("Ask me 'how much would it cost to train a 7B model from scratch?' for a "
+                     "compute estimate.")
+    return reply(topic, parts, ctx, kb, cite=cite)
 
 
 # --- fine-tuning methods ------------------------------------------------------------
@@ -107,13 +140,15 @@ def _memory_line(method: str, ctx: Context, kb: Knowledge) -> str:
     GPU class. Labelled an estimate."""
     model = kb.gpu_memory
     hardware = ctx.slots.hardware
-    if hardware is not None and hardware in model.hardware_gb:
-        gb = model.hardware_gb[hardware]
+    hw = kb.hardware.classes.get(hardware or "")
+    if hw is not None and hw.gpus:
+        gb = hw.total_gb
         biggest = max_params_for(gb, method, model)
-        label = kb.choice("hardware", hardware)
+        label = kb.choice("hardware", hardware or "")
         where = label.label if label else hardware
         name = kb.methods[method].name  # type: ignore[index]
-        return (f"Memory (estimate): {where} counts as {gigabytes(gb)} here, enough for "
+        memory = gigabytes(gb) if hw.gpus == 1 else f"{hw.gpus} × {gigabytes(hw.per_gpu_gb)}"
+        return (f"Memory (estimate): {where} counts as {memory} here, enough for "
                 f"{name} on models up to about {count(biggest)} parameters.")
     sizes = model.example_sizes_b
     cells = [f"{s:g}B ≈ {gigabytes(estimate(s * 1e9, method, model).total_gb)}" for s in sizes]
@@ -134,8 +169,8 @@ def method_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
         if rec.method_reason:
             parts.append(rec.method_reason)
         parts.append(facts)
-    elif rec.approach == "fine_tuning" and rec.method is not None:
-        picked = kb.methods[rec.method]
+    elif rec.approach == "fine_tuning" and rec.method in kb.methods:
+        picked = kb.methods[rec.method]  # type: ignore[index]
         parts.append(f"Your plan is {rec.title}. For you I picked {picked.name}, "
                      f"not {info.name}.")
         if rec.method_reason:
@@ -148,18 +183,26 @@ def method_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
         parts.append(facts)
         parts.append(f"{info.name} would be the pick when: {info.best_when}")
     else:
-        would = choose_method(ctx.slots.answered())
-        parts.append(f"I recommend {rec.title}, so there is no fine-tuning method to choose yet.")
-        if would == method:
+        would = choose_method(ctx.slots.answered(), kb)
+        if rec.approach == "fine_tuning":
+            parts.append(f"Your plan is {rec.title}.")
+        else:
+            parts.append(f"I recommend {rec.title}, so there is no fine-tuning method to "
+                         f"choose yet.")
+        if would not in kb.methods:
+            pass
+        elif would == method:
             parts.append(f"If you fine-tune later, {info.name} is the method your answers "
                          f"point to.")
         else:
             parts.append(f"If you fine-tune later, your answers point to "
-                         f"{kb.methods[would].name} rather than {info.name}; {info.name} "
+                         f"{kb.methods[would].name} rather than {info.name}; {info.name} "  # type: ignore[index]
                          f"fits when: {info.best_when}")
         parts.append(facts)
+    notes, cite = expert_notes(topic, kb)
+    parts += notes
     parts.append(_memory_line(method, ctx, kb))
-    return reply(topic, parts, ctx, kb)
+    return reply(topic, parts, ctx, kb, cite=cite or None)
 
 
 # --- hybrids --------------------------------------------------------------------------
@@ -186,7 +229,8 @@ def hybrid_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
             if yours:
                 parts.append(f"Your answers that decide it: {yours}. If they change, tell me "
                              f"and I'll check again.")
-    return reply(topic, parts + facts, ctx, kb)
+    notes, cite = expert_notes(topic, kb)
+    return reply(topic, parts + facts + notes, ctx, kb, cite=cite)
 
 
 # --- data ---------------------------------------------------------------------------
@@ -240,7 +284,12 @@ def quality_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
         parts.append(f"You told me: {answer_line('data_quality', mine, kb)}. "
                      f"The guide's advice for that: {kb.quality[mine].advice}.")
     parts += [f"{q.title} → {q.advice}:\n" + bullets(q.steps) for _, q in entries]
-    return reply(topic, parts, ctx, kb)
+    notes, cite = expert_notes(topic, kb)
+    if mine in ("low", "mixed") or mine is None:
+        parts += notes
+    else:
+        cite = []
+    return reply(topic, parts, ctx, kb, cite=cite)
 
 
 # --- plan and overview ------------------------------------------------------------
@@ -274,10 +323,11 @@ def comparison_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
                             for a in order]
     rows = [[r.aspect, r.prompt_engineering, r.fine_tuning, r.training_from_scratch]
             for r in kb.comparison.rows]
-    parts = ["The three approaches side by side:"]
+    parts = ["The three approaches side by side (the guide's table):"]
     if ctx.rec is not None:
         parts.insert(0, f"Your recommendation: {ctx.rec.title}.")
-    return reply(topic, parts, ctx, kb, Table(columns=columns, rows=rows))
+    notes, cite = expert_notes(topic, kb)
+    return reply(topic, parts + notes, ctx, kb, Table(columns=columns, rows=rows), cite=cite)
 
 
 def use_cases_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
@@ -296,13 +346,13 @@ def use_cases_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
         if u.note:
             block += f"\n{u.note}"
         parts.append(block)
-    return reply(topic, parts, ctx, kb)
+    return reply(topic, parts, ctx, kb, ours=any(u.source == "ours" for _, u in items))
 
 
 def mistakes_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
     parts = ["Common mistakes to avoid:",
              bullets([f"{m.title}: {m.text}" for m in kb.mistakes])]
-    return reply(topic, parts, ctx, kb)
+    return reply(topic, parts, ctx, kb, ours=any(m.source == "ours" for m in kb.mistakes))
 
 
 def decision_framework_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
@@ -313,9 +363,10 @@ def decision_framework_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer
         parts.append(f"How I decided for you ({rec.title}):")
         parts.append(bullets([r.text for r in rec.reasons]))
         if rec.why_not:
-            parts.append("Why not the others:\n" + bullets(rec.why_not))
+            parts.append("Why not the others:\n" + bullets([_line(x) for x in rec.why_not]))
         if rec.what_would_change:
-            parts.append("What would change it:\n" + bullets(rec.what_would_change))
+            parts.append("What would change it:\n"
+                         + bullets([c.text for c in rec.what_would_change]))
     else:
         steps = [f"{s.step}. {s.title}: {s.question} " + _join(s.answers) for s in g.quick_guide]
         parts.append("The quick decision guide:\n" + "\n".join(steps))

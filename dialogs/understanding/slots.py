@@ -229,6 +229,16 @@ def parse(text: str, kb: Knowledge, pending: str | None = None) -> Extraction:
     return out
 
 
+def _billions(value: int) -> int | None:
+    """A model size in billions of parameters: "7B" (7e9) or a bare "7"; None for a count
+    that is neither (a million parameters is not a model size anyone fine-tunes here)."""
+    if value >= 10**9:
+        return max(1, round(value / 10**9))
+    if 1 <= value < 10**6:
+        return value
+    return None
+
+
 def _pending_answer(norm: str, slot: str, kb: Knowledge, counts: list[Count]) -> object | None:
     """The answer to the question being asked: a bare count, a value, a label, a choice's
     number, or one of its words alone ("tight" when asked about budget)."""
@@ -239,11 +249,17 @@ def _pending_answer(norm: str, slot: str, kb: Knowledge, counts: list[Count]) ->
         if len(counts) + len(_MONEY.findall(norm)) != 1:
             return None
         usable = [c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS)]
+        if slot == "model_size":  # "a 70B model", "13 billion parameters"
+            usable = [c for c in counts if not _followed_by(
+                norm, c, (_OTHER_NOUNS | _EXAMPLE_NOUNS)
+                - {"model", "models", "parameter", "parameters", "params"})]
         if slot == "monthly_tokens":
             usable = [
                 c for c in counts if not _followed_by(norm, c, _OTHER_NOUNS - {"tokens", "token"})
             ]
-        return usable[-1].value if usable else None
+        if not usable:
+            return None
+        return _billions(usable[-1].value) if slot == "model_size" else usable[-1].value
     q = kb.questions[slot]
     values = slot_values(slot)
     if norm.isdigit() and 1 <= int(norm) <= len(q.choices):

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from benchmarks import bench_http
+
+pytestmark = pytest.mark.slow  # benchmark runs
 
 NUMBER = r"[0-9][0-9.,]*"
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import redis
 
 from benchmarks import bench_core
 from benchmarks.bench_core import Sizes
+from dialogs.slots import ALL_SLOTS
 from knowledge import default_knowledge
+
+pytestmark = pytest.mark.slow  # benchmark runs
 
 NUMBER = r"[0-9][0-9.,]*"
 
@@ -33,7 +37,9 @@ async def test_every_figure_is_printed(redis_url: str) -> None:
                          text), mode
         assert re.search(rf"cpu\s+\[{mode}\s*\] ours\s+{NUMBER}\s+floor\s+{NUMBER}\s+mirror\s+"
                          rf"{NUMBER}", text), mode
-    for case in ("1 history entry", "5 history entries", "worst case, built: all 13 answers"):
+    # The slot count grows with the slots (model_size made it 14).
+    for case in ("1 history entry", "5 history entries",
+                 f"worst case, built: all {len(ALL_SLOTS)} answers"):
         assert re.search(rf"memory \[{re.escape(case)}[^]]*\]\s+\d+ B \(state JSON \d+ B\)\s+"
                          r"(PASS|MISS)", text), case
     assert re.search(rf"peer \[in memory\] ours\s+{NUMBER}\s+botbuilder\s+{NUMBER}\s+ratio\s+"
@@ -52,7 +58,7 @@ def test_the_scripted_answers_ask_exactly_the_questions_of_the_script() -> None:
     assert state.phase == "advised" and state.pending is None
     assert [slot for slot, _ in bench_core.ANSWERS] == [
         "use_case", "has_data", "examples", "priority", "budget", "uniqueness", "accuracy",
-        "timeline", "explainability"]
+        "timeline", "hardware", "data_quality", "explainability"]
 
 
 async def test_the_peer_dialog_reaches_its_recommendation() -> None:

@@ -9,6 +9,8 @@ import pytest
 
 from benchmarks.icount_slack import callgrind_total
 
+pytestmark = pytest.mark.slow  # benchmark runs
+
 # The head of a dump taken with `callgrind_control -d`: every event arrives as totals.
 DUMP = """# callgrind format
 version: 1

@@ -19,6 +19,7 @@ from knowledge import default_knowledge
 from tests.redis_server import free_port
 
 KB = default_knowledge()
+pytestmark = pytest.mark.slow  # a CLI subprocess a test
 
 # Settings the developer's shell may carry; each test states the ones it wants.
 _SETTING_VARS = frozenset(name.upper() for name in Settings.model_fields)
@@ -144,6 +145,7 @@ ANSWERS: dict[str, tuple[str, str]] = {
     "data_quality": ("number", "high"),
     "monthly_tokens": ("text", "1,000,000"),
     "explainability": ("value", "no"),
+    "model_size": ("text", "13B"),
 }
 
 
@@ -196,18 +198,18 @@ def test_chat_json_asks_before_any_input_and_exits_at_end_of_input(chat_process:
 def test_chat_json_full_conversation_ends_in_a_recommendation(chat_process: Any) -> None:
     asked, reply = converse(chat_process(), ANSWERS)
 
-    # Rule 9: with four answers for fine-tuning, accuracy and timeline can no longer change
-    # the card, so they are not asked.
+    # Rule 9: with four answers for fine-tuning, accuracy can no longer change the card, so
+    # it is not asked; the card lists it, and every other question it was made without.
     assert asked[:6] == ["use_case", "has_data", "examples", "priority", "budget",
                          "uniqueness"]
-    assert "accuracy" not in asked and "timeline" not in asked
+    assert "accuracy" not in asked
     assert reply["kind"] == "recommendation"
     rec = reply["recommendation"]
     for field in ("approach", "method", "hybrids", "start_stage", "roadmap", "reasons", "costs",
                   "data_needed"):
         assert field in rec
     assert rec["approach"] == "fine_tuning"
-    assert rec["method"] in ("standard", "lora", "qlora", "prompt_tuning")
+    assert rec["method"] in ("standard", "lora", "qlora", "hosted")
     assert [s["stage"] for s in rec["roadmap"]] == [1, 2, 3, 4]
     assert all(s["title"] and s["steps"] for s in rec["roadmap"])
     assert 1 <= rec["start_stage"] <= 4
@@ -215,7 +217,7 @@ def test_chat_json_full_conversation_ends_in_a_recommendation(chat_process: Any)
     given = {(r["slot"], r["value"]) for r in rec["reasons"]}
     assert {("priority", "consistency"), ("budget", "medium"),
             ("uniqueness", "specialized")} <= given
-    assert {n["slot"] for n in rec["not_asked"]} >= {"accuracy", "timeline"}
+    assert "accuracy" in {n["slot"] for n in rec["not_asked"]}
     assert all(r["text"] for r in rec["reasons"])
 
 
@@ -353,15 +355,17 @@ def test_recommend_json_5000_examples_consistency_medium_budget_is_fine_tuning(t
     rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "5000",
                          "--priority", "consistency", "--budget", "medium")
     assert rec["approach"] == "fine_tuning"
-    assert rec["method"] in ("standard", "lora", "qlora", "prompt_tuning")
+    assert rec["method"] in ("standard", "lora", "qlora", "hosted")
     assert {(r["slot"], r["value"]) for r in rec["reasons"]} >= {
         ("priority", "consistency"), ("budget", "medium")}
 
 
 def test_recommend_json_millions_high_budget_novel_architecture_is_scratch(tmp_path: Path
                                                                          ) -> None:
+    # Rules version 2: scratch also needs a timeline of this quarter.
     rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "2,000,000",
-                         "--budget", "high", "--priority", "novel_architecture")
+                         "--budget", "high", "--priority", "novel_architecture",
+                         "--timeline", "quarter")
     assert rec["approach"] == "training_from_scratch"
 
 
@@ -369,6 +373,29 @@ def test_recommend_json_millions_without_the_budget_is_not_scratch(tmp_path: Pat
     rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "2000000",
                          "--budget", "medium", "--priority", "novel_architecture")
     assert rec["approach"] == "fine_tuning"
+
+
+def test_recommend_model_size_fits_the_method_to_the_hardware(tmp_path: Path) -> None:
+    flags = ["--has-data", "yes", "--examples", "5000", "--priority", "consistency",
+             "--accuracy", "perfect", "--budget", "high", "--hardware", "datacenter_gpu"]
+    assert recommend_json(tmp_path, *flags, "--model-size", "7")["method"] == "standard"
+    big = recommend_json(tmp_path, *flags, "--model-size", "70B")
+    assert big["method"] == "lora"
+    assert any("70B" in line for line in big["assumptions"])
+
+
+def test_recommend_json_has_the_version_2_contract_fields(tmp_path: Path) -> None:
+    rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "2000", "--priority",
+                         "consistency", "--hardware", "api_only")
+    assert rec["method"] == "hosted"
+    # Every question not given is listed, with why (rule 9); the given ones are not.
+    assert {n["slot"] for n in rec["not_asked"]} == {
+        "use_case", "budget", "uniqueness", "accuracy", "timeline", "knowledge_updates",
+        "data_quality", "monthly_tokens", "explainability", "model_size"}
+    assert all(n["text"] for n in rec["not_asked"])
+    assert rec["what_would_change"]
+    for change in rec["what_would_change"]:
+        assert set(change) == {"slot", "value", "approach", "method", "text"}
 
 
 def test_recommend_missing_answers_are_unknown_not_defaults(tmp_path: Path) -> None:
@@ -409,6 +436,10 @@ def test_recommend_without_json_draws_the_card(tmp_path: Path) -> None:
     (["--examples", "1e9999"], "--examples", ["whole number"]),
     (["--examples", "lots"], "--examples", ["whole number"]),
     (["--monthly-tokens", "99999999999999999999"], "--monthly-tokens", ["whole number"]),
+    (["--model-size", "huge"], "--model-size", ["billions of parameters"]),
+    (["--model-size", "0"], "--model-size", ["billions of parameters"]),
+    # Two answers that contradict each other: said, never one silently dropped.
+    (["--has-data", "no", "--examples", "5000"], "--examples", ["contradict", "5,000"]),
 ])
 def test_recommend_bad_flag_value_is_a_friendly_usage_error(
         tmp_path: Path, flags: list[str], flag: str, allowed: list[str]) -> None:

@@ -9,6 +9,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # CLI subprocesses
+
 APP_ID = "11111111-2222-3333-4444-555555555555"
 
 

@@ -31,6 +31,8 @@ from tests.bot.adapters.slack import slack_requests as req
 from tests.bot.adapters.slack.standin import BOT_TOKEN, TEAM_ID, StandIn
 from tests.bot.adapters.teams.standin import ConnectorStandIn
 
+pytestmark = pytest.mark.slow  # many hostile requests, megabyte bodies
+
 SIGNING_SECRET = "hostile-signing-secret-41d0"
 FUZZ = settings(max_examples=60, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,

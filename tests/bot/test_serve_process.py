@@ -24,6 +24,8 @@ import redis
 from bot.settings import Settings
 from tests.redis_server import RedisServer, free_port
 
+pytestmark = pytest.mark.slow  # serve subprocesses
+
 
 class Browser:
     """Just enough of a browser: one cookie jar, JSON turns."""

@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a serve subprocess
+
 
 def test_serving_freezes_the_start_up_heap_and_collects_young_objects_less_often() -> None:
     # In a process of its own: freezing is for good, and this test process builds many apps.

@@ -141,7 +141,9 @@ def test_dockerfile_is_slim_non_root_and_health_checked() -> None:
     users = re.findall(r"^USER (\S+)", text, re.M)
     assert users and users[-1].split(":")[0] not in ("root", "0")
     assert re.search(r"^HEALTHCHECK .*", text, re.M) and "/healthz" in text
-    assert "pip install --prefix=/install ." in text
+    # Dependencies from the lock, with hashes; then the project alone, resolving nothing.
+    assert "--require-hashes -r requirements/runtime.lock" in text
+    assert "pip install --prefix=/install --no-deps ." in text
     # Everything COPY'd from the context exists, and the ignore file lets it through.
     for source in re.findall(r"^COPY (?!--from)(.+) \S+$", text, re.M):
         for name in source.split():

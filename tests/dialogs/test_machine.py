@@ -102,7 +102,10 @@ def test_one_message_answers_several_questions_and_none_is_asked_twice():
         if q is None:
             break
         asked.append(q.question_id)
-        chat.click(q.question_id, q.choices[-1].value) if q.choices else chat.say("1M")
+        if q.choices:
+            chat.click(q.question_id, q.choices[-1].value)
+        else:  # the model size is asked in billions of parameters
+            chat.say("7B" if q.question_id == "model_size" else "1M")
     assert not {"has_data", "examples", "budget", "timeline"} & set(asked)
     assert len(asked) == len(set(asked))
     assert chat.card() is not None
@@ -130,7 +133,8 @@ def advised_chat(**answers: object) -> Chat:
     base = {"use_case": "code_generation", "has_data": "yes", "examples": 5000,
             "priority": "consistency", "budget": "low", "uniqueness": "specialized",
             "accuracy": "high", "timeline": "week", "explainability": "no",
-            "monthly_tokens": 1_000_000, "knowledge_updates": "rarely"}
+            "monthly_tokens": 1_000_000, "hardware": "consumer_gpu", "data_quality": "high",
+            "knowledge_updates": "rarely"}
     chat.state = ConversationState(phase="asking", pending="use_case")
     for k, v in {**base, **answers}.items():
         setattr(chat.state.slots, k, v)
@@ -148,11 +152,15 @@ def test_changing_an_answer_after_the_card_decides_again_and_says_what_changed()
     notices = [r.text for r in chat.replies if isinstance(r, Notice)]
     assert any("→" in n and "Budget" in n for n in notices)
     assert chat.state.slots.budget == "high"
-    # The method now depends on hardware, which is asked first.
-    assert chat.question().question_id == "hardware"
-    chat.click("hardware", "datacenter_gpu")
+    # Rule 5 (version 2): the budget alone never moves the method; the hardware does.
+    assert chat.card().recommendation.method == "qlora"
+    chat.say("actually we have datacenter GPUs")
+    assert chat.state.slots.hardware == "datacenter_gpu"
+    # The model size can now change the method, so it is asked before the card.
+    assert chat.question().question_id == "model_size"
+    chat.say("13B")
     after = chat.card().recommendation
-    assert after.method == "lora"
+    assert after.method == "lora" and after.model_size_b == 13
 
 
 def test_a_stale_click_gets_a_notice_and_the_current_question_never_a_second_answer():

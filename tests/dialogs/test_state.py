@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialogs.slots import ALL_SLOTS, MAX_COUNT, NUMERIC_SLOTS, Slots, slot_values
+from dialogs.slots import ALL_SLOTS, MAX_COUNT, MAX_MODEL_SIZE_B, NUMERIC_SLOTS, Slots, slot_values
 from dialogs.state import HISTORY_LIMIT, SCHEMA_VERSION, ConversationState, HistoryEntry
 
 FULL = Slots(use_case="document_analysis", has_data="yes", examples=1_500_000,
@@ -45,7 +45,9 @@ def test_the_older_dict_form_of_history_is_still_read():
 
 
 def _slots() -> st.SearchStrategy[Slots]:
-    values = {name: st.none() | (st.integers(0, MAX_COUNT) if name in NUMERIC_SLOTS
+    values = {name: st.none() | (st.integers(1 if name == "model_size" else 0,
+                                             MAX_MODEL_SIZE_B if name == "model_size"
+                                             else MAX_COUNT) if name in NUMERIC_SLOTS
                                  else st.sampled_from(slot_values(name)))
               for name in ALL_SLOTS}
     return st.builds(Slots, **values)

@@ -166,7 +166,7 @@ def test_use_cases() -> None:
 
 
 def test_methods() -> None:
-    assert list(KB.methods) == ["standard", "lora", "qlora", "prompt_tuning"]
+    assert list(KB.methods) == ["standard", "lora", "qlora", "prompt_tuning", "hosted"]
     assert KB.methods["lora"].pros == ["90% less memory", "Swap adapters", "Faster training"]
     assert KB.methods["qlora"].cons == ["Slightly lower accuracy"]
     assert KB.methods["standard"].subtitle == "Update all parameters"
@@ -229,7 +229,7 @@ def test_quality_and_hybrids() -> None:
     assert set(KB.quality) == {"high", "low", "mixed"}
     assert KB.quality["mixed"].steps == ["Start with all data", "Identify quality indicators",
                                          "Weight by quality"]
-    assert list(KB.hybrids) == ["rag", "ensemble", "cot_fine_tuning"]
+    assert list(KB.hybrids) == ["rag", "ensemble", "cot_fine_tuning", "cot_prompting"]
     assert KB.hybrids["ensemble"].example == ["Prompt for creativity",
                                               "Fine-tuned model for accuracy",
                                               "Vote/combine outputs"]
@@ -247,7 +247,7 @@ def test_messages_fill_their_placeholders() -> None:
     assert set(KB.messages) >= REQUIRED_MESSAGES
     samples = {"hint": "Type a number.", "label": "Budget", "value": "medium", "old": "low",
                "new": "high", "title": "Fine-tuning with LoRA", "number": 3, "limit": 4000,
-               "step": 3, "total": 6}
+               "step": 3, "total": 6, "sources": "Hu et al. 2021 (LoRA)"}
     for key, text in KB.messages.items():
         used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
         assert used == set(MESSAGE_PLACEHOLDERS.get(key, ())), key

@@ -216,3 +216,19 @@ def test_a_full_copy_of_the_defaults_loads(tmp_path: Path) -> None:
     copy = tmp_path / "acme"
     shutil.copytree(DEFAULT_DIR, copy)
     assert load_knowledge(copy) == load_knowledge()
+
+
+def test_scratch_stages_out_of_order_fail_at_load(tmp_path) -> None:
+    import yaml
+
+    from knowledge.loader import DEFAULT_DIR, KnowledgeError, load_knowledge
+
+    stages = yaml.safe_load((DEFAULT_DIR / "scratch_stages.yaml").read_text())
+    stages[0]["stage"], stages[1]["stage"] = 2, 1
+    (tmp_path / "scratch_stages.yaml").write_text(yaml.safe_dump(stages))
+    try:
+        load_knowledge(tmp_path)
+    except KnowledgeError as exc:
+        assert "scratch_stages.yaml" in str(exc) and "numbered" in str(exc)
+    else:
+        raise AssertionError("out-of-order scratch stages loaded")

@@ -19,6 +19,8 @@ from benchmarks.load_run import describe, run_load
 from tests.redis_server import RedisServer
 from tests.reliability.test_load_small import assert_clean
 
+pytestmark = pytest.mark.slow  # a real serve under Redis faults
+
 
 @pytest.mark.parametrize("fault", ["outage", "slow", "full"])
 async def test_the_bot_rides_out_a_redis_fault_under_load(

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks.load_run import TURNS, describe, run_load
 from tests.redis_server import RedisServer
+
+pytestmark = pytest.mark.slow  # load
 
 
 def assert_clean(report, lines: list[str]) -> None:  # type: ignore[no-untyped-def]

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks.load_run import TURNS, describe, run_load
 from tests.redis_server import RedisServer
 from tests.reliability.test_load_small import assert_clean
+
+pytestmark = pytest.mark.slow  # two serve replicas
 
 
 async def test_turns_alternating_between_two_replicas_lose_nothing(

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.store.redis_store import RedisStore
+
+pytestmark = pytest.mark.slow  # load
 
 
 async def test_more_concurrent_operations_than_the_pool_holds_all_succeed(redis_url: str) -> None:

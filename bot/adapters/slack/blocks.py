@@ -302,6 +302,8 @@ def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
     blocks.append(SectionBlock(fields=headline))
     if rec.method_reason:
         blocks.append(_context(escape(rec.method_reason)))
+    if rec.assumptions:
+        blocks.append(_context(escape(" ".join(rec.assumptions))))
 
     why = [r.text for r in rec.reasons if r.text]
     if why:
@@ -313,8 +315,12 @@ def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
     blocks.append(SectionBlock(text=_mrkdwn("*Costs*"), fields=[
         _field("Training", costs.training),
         _field("Inference", costs.inference_per_1k_tokens),
-        _field("A month at 1M tokens", costs.monthly_at_1m_tokens),
+        _field(costs.monthly_label or "A month at 1M tokens",
+               costs.monthly or costs.monthly_at_1m_tokens),
         _field("Best for", costs.best_for)]))
+    cost_lines = [x for x in (costs.hosting, costs.payback, costs.prices_note) if x]
+    if cost_lines:
+        blocks.append(_context(escape(" ".join(cost_lines))))
     data = rec.data_needed
     blocks.append(SectionBlock(text=_mrkdwn("*Data needed*"), fields=[
         _field("Minimum", data.minimum), _field("Better", data.better),
@@ -331,10 +337,11 @@ def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
     if rec.why_not:
         blocks += _sections("*Why not the others*\n" + _bullets(rec.why_not))
     if rec.what_would_change:
-        blocks += _sections("*What would change this*\n" + _bullets(rec.what_would_change))
+        blocks += _sections("*What would change this*\n"
+                            + _bullets([c.text for c in rec.what_would_change]))
     if rec.not_asked:
-        blocks += _sections("*Not asked*\n" + _bullets(n.text for n in rec.not_asked))
-    elif rec.unknown:
+        blocks += _sections("*Not asked*\n" + _bullets([n.text for n in rec.not_asked]))
+    elif rec.unknown:  # not_asked, where the dialog filled it, already names each of these
         blocks.append(_context(escape(
             "Not answered yet (answering may change the advice): "
             + ", ".join(s.replace("_", " ") for s in rec.unknown))))

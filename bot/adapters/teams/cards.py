@@ -311,6 +311,8 @@ class CardRenderer:
         body += _text_blocks(rec.summary)
         if rec.method_reason:
             body += _text_blocks(rec.method_reason, isSubtle=True)
+        if rec.assumptions:
+            body += _bullets(rec.assumptions, isSubtle=True)
         if rec.notes:
             body += _bullets(rec.notes, color="Warning")
 
@@ -318,9 +320,14 @@ class CardRenderer:
         body.append(_facts([
             ("Training", rec.costs.training),
             ("Inference", rec.costs.inference_per_1k_tokens),
-            ("At 1M tokens a month", rec.costs.monthly_at_1m_tokens),
+            (rec.costs.monthly_label or "At 1M tokens a month",
+             rec.costs.monthly or rec.costs.monthly_at_1m_tokens),
             ("Best for", rec.costs.best_for),
         ]))
+        cost_lines = [x for x in (rec.costs.hosting, rec.costs.payback, rec.costs.prices_note)
+                      if x]
+        if cost_lines:
+            body += _text_blocks("\n".join(cost_lines), isSubtle=True, size="Small")
         body.append(_heading("Data needed"))
         body.append(_facts([
             ("Minimum", rec.data_needed.minimum),
@@ -358,7 +365,7 @@ class CardRenderer:
                 body += _text_blocks("\n".join(rec.hybrid_reasons), isSubtle=True)
         if rec.what_would_change:
             body.append(_heading("What would change this"))
-            body += _bullets(rec.what_would_change, isSubtle=True)
+            body += _bullets((c.text for c in rec.what_would_change), isSubtle=True)
         if rec.not_asked:
             body.append(_heading("Not asked"))
             body += _bullets((n.text for n in rec.not_asked), isSubtle=True)

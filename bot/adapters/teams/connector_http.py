@@ -61,7 +61,7 @@ class SharedSession:
 class _Response(AsyncClientResponse):
     def __init__(self, request: ClientRequest, raw: aiohttp.ClientResponse, body: bytes) -> None:
         super().__init__(request, raw)
-        self.status_code = raw.status
+        self.status_code: int = raw.status
         self.headers = CaseInsensitiveDict(raw.headers)
         self.reason = raw.reason
         self._body = body
@@ -148,7 +148,9 @@ class BearerTokenPolicy(AsyncHTTPPolicy):
                 self._header_until = time.monotonic() + self.HEADER_REUSE_SECONDS
             if header:
                 request.http_request.headers["Authorization"] = header
-        return await self.next.send(request, **kwargs)
+        following = self.next
+        assert following is not None, "a policy is always followed by the sender"
+        return await following.send(request, **kwargs)
 
 
 def connector_pipeline(config: Any, session: SharedSession) -> AsyncPipeline:

@@ -101,6 +101,9 @@
     card.appendChild(el("h2", { text: r.title }));
     card.appendChild(el("p", { text: r.summary }));
     if (r.method_reason) card.appendChild(el("p", { text: r.method_reason }));
+    if (r.assumptions && r.assumptions.length) {
+      card.appendChild(el("div", { cls: "hint" }, [list(r.assumptions)]));
+    }
     if (r.reasons && r.reasons.length) {
       card.appendChild(section("Why", list(r.reasons.map((x) => x.text))));
     }
@@ -110,8 +113,11 @@
     const c = r.costs || {};
     card.appendChild(section("Costs", definitions([
       ["Training", c.training], ["Inference", c.inference_per_1k_tokens],
-      ["At 1M tokens a month", c.monthly_at_1m_tokens], ["Best for", c.best_for],
+      [c.monthly_label || "At 1M tokens a month", c.monthly || c.monthly_at_1m_tokens],
+      ["Best for", c.best_for],
     ])));
+    const costLines = [c.hosting, c.payback, c.prices_note].filter(Boolean);
+    if (costLines.length) card.appendChild(el("div", { cls: "hint" }, [list(costLines)]));
     const d = r.data_needed || {};
     card.appendChild(section("Data needed", definitions([
       ["Minimum", d.minimum], ["Better", d.better], ["Best", d.best], ["You have", d.you_have],
@@ -133,10 +139,11 @@
     if (r.notes && r.notes.length) card.appendChild(section("Notes", list(r.notes)));
     if (r.why_not && r.why_not.length) card.appendChild(section("Why not the others", list(r.why_not)));
     if (r.what_would_change && r.what_would_change.length) {
-      card.appendChild(section("What would change it", list(r.what_would_change)));
+      card.appendChild(section("What would change it",
+        list(r.what_would_change.map((x) => x.text))));
     }
     if (r.not_asked && r.not_asked.length) {
-      card.appendChild(section("Not asked", list(r.not_asked.map((n) => n.text))));
+      card.appendChild(section("Not asked", list(r.not_asked.map((x) => x.text))));
     } else if (r.unknown && r.unknown.length) {
       card.appendChild(el("p", { cls: "hint", text: "Not answered: " + r.unknown.join(", ") }));
     }

@@ -201,6 +201,7 @@ async def test_saves_that_arrive_while_a_batch_is_out_go_together_in_the_next(
     assert sizes == [1, 13]
 
 
+@pytest.mark.slow
 async def test_a_batch_cut_off_by_the_deadline_never_hands_its_late_replies_to_the_next(
         redis_url: str) -> None:
     store = RedisStore(redis_url, timeout_seconds=0.3)
@@ -221,6 +222,7 @@ async def test_a_batch_cut_off_by_the_deadline_never_hands_its_late_replies_to_t
         await store.close()
 
 
+@pytest.mark.slow
 async def test_a_save_queued_behind_a_stuck_batch_waits_one_deadline_not_two(
         redis_url: str) -> None:
     store = RedisStore(redis_url, timeout_seconds=1.0)

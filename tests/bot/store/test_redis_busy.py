@@ -13,6 +13,7 @@ from dialogs.replies import ErrorReply
 from knowledge import default_knowledge
 
 
+@pytest.mark.slow
 async def test_a_call_that_waited_out_its_deadline_for_a_slot_is_busy(redis_url: str) -> None:
     store = RedisStore(redis_url, timeout_seconds=0.2)
     try:

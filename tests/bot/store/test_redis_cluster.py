@@ -12,6 +12,8 @@ from redis.crc import key_slot
 from bot.store.redis_store import RedisStore
 from tests.redis_server import RedisServer, create_cluster, free_cluster_port
 
+pytestmark = pytest.mark.slow  # a six-node Redis Cluster
+
 
 @pytest.fixture
 def cluster_url(redis_factory: Callable[..., RedisServer]) -> str:

@@ -62,6 +62,7 @@ async def test_state_and_seen_keys_get_their_ttls(redis_url: str) -> None:
         await store.close()
 
 
+@pytest.mark.slow
 async def test_a_conversation_expires_after_its_ttl(redis_url: str) -> None:
     store = RedisStore(redis_url, state_ttl_seconds=1, dedup_ttl_seconds=1)
     await store.save(KEY, "{}", expected_version=0, event_id="e1")
@@ -146,6 +147,7 @@ async def test_make_store_picks_redis_only_with_a_url(redis_url: str) -> None:
     await store.close()
 
 
+@pytest.mark.slow
 async def test_slow_redis_is_cut_off_by_the_timeout(
         redis_factory: Callable[..., RedisServer]) -> None:
     server = redis_factory(extra=["--enable-debug-command", "yes"])

@@ -68,6 +68,6 @@ async def test_a_real_recommendation_draws_with_marker_reasons_and_costs() -> No
     marked = [line for line in text.splitlines() if START_MARKER in line]
     assert len(marked) == 1 and f"Stage {rec.start_stage}:" in marked[0]
     flat = " ".join(text.replace("│", " ").split())  # undo wrapping inside the panel
-    for line in ([r.text for r in rec.reasons] + rec.what_would_change
-                 + [rec.costs.training, rec.costs.monthly_at_1m_tokens, rec.data_needed.best]):
+    for line in ([r.text for r in rec.reasons] + [c.text for c in rec.what_would_change]
+                 + [rec.costs.training, rec.costs.monthly, rec.data_needed.best]):
         assert " ".join(line.split()) in flat, line

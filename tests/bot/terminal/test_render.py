@@ -8,6 +8,7 @@ from rich.console import Console
 
 from bot.terminal.render import START_MARKER, render_reply
 from dialogs.recommendation import (
+    Change,
     CostLine,
     DataNeeded,
     Reason,
@@ -54,7 +55,8 @@ def card(start_stage: int = 2) -> Recommendation:
                                best="5,000+ examples", you_have="about 5,000 examples"),
         title="Fine-tuning with LoRA", summary="Adapt a pre-trained model to your tickets.",
         method_reason="LoRA fits your GPUs.", hybrid_reasons=["Your facts change often: RAG."],
-        what_would_change=["A tight budget would point to QLoRA."],
+        what_would_change=[Change(slot="hardware", value="consumer_gpu", approach="fine_tuning",
+                                  method="qlora", text="A consumer GPU would point to QLoRA.")],
     )
 
 
@@ -65,7 +67,7 @@ def test_recommendation_card_has_every_part() -> None:
                      "A high budget casts no vote.", "$10-1,000 (one-time)",
                      "$0.001-0.01 per 1K tokens", "$1-10 + hosting", "50-100 examples",
                      "5,000+ examples", "about 5,000 examples", "step 3b", "move on after 1",
-                     "A tight budget would point to QLoRA.", "Why", "Roadmap",
+                     "A consumer GPU would point to QLoRA.", "Why", "Roadmap",
                      "What would change it"):
         assert expected in text, expected
 

@@ -20,6 +20,8 @@ from bot.settings import Settings
 from bot.store.memory import MemoryStore
 from tests.redis_server import free_port
 
+pytestmark = pytest.mark.slow  # a real browser
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -111,6 +113,13 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
             await expect(card.get_by_role("heading", name="Why", exact=True)).to_be_visible()
             # Rule 9: what the card was made without, and why.
             await expect(card.get_by_role("heading", name="Not asked")).to_be_visible()
+            # Rules version 2: the assumed model size and GPU memory, costs at their volume,
+            # what would change it (objects, drawn by their text).
+            await expect(card).to_contain_text("GPU memory:")
+            # (rule 9 leaves the volume unasked here: it cannot change this card)
+            await expect(card).to_contain_text("A month at 1,000,000 tokens")
+            await expect(card.get_by_role("heading", name="What would change it")).to_be_visible()
+            await expect(card).to_contain_text("If hardware were")
 
             await page.get_by_label("Your message").fill("what about QLoRA?")
             await page.keyboard.press("Enter")  # the form submits from the keyboard

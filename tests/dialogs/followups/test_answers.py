@@ -61,8 +61,9 @@ def test_qlora_for_perfect_accuracy_on_a_cluster_says_why_standard_wins(kb) -> N
 def test_qlora_for_prompt_engineering_says_no_method_yet(kb) -> None:
     a = ask("qlora?", P.NO_DATA_TODAY, kb)
     assert "no fine-tuning method to choose yet" in a.text
-    # Low budget is what would make QLoRA their method once they fine-tune.
-    assert "QLoRA is the method your answers point to" in a.text
+    # Rule 5 (version 2): a low budget alone never means QLoRA; with the hardware unknown
+    # (assumed datacenter GPUs) their answers point to LoRA.
+    assert "your answers point to LoRA rather than QLoRA" in a.text
 
 
 # --- standard fine-tuning ---------------------------------------------------------------
@@ -107,9 +108,10 @@ def test_lora_for_perfect_cluster_says_standard(kb) -> None:
 
 # --- prompt tuning ----------------------------------------------------------------------
 
-def test_prompt_tuning_for_acceptable_common_is_the_pick(kb) -> None:
+def test_prompt_tuning_is_a_topic_never_the_pick(kb) -> None:
+    # Rule 5 (version 2): prompt/prefix tuning is never the default method.
     a = ask("prefix tuning", P.ACCEPTABLE_COMMON, kb)
-    assert "Prompt/Prefix Tuning is the method I picked for you" in a.text
+    assert "For you I picked LoRA, not Prompt/Prefix Tuning" in a.text
     assert "Minimal memory" in a.text and "Limited capacity" in a.text
 
 
@@ -157,7 +159,7 @@ def test_scratch_for_the_person_it_suits_is_the_recommendation(kb) -> None:
 
 def test_fine_tuning_for_no_data_names_the_data_gate(kb) -> None:
     a = ask("why fine tune at all", P.NO_DATA_TODAY, kb)
-    assert "Not fine-tuning yet: it needs at least 50-100 examples" in a.text
+    assert "Not fine-tuning yet: that takes 100+ examples" in a.text
 
 
 # --- hybrids ----------------------------------------------------------------------------

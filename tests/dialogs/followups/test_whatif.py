@@ -53,7 +53,8 @@ def test_a_high_budget_changes_the_method_and_adds_an_ensemble(kb) -> None:
 
 
 def test_a_what_if_that_changes_nothing_says_so(kb) -> None:
-    a = whatif("what if we need it today?", P.MEDIUM_DATACENTER, kb)
+    # Rule 4 (version 2) makes "today" change the plan, so the unchanged what-if is another.
+    a = whatif("what if it were due this quarter?", P.MEDIUM_DATACENTER, kb)
     assert "Timeline" in a.text
     assert "My advice would stay the same: Fine-Tuning with LoRA" in a.text
 

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block
 from bot.adapters.slack import blocks as kit
 from bot.adapters.slack.mrkdwn import ELLIPSIS, escape, split, trim, unescape
 from dialogs.engine import decide
-from dialogs.recommendation import Reason, Recommendation
+from dialogs.recommendation import Change, Reason, Recommendation
 from dialogs.replies import Answer, Choice, Notice, Question, RecommendationReply
 from dialogs.slots import Slots
 from knowledge import default_knowledge
@@ -58,7 +58,9 @@ def oversized(rec: Recommendation) -> Recommendation:
         "reasons": [Reason(slot="budget", value="high", points_to=None,
                            text=f"Reason {i}: {long_line}") for i in range(60)],
         "notes": [long_line] * 10, "why_not": [long_line] * 10,
-        "what_would_change": [long_line] * 10, "hybrid_reasons": [long_line] * 5,
+        "what_would_change": [Change(slot="budget", value="low", approach="prompt_engineering",
+                                     text=long_line)] * 10,
+        "hybrid_reasons": [long_line] * 5,
         "method_reason": long_line,
     })
 

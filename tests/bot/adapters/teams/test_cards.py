@@ -142,7 +142,7 @@ def test_the_recommendation_card() -> None:
     reply = recommendation(use_case="document_analysis", has_data="yes", examples=5000,
                            priority="consistency", budget="low", uniqueness="specialized",
                            accuracy="perfect", timeline="today", knowledge_updates="often",
-                           explainability="yes")
+                           explainability="yes", hardware="consumer_gpu")
     rec = reply.recommendation
     card = valid(RENDER.recommendation(reply).content)
     texts = [t.replace("\\", "") for t in card_texts(card)]
@@ -164,7 +164,8 @@ def test_the_recommendation_card() -> None:
     assert [(a["title"], a["data"]) for a in submit_actions(card)] == [
         ("Explain", {"command": "explain"}), ("Start over", {"command": "restart"})]
     assert card["fallbackText"].startswith(rec.title)
-    assert "Stage 3: Full Fine-Tuning (you start here)" in card["fallbackText"]
+    # Rules version 2, rule 4: a deadline of today ships a prompt first, at stage 1.
+    assert "Stage 1: Prompt Engineering (you start here)" in card["fallbackText"]
 
 
 def test_a_huge_reply_is_trimmed_to_fit_teams_message_limit() -> None:

@@ -1,0 +1,147 @@
+"""Decision rules 1-3 (docs/architecture.md): the candidates, one vote per answer, and the
+winner. Small and fast: the what-would-change analysis re-runs it once per alternative answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dialogs.memo import knowledge_memo
+from dialogs.slots import Approach
+from knowledge.models import Knowledge
+
+APPROACH_ORDER: tuple[Approach, ...] = (
+    "prompt_engineering",
+    "fine_tuning",
+    "training_from_scratch",
+)
+# The answers that vote through their choice's `points_to` (rule 2), in the order reasons are
+# shown. The data count and the monthly volume vote through thresholds instead.
+VOTING_SLOTS: tuple[str, ...] = ("priority", "budget", "uniqueness", "accuracy", "timeline")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The outcome of rules 1-3 before any text is written."""
+
+    approach: Approach
+    allowed: tuple[Approach, ...]
+    votes: dict[Approach, int]
+    data_vote: Approach | None
+    volume_vote: Approach | None = None
+
+
+def example_count(answers: dict[str, Any]) -> int | None:
+    """The count the rules use: none where the person said they have no data."""
+    if answers.get("has_data") == "no":
+        return 0
+    n = answers.get("examples")
+    return n if isinstance(n, int) else None
+
+
+def data_vote(answers: dict[str, Any], kb: Knowledge) -> Approach | None:
+    """Where the data count points (rule 2); None when the count is unknown."""
+    t = kb.thresholds
+    n = example_count(answers)
+    if n is None:
+        return None
+    if n < t.prompt_engineering_below:
+        return "prompt_engineering"
+    if n >= t.scratch_minimum:
+        return "training_from_scratch"
+    return "fine_tuning"
+
+
+def volume_vote(answers: dict[str, Any], kb: Knowledge) -> Approach | None:
+    """Where the monthly volume points (rule 2); None when unknown or in between."""
+    volume = answers.get("monthly_tokens")
+    if not isinstance(volume, int):
+        return None
+    t = kb.thresholds
+    if volume <= t.volume_prompt_at_most:
+        return "prompt_engineering"
+    if volume >= t.volume_fine_tuning_from:
+        return "fine_tuning"
+    return None
+
+
+def allowed_approaches(answers: dict[str, Any], kb: Knowledge) -> tuple[Approach, ...]:
+    """The candidates (rule 1): fine-tuning needs a known 100+, scratch every condition."""
+    t = kb.thresholds
+    n = example_count(answers)
+    if n is None or n < t.prompt_engineering_below:
+        return ("prompt_engineering",)
+    scratch_ok = (
+        n >= t.scratch_minimum
+        and answers.get("budget") == "high"
+        and answers.get("timeline") == "quarter"
+        and (
+            answers.get("priority") == "novel_architecture" or answers.get("uniqueness") == "novel"
+        )
+    )
+    if scratch_ok:
+        return APPROACH_ORDER
+    return ("prompt_engineering", "fine_tuning")
+
+
+def _vote_table(kb: Knowledge) -> dict[tuple[str, object], Approach]:
+    """(slot, value) -> the approach it votes for, built once per knowledge object: choose()
+    runs a few dozen times per recommendation (what would change it)."""
+    memo = knowledge_memo(kb)
+    table: dict[tuple[str, object], Approach] | None = memo.get("vote_table")
+    if table is None:
+        table = memo["vote_table"] = {
+            (slot, c.value): c.points_to
+            for slot in VOTING_SLOTS for c in kb.questions[slot].choices
+            if c.points_to is not None
+        }
+    return table
+
+
+_APPROACHES_MAX = 4096
+
+
+def approach_of(answers: dict[str, Any], kb: Knowledge) -> Approach:
+    """choose(answers, kb).approach, remembered: every question asked works out which optional
+    questions are still worth asking from it, and answer sets repeat across conversations (every
+    conversation's first question has none)."""
+    approaches: dict[frozenset[tuple[str, Any]], Approach] = knowledge_memo(kb).setdefault(
+        "approaches", {})
+    key = frozenset(answers.items())
+    approach = approaches.get(key)
+    if approach is None:
+        approach = choose(answers, kb).approach
+        if len(approaches) >= _APPROACHES_MAX:
+            approaches.clear()  # bounded: free-typed example counts make answer sets unbounded
+        approaches[key] = approach
+    return approach
+
+
+def choose(answers: dict[str, Any], kb: Knowledge) -> Choice:
+    """Rules 1-3 over plain answers (slot -> value)."""
+    allowed = allowed_approaches(answers, kb)
+    votes: dict[Approach, int] = dict.fromkeys(APPROACH_ORDER, 0)
+    dv = data_vote(answers, kb)
+    if dv is not None:
+        votes[dv] += 1
+    vv = volume_vote(answers, kb)
+    if vv is not None:
+        votes[vv] += 1
+    table = _vote_table(kb)
+    for slot in VOTING_SLOTS:
+        points_to = table.get((slot, answers.get(slot)))
+        if points_to is not None:
+            votes[points_to] += 1
+    return Choice(approach=_winner(allowed, votes), allowed=allowed, votes=votes,
+                  data_vote=dv, volume_vote=vv)
+
+
+def _winner(allowed: tuple[Approach, ...], votes: dict[Approach, int]) -> Approach:
+    """Rule 3: scratch by strict majority only; else its votes count for fine-tuning, which
+    must beat prompt engineering outright (a tie goes to the simpler approach)."""
+    pe, ft, scratch = (votes[a] for a in APPROACH_ORDER)
+    if "training_from_scratch" in allowed and scratch > pe + ft:
+        return "training_from_scratch"
+    if "fine_tuning" in allowed and ft + scratch > pe:
+        return "fine_tuning"
+    return "prompt_engineering"
