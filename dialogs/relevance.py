@@ -29,7 +29,7 @@ from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, Slots, slot_values
 from knowledge.models import Knowledge
 
 # Engine runs a search may make for one question before it gives up (each ~10 us).
-SEARCH_BUDGET = 64
+SEARCH_BUDGET = 96
 _OUTCOMES_MAX = 65_536
 _VERDICTS_MAX = 16_384
 
@@ -135,8 +135,8 @@ def _completions(answers: Answers, open_slots: Iterable[str], kb: Knowledge,
                  outcomes: _Outcomes) -> Iterator[dict[str, Any]]:
     """Answers to the open questions, fewest set first. Among single answers, first those that
     change the card by themselves (where another answer most often starts to matter too), then
-    the rest, numbers last: their many values would use up the search before the other
-    questions get a look."""
+    the other choices, then answers leaning one side together, then the numbers' values: their
+    many values would use up the search before the other questions get a look."""
     slots = list(open_slots)
     yield {}
     singles = [(slot, value) for slot in sorted(slots, key=lambda s: s in NUMERIC_SLOTS)
@@ -149,9 +149,12 @@ def _completions(answers: Answers, open_slots: Iterable[str], kb: Knowledge,
 
     inert_singles = []
     for single in singles:
-        if inert(single):
+        if not inert(single):
+            yield dict([single])
+        elif single[0] in NUMERIC_SLOTS:
             inert_singles.append(single)
-        else:
+    for single in singles:
+        if single[0] not in NUMERIC_SLOTS and inert(single):
             yield dict([single])
     # Answers that tip a balance only together (three votes for one side against three): the
     # open questions answered more and more for one side, each side in turn. Which answer votes
@@ -226,9 +229,9 @@ def witness(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
 
 def _search(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
             budget: int | None) -> tuple[tuple[dict[str, Any], Any] | None, bool]:
-    """(a witness or None, whether every combination was tried). The answers to `slot` are
-    tried in two passes: first one of each set of answers that give the same card on their
-    own (a count has dozens of values, most of them alike), then the rest."""
+    """(a witness or None, whether every combination was tried). A number's answers are tried
+    in two passes: first one of each set of values that give the same card on their own (a
+    count has dozens of values, most of them alike), then the rest."""
     outcomes = _Outcomes(kb)
     runs = 0
     leaders: list[Any] = []
@@ -240,7 +243,8 @@ def _search(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
             continue
         result, ran = outcomes.get(alone)
         runs += ran
-        (followers if result in seen else leaders).append(value)
+        # A choice's few answers all go first; a number's many, one per distinct card.
+        (followers if result in seen and slot in NUMERIC_SLOTS else leaders).append(value)
         seen.add(result)
     others = tuple(others)
     for values in (leaders, followers):

@@ -83,7 +83,7 @@ async def test_a_whole_conversation_by_clicks_updates_one_message(slack_app: Sla
     assert len(api.to("chat.postMessage")) == 2 and first["channel"] == "U1"
     state = await slack_app.state()
     assert state is not None and state.phase == "advised"
-    assert state.slots.knowledge_updates == "often" and state.slots.explainability == "yes"
+    assert state.slots.budget == "high" and state.slots.knowledge_updates == "often"
 
 
 async def test_a_conversation_by_typing_in_the_dm(slack_app: SlackApp) -> None:
