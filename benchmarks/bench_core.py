@@ -10,11 +10,11 @@
    the issue's (GET + SET EX per turn) and a mirror of our own round trip (one EVALSHA of the
    store's own script, same payloads).
 3. `MEMORY USAGE` of a finished conversation's state key, with 1 and with 5 history entries.
-4. A fair peer: the same 8 questions as a botbuilder-dialogs WaterfallDialog (ChoicePrompts and a
+4. A fair peer: the same 11 questions as a botbuilder-dialogs WaterfallDialog (ChoicePrompts and a
    NumberPrompt for the count) on MemoryStorage, driven by botbuilder's TestAdapter, against
    our runner on the in-memory store.
 
-A conversation is 9 turns: the opening ("start" for us, "hi" for the peer) and 8 answers. The
+A conversation is 12 turns: the opening ("start" for us, "hi" for the peer) and 11 answers. The
 redis-server is the script's own, on a free loopback port (never the machine's 6379).
 """
 
@@ -57,18 +57,22 @@ from knowledge import default_knowledge  # noqa: E402
 from knowledge.models import Knowledge  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
-# The 8 answers, in the order asked. This path asks exactly the 8 core questions: document
-# analysis skips "how often does your knowledge change", a high budget skips monthly volume,
-# and prompt engineering skips the fine-tuning questions. The count is typed, as a person would.
+# The answers, in the order asked: this path asks exactly these 11 questions (a test holds it).
+# Document analysis skips "how often does your knowledge change" (RAG either way); the votes
+# stay close enough that every core question can tip them to the end, and fine-tuning stays in
+# reach, so its hardware and data quality are asked too. The count is typed, as a person would.
 ANSWERS: tuple[tuple[str, str], ...] = (
     ("use_case", "document_analysis"),
     ("has_data", "yes"),
     ("examples", "2,000"),
     ("priority", "speed"),
-    ("budget", "high"),
-    ("uniqueness", "common"),
-    ("accuracy", "acceptable"),
-    ("timeline", "today"),
+    ("budget", "low"),
+    ("uniqueness", "specialized"),
+    ("accuracy", "high"),
+    ("timeline", "week"),
+    ("hardware", "api_only"),
+    ("data_quality", "high"),
+    ("explainability", "no"),
 )
 TURNS_PER_CONVERSATION = 1 + len(ANSWERS)
 
@@ -111,7 +115,7 @@ def answer_event(conversation: str, slot: str, value: str, event_id: str | None 
 
 
 def conversation_events(conversation: str, examples: str = "2,000") -> list[Event]:
-    """The 9 events of one conversation, each with an event id as every platform gives one."""
+    """The 12 events of one conversation, each with an event id as every platform gives one."""
     run = uuid.uuid4().hex[:8]
     events = [Event.cmd(conversation, "start", event_id=f"{run}-0")]
     for n, (slot, value) in enumerate(ANSWERS, start=1):
@@ -172,10 +176,11 @@ def bench_step(kb: Knowledge, iterations: int) -> list[StepFigures]:
     def asks_next(result: machine.StepResult) -> bool:
         return any(isinstance(r, Question) and r.question_id == "budget" for r in result.replies)
 
-    # (b) the last answer: "timeline" answered, the recommendation card comes back.
+    # (b) the last answer: the recommendation card comes back.
     last = state_before(kb, len(ANSWERS) - 1)
-    assert last.pending == "timeline", last.pending
-    last_event = answer_event(conversation, "timeline", "today")
+    last_slot, last_value = ANSWERS[-1]
+    assert last.pending == last_slot, last.pending
+    last_event = answer_event(conversation, last_slot, last_value)
 
     def recommends(result: machine.StepResult) -> bool:
         return any(isinstance(r, RecommendationReply) for r in result.replies)
@@ -251,7 +256,7 @@ class ThroughputFigures:
 
 
 async def sample_payloads(kb: Knowledge) -> list[str]:
-    """What our store writes at each of the 9 turns, so the floors write the same bytes."""
+    """What our store writes at each of the 12 turns, so the floors write the same bytes."""
     store = MemoryStore()
     runner = TurnRunner(store, kb, metrics=Metrics())
     payloads = []
@@ -402,7 +407,7 @@ async def bench_memory(kb: Knowledge, url: str) -> list[MemoryFigures]:
 # -- 4. the peer: botbuilder-dialogs WaterfallDialog on TestAdapter -------------------------
 
 def build_peer(kb: Knowledge) -> Callable[[str, list[str]], Awaitable[str]]:
-    """The same 8 questions (our wording, our choice labels) as a WaterfallDialog; returns a
+    """The same 11 questions (our wording, our choice labels) as a WaterfallDialog; returns a
     function that plays one conversation and returns the bot's last message."""
     from botbuilder.core import ConversationState as BotConversationState
     from botbuilder.core import MemoryStorage, MessageFactory, TurnContext

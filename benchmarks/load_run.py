@@ -52,6 +52,8 @@ if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
 from bot.adapters.slack.keys import conversation_key as slack_conversation_key  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.store.redis_store import RedisStore  # noqa: E402
+from dialogs.events import Event  # noqa: E402
+from dialogs.machine import step  # noqa: E402
 from dialogs.state import ConversationState  # noqa: E402
 from knowledge import default_knowledge  # noqa: E402
 from tests.bot.adapters.slack import slack_requests as req  # noqa: E402
@@ -81,10 +83,8 @@ USE_CASES = ["customer_service", "content_generation", "code_generation", "docum
 PRIORITIES = ["speed", "consistency"]
 BUDGETS = ["low", "medium", "high"]
 UNIQUENESS = ["common", "specialized", "novel"]
-# The question pending after each turn of every script.
-PENDING_AFTER = ["use_case", "has_data", "examples", "priority", "budget", "uniqueness",
-                 "accuracy", "accuracy"]
-TURNS = len(PENDING_AFTER)
+# Turns in every script.
+TURNS = 8
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,9 @@ class Script:
     platform: Platform
     clicks: bool
     turns: tuple[Turn, ...]
+    # The question pending after each turn, as the dialog itself asks (rule 9 decides which
+    # questions are worth asking, so it is worked out, not listed).
+    pending: tuple[str, ...] = ()
 
     @property
     def user(self) -> str:
@@ -176,7 +179,22 @@ def make_script(index: int) -> Script:
         # A changed answer, typed: proves order (applied before turn 6, it would be lost).
         Turn(text=f"actually our budget is {new_budget}", slot="budget", value=new_budget),
     )
-    return Script(index, plat, clicks, turns)
+    assert len(turns) == TURNS
+    return Script(index, plat, clicks, turns, _pending_after(turns))
+
+
+def _pending_after(turns: tuple[Turn, ...]) -> tuple[str, ...]:
+    """The pending question after each turn, from the pure dialog."""
+    state, pending = ConversationState(), []
+    for turn in turns:
+        if turn.click:
+            event = Event.choice("load:script", str(turn.slot), str(turn.value))
+        else:
+            event = Event.typed("load:script", turn.text or "")
+        state = step(state, event, KB).state
+        assert state.pending is not None, "a script must end on a question, not the card"
+        pending.append(state.pending)
+    return tuple(pending)
 
 
 def applied_turns(script: Script, state: ConversationState | None) -> int | None:
@@ -187,7 +205,7 @@ def applied_turns(script: Script, state: ConversationState | None) -> int | None
     answered = state.slots.answered()
     for applied in range(TURNS, 0, -1):
         if state.version == applied and answered == script.expected(applied) \
-                and state.pending == PENDING_AFTER[applied - 1]:
+                and state.pending == script.pending[applied - 1]:
             return applied
     return None
 
@@ -532,7 +550,7 @@ class LoadRun:
         if typed and turn.click:  # after a fault the old card may be stale: type the answer
             turn = _typed_choice(str(turn.slot), str(turn.value), n)
         run = self.slack_turn if script.platform == "slack" else self.teams_turn
-        return await run(script, turn, n, PENDING_AFTER[n], question)
+        return await run(script, turn, n, script.pending[n], question)
 
     # --- a whole conversation ---
 

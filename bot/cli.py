@@ -252,9 +252,9 @@ def recommend(
             kb.say("contradiction_no_data_count", count=f"{answers['examples']:,}"),
             param_hint="'--has-data' / '--examples'")
     slots = Slots.model_validate(answers)
-    from dialogs.engine import decide
+    from dialogs.machine import card
 
-    recommendation = decide(slots, kb)
+    recommendation = card(slots, kb)
     if as_json:
         typer.echo(json.dumps(recommendation.model_dump(mode="json"), ensure_ascii=False))
         return

@@ -44,7 +44,8 @@ from knowledge.models import Knowledge, StageInfo
 # The rules' entry points, importable from here as before the split.
 __all__ = [
     "APPROACH_ORDER", "VOTING_SLOTS", "Choice", "MethodFit", "allowed_approaches",
-    "approach_of", "choose", "choose_hybrids", "choose_method", "data_vote", "decide",
+    "approach_of", "card_outcome", "choose", "choose_hybrids", "choose_method", "data_vote",
+    "decide",
     "example_count", "fit_method", "knowledge_memo", "model_size_can_change_method", "outcome",
     "outcome_words", "size_regions", "start_stage", "volume_vote", "what_would_change",
     "with_change",
@@ -93,6 +94,25 @@ def _approach_title(approach: Approach, method: Method | None, kb: Knowledge) ->
     if name.lower() in method_name.lower():
         return method_name  # "Standard Fine-Tuning", never "Fine-Tuning with Standard ..."
     return kb.say("title_with_method", approach=name, method=method_name)
+
+
+CardOutcome = tuple[Approach, Method | None, tuple[Hybrid, ...], int, tuple[tuple[str, ...], ...]]
+
+
+def card_outcome(answers: dict[str, Any], kb: Knowledge) -> CardOutcome:
+    """What the card recommends, without its words: approach, method, hybrids, start stage and
+    each stage's steps. Exactly the substance of decide() (a test holds them equal), at a
+    fraction of its cost: rule 9 asks it many times per turn (dialogs/relevance.py)."""
+    approach = choose(answers, kb).approach
+    method = fit_method(answers, kb).method if approach == "fine_tuning" else None
+    stage = start_stage(approach, answers, kb)
+    memo = knowledge_memo(kb).setdefault("plan_steps", {})
+    plan_key = (approach, stage, answers.get("data_quality"))
+    plan = memo.get(plan_key)
+    if plan is None:
+        plan = memo[plan_key] = tuple(
+            tuple(steps) for _, steps in _plan(approach, stage, plan_key[2], kb))
+    return (approach, method, tuple(choose_hybrids(answers, approach)), stage, plan)
 
 
 def decide(slots: Slots, kb: Knowledge) -> Recommendation:
@@ -217,14 +237,15 @@ def _stage_title(s: StageInfo) -> str:
     return s.card_title or s.title
 
 
-def _roadmap(approach: Approach, start: int, answers: dict[str, Any],
-             kb: Knowledge) -> list[RoadmapStage]:
+def _plan(approach: Approach, start: int, quality: str | None,
+          kb: Knowledge) -> list[tuple[StageInfo, list[str]]]:
+    """Each stage of the plan with its steps, the data-cleaning and held-out steps added: from
+    the approach, the start and the data quality alone (card_outcome remembers it by them)."""
     stages = kb.scratch_stages if approach == "training_from_scratch" else kb.stages
-    quality = answers.get("data_quality")
     clean_at = None
     if approach != "prompt_engineering" and quality in ("low", "mixed"):
         clean_at = max(start, 2) if approach == "fine_tuning" else start
-    roadmap = []
+    plan = []
     for s in stages:
         steps = list(s.steps)
         if s.stage == clean_at:
@@ -232,6 +253,14 @@ def _roadmap(approach: Approach, start: int, answers: dict[str, Any],
         if s.stage == start and start > 1:
             # Evaluation before fine-tuning: every plan past stage 1 opens with it (rule 7).
             steps.insert(0, kb.say("step_held_out"))
+        plan.append((s, steps))
+    return plan
+
+
+def _roadmap(approach: Approach, start: int, answers: dict[str, Any],
+             kb: Knowledge) -> list[RoadmapStage]:
+    roadmap = []
+    for s, steps in _plan(approach, start, answers.get("data_quality"), kb):
         title = _stage_title(s)
         subtitle = "" if s.subtitle == title else s.subtitle  # never "X · X"
         roadmap.append(RoadmapStage(stage=s.stage, title=title, subtitle=subtitle,

@@ -19,6 +19,8 @@ Command = Literal[
     "topic",      # a follow-up topic chosen from buttons; value = topic id
     "forget",     # delete everything kept about this person: asks first; value "confirm"
                   # (or "cancel") answers that question
+    "back",       # undo the last answer and ask that question again
+    "now",        # the card from what is known, without the remaining questions
 ]
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import ValidationError
 
 from dialogs import followups
-from dialogs.engine import approach_of, decide, knowledge_memo, model_size_can_change_method
+from dialogs.engine import decide, knowledge_memo
 from dialogs.events import Event
-from dialogs.recommendation import Recommendation
+from dialogs.recommendation import NotAsked, Recommendation
+from dialogs.relevance import can_change
 from dialogs.replies import (
     Answer,
     Choice,
@@ -27,8 +27,8 @@ from dialogs.replies import (
     RecommendationReply,
     Reply,
 )
-from dialogs.slots import CORE_SLOTS, OPTIONAL_SLOTS, Slots, slot_values
-from dialogs.state import HISTORY_LIMIT, ConversationState, HistoryEntry
+from dialogs.slots import ALL_SLOTS, Slots, slot_values
+from dialogs.state import HISTORY_LIMIT, UNDO_LIMIT, ConversationState, HistoryEntry
 from dialogs.understanding import (
     Extraction,
     did_you_mean,
@@ -64,6 +64,11 @@ _COMMANDS: dict[str, frozenset[str]] = {
     "forget_confirm": frozenset({"yes delete my data", "yes, delete my data",
                                  "yes delete it all", "yes, delete it all",
                                  "confirm delete my data"}),
+    "back": frozenset({"back", "undo", "go back", "previous question", "back one",
+                       "undo that", "oops", "go back one"}),
+    "now": frozenset({"now", "just tell me", "just tell me now", "tell me now", "skip the rest",
+                      "skip the rest of the questions", "recommend now", "show me now",
+                      "enough questions", "give me the recommendation now"}),
 }
 # The values of the buttons under the "delete my data?" question (sent as topic commands, so
 # every surface renders them as it renders any answer's buttons).
@@ -91,44 +96,55 @@ def step(state: ConversationState, event: Event, kb: Knowledge) -> StepResult:
     return StepResult(turn.state, turn.replies, turn.erase)
 
 
+def open_slots(state: ConversationState) -> tuple[str, ...]:
+    """The questions not answered yet and not passed on ("not sure"), in asking order."""
+    slots = state.slots
+    return tuple(s for s in ALL_SLOTS if s not in state.asked and getattr(slots, s) is None)
+
+
+def worth_asking(state: ConversationState, kb: Knowledge, budget: int | None = None
+                 ) -> list[str]:
+    """The open questions some answer to which was shown to change the card (rule 9)."""
+    answers = state.slots.answered()
+    still_open = open_slots(state)
+    return [s for s in still_open if can_change(s, answers, still_open, kb, budget) is True]
+
+
 def next_question(state: ConversationState, kb: Knowledge) -> str | None:
     """The next question worth asking, or None when it is time to recommend."""
-    slots = state.slots
-    for slot in CORE_SLOTS:
-        if slot in state.asked or getattr(slots, slot) is not None:
-            continue
-        if slot == "examples" and slots.has_data == "no":
-            continue
-        return slot
-    answers = slots.answered()
-    approach = approach_of(answers, kb)
-    for slot in OPTIONAL_SLOTS:
-        if slot in state.asked or getattr(slots, slot) is not None:
-            continue
-        if _worth_asking(slot, answers, approach, kb):
+    if state.rushed:
+        return None
+    answers = state.slots.answered()
+    still_open = open_slots(state)
+    for slot in still_open:
+        if can_change(slot, answers, still_open, kb) is True:
             return slot
     return None
 
 
-def _worth_asking(slot: str, answers: dict[str, Any], approach: str, kb: Knowledge) -> bool:
-    """Optional questions only where the answer can change the advice."""
-    use_case = answers.get("use_case")
-    if slot == "knowledge_updates":
-        # Document analysis gets RAG anyway; code generation rarely rests on changing facts.
-        return use_case not in ("document_analysis", "code_generation")
-    if slot == "hardware":
-        # Rule 5: the hardware picks the method, so it is always asked for fine-tuning.
-        return approach == "fine_tuning"
-    if slot == "model_size":
-        return approach == "fine_tuning" and model_size_can_change_method(answers, kb)
-    if slot == "explainability":
-        return approach == "fine_tuning" and answers.get("accuracy") in ("high", "perfect")
-    if slot == "data_quality":
-        # Low or mixed quality adds a data-cleaning step to any plan that trains.
-        return approach != "prompt_engineering"
-    if slot == "monthly_tokens":
-        return approach != "training_from_scratch" and answers.get("budget") in ("low", "medium")
-    return False
+def card(slots: Slots, kb: Knowledge) -> Recommendation:
+    """The card for these answers alone (no conversation): the rules, and what it was made
+    without (for `which-approach recommend`)."""
+    return decide(slots, kb).model_copy(
+        update={"not_asked": not_asked(ConversationState(slots=slots), kb)})
+
+
+def not_asked(state: ConversationState, kb: Knowledge) -> list[NotAsked]:
+    """What the card was made without, and why: skipped by rule 9, or left open (passed on,
+    or not reached before "just tell me") and so counting for nothing."""
+    answers = state.slots.answered()
+    still_open = open_slots(state)
+    result = []
+    for slot in ALL_SLOTS:
+        if slot in answers:
+            continue
+        label = kb.question(slot).short_label
+        if slot in still_open and can_change(slot, answers, still_open, kb) is not True:
+            text = kb.message("not_asked_cannot_change", label=label)
+        else:
+            text = kb.message("not_asked_assumed", label=label)
+        result.append(NotAsked(slot=slot, text=text))
+    return result
 
 
 def _trimmed(text: str) -> str:
@@ -212,6 +228,8 @@ class _Turn:
             self.state.surface.update(self.event.surface)
         self.replies.append(reply)
         self._reprompt(hint=True)
+        # The re-ask shows the counter; that must not change the state either.
+        self.state.progress_total = self.original.progress_total
 
     # -- commands ----------------------------------------------------------------------
 
@@ -224,11 +242,14 @@ class _Turn:
                 self.replies.append(Notice(text=kb.say("resumed_card")))
                 self._card()
             else:
-                self._reprompt()
+                self._reprompt(greeting=True)
         elif command == "restart":
+            undo = [*s.undo, s.snapshot()] if s.slots.answered() or s.asked else []
             self.state = ConversationState(history=s.history, surface=s.surface,
-                                           phase="asking")
-            self.replies.append(Notice(text=kb.message("restarted")))
+                                           phase="asking", undo=undo[-UNDO_LIMIT:])
+            # Nothing lost by a slip ("clear" meant for the terminal): one "back" undoes it.
+            self.replies.append(Notice(text=kb.message("restarted_undo" if undo
+                                                       else "restarted")))
             self._advance()
         elif command == "help":
             # The button that starts "delete my data" lives under the help.
@@ -258,6 +279,10 @@ class _Turn:
             self._reprompt()
         elif command == "keep":
             self._keep_whatif()
+        elif command == "back":
+            self._back()
+        elif command == "now":
+            self._now()
 
     def _forget(self, answer: str | None) -> None:
         """"Delete my data": ask first; on "confirm", erase (the runner does the deleting)."""
@@ -341,6 +366,42 @@ class _Turn:
         self.state.whatif = {}
         self._apply_and_continue(values)
 
+    def _remember_undo(self) -> None:
+        """Keep the state before a change, for "back" (called before the change)."""
+        s = self.state
+        s.undo = [*s.undo, self.original.snapshot()][-UNDO_LIMIT:]
+
+    def _back(self) -> None:
+        s, kb = self.state, self.kb
+        if not s.undo:
+            self.replies.append(Notice(text=kb.message("nothing_to_undo")))
+            self._reprompt()
+            return
+        entry = s.undo[-1]
+        s.undo = s.undo[:-1]
+        s.slots = entry.slots.model_copy()
+        s.asked = list(entry.asked)
+        s.pending, s.phase = entry.pending, entry.phase
+        s.rushed, s.progress_total = entry.rushed, entry.progress_total
+        s.whatif = {}
+        self.replies.append(Notice(text=kb.message("undone")))
+        if s.phase == "advised":
+            self._card()
+        elif s.phase == "asking" and s.pending is not None:
+            self._ask(s.pending)
+        else:
+            s.phase = "asking" if s.phase == "new" and s.slots.answered() else s.phase
+            self._advance(intro=kb.message("welcome") if s.phase == "new" else None)
+
+    def _now(self) -> None:
+        s = self.state
+        if s.phase == "advised":
+            self._card()
+            return
+        self._remember_undo()
+        s.rushed = True
+        self._recommend()
+
     # -- answers -----------------------------------------------------------------------
 
     def _choice(self, question_id: str, value: str) -> None:
@@ -376,6 +437,7 @@ class _Turn:
             # The first message of a conversation may already carry answers.
             s.phase = "asking"
         if s.pending is not None and norm in _SKIP:
+            self._remember_undo()
             s.asked = [*s.asked, s.pending]
             self.replies.append(Notice(text=kb.say("skipped",
                                                    label=kb.question(s.pending).short_label)))
@@ -475,6 +537,7 @@ class _Turn:
             else:
                 self._advance()
             return
+        self._remember_undo()
         # No data means no count to ask about; a count means there is data.
         if s.slots.has_data == "no" and s.slots.examples is None:
             s.slots.examples = 0
@@ -509,7 +572,8 @@ class _Turn:
         q = kb.question(slot)
         s.pending = slot
         s.phase = "asking"
-        done, total = self._progress()
+        step, total, about = self._progress(slot)
+        progress = kb.message("progress_about" if about else "progress", step=step, total=total)
         choices = list(_choices(kb, slot))
         text = q.text
         s.offered = []
@@ -520,27 +584,40 @@ class _Turn:
         self.replies.append(Question(
             question_id=slot, text=text, hint=q.hint if hint or not q.choices else None,
             choices=choices,
-            state_version=s.version, step=done + 1, total_steps=max(total, done + 1),
-            intro=intro,
+            state_version=s.version, step=step, total_steps=total, intro=intro,
+            progress=progress, actions=self._actions(),
         ))
 
-    def _progress(self) -> tuple[int, int]:
-        """(questions answered or skipped, questions in all) for "question 3 of 9"."""
-        answers = self.state.slots.answered()
-        skipped = set(self.state.asked)
-        approach = approach_of(answers, self.kb)
-        done = total = 0
-        for slot in CORE_SLOTS:
-            if slot == "examples" and answers.get("has_data") == "no":
-                continue
-            total += 1
-            done += slot in answers or slot in skipped
-        for slot in OPTIONAL_SLOTS:
-            known = slot in answers or slot in skipped
-            if known or _worth_asking(slot, answers, approach, self.kb):
-                total += 1
-                done += known
-        return done, total
+    def _progress(self, asking: str) -> tuple[int, int, bool]:
+        """(this question's number, the questions in all, whether that total may still fall)
+        for "Question 3 of about 6". The total counts the questions answered or passed on and
+        those still worth asking. An answer can only make questions stop mattering, never
+        start (rule 9 looks at every answer they could give), so the total only falls; the
+        one shown last is kept as a ceiling, so that an answer nobody asked for (counted as
+        done) does not raise it. Only where the bounded search missed a question that a later
+        answer shows to matter does the total grow, by that question."""
+        s = self.state
+        answers = s.slots.answered()
+        done = sum(1 for slot in ALL_SLOTS if slot in answers or slot in s.asked)
+        if answers.get("has_data") == "no" and answers.get("examples") == 0:
+            done -= 1  # a count of zero that followed from "no data" was never a question
+        remaining = worth_asking(s, self.kb)
+        if asking not in remaining:
+            remaining.append(asking)
+        total = done + len(remaining)
+        if s.progress_total is not None:
+            total = min(total, s.progress_total)
+        total = max(total, done + 1)
+        s.progress_total = total
+        return done + 1, total, len(remaining) > 1
+
+    def _actions(self) -> list[Choice]:
+        """The buttons every question carries: undo the last answer, and the card now."""
+        kb = self.kb
+        actions = [Choice(value="now", label=kb.message("action_now"))]
+        if self.state.undo:
+            actions.insert(0, Choice(value="back", label=kb.message("action_back")))
+        return actions
 
     def _recommend(self) -> None:
         s = self.state
@@ -549,8 +626,12 @@ class _Turn:
         s.offered = []
         s.phase = "advised"
         self._remember(rec)
-        self.replies.append(RecommendationReply(recommendation=rec, state_version=s.version,
+        self.replies.append(RecommendationReply(recommendation=self._with_not_asked(rec),
+                                                state_version=s.version,
                                                 answers=s.slots.model_copy()))
+
+    def _with_not_asked(self, rec: Recommendation) -> Recommendation:
+        return rec.model_copy(update={"not_asked": not_asked(self.state, self.kb)})
 
     def _remember(self, rec: Recommendation) -> None:
         s = self.state
@@ -560,17 +641,22 @@ class _Turn:
         s.history = [*s.history, entry][-HISTORY_LIMIT:]
 
     def _card(self) -> None:
-        self.replies.append(RecommendationReply(recommendation=self._decide(self.state.slots),
+        rec = self._with_not_asked(self._decide(self.state.slots))
+        self.replies.append(RecommendationReply(recommendation=rec,
                                                 state_version=self.state.version,
                                                 answers=self.state.slots.model_copy()))
 
-    def _reprompt(self, hint: bool = False) -> None:
+    def _reprompt(self, hint: bool = False, greeting: bool = False) -> None:
         """Put the pending question back in front of the person."""
         s = self.state
         if s.phase == "asking" and s.pending is not None:
             self._ask(s.pending, hint=hint)
         elif s.phase == "new":
             s.phase = "asking"
+            self._advance(intro=self.kb.message("welcome"))
+        elif greeting and s.phase == "asking":
+            # Asking, but nothing asked yet (the first message was not an answer): a greeting
+            # still gets the welcome and a first question.
             self._advance(intro=self.kb.message("welcome"))
 
     def _hint(self) -> str:

@@ -95,7 +95,7 @@ def choose_method(answers: dict[str, Any], kb: Knowledge) -> Method:
     return fit_method(answers, kb).method
 
 
-def _largest_fitting(method: Method, memory_gb: float, kb: Knowledge) -> int:
+def largest_fitting(method: Method, memory_gb: float, kb: Knowledge) -> int:
     """The largest model size (whole billions) whose estimate for `method` fits; 0: none.
     By bisection over the estimate, which only grows with the size."""
     if _needed_gb(1, method, kb) > memory_gb:
@@ -122,7 +122,7 @@ def size_regions(answers: dict[str, Any], kb: Knowledge) -> list[tuple[int, int,
     regions: list[tuple[int, int, Method]] = []
     low = 1
     for method in FIT_ORDER[FIT_ORDER.index(fit.preferred):]:
-        top = _largest_fitting(method, fit.memory_gb, kb)
+        top = largest_fitting(method, fit.memory_gb, kb)
         if top >= low:
             regions.append((low, top, method))
             low = top + 1

@@ -35,6 +35,11 @@ class Question(BaseModel):
     # 1-based position among the questions still to ask, for "question 3 of 8".
     step: int | None = None
     total_steps: int | None = None
+    # "Question 3 of about 6", worded by the knowledge; surfaces show it as it is.
+    progress: str | None = None
+    # Buttons beside the answers: "back" (undo the last answer) and "now" (the card from what
+    # is known). A press comes back as a command event with that name.
+    actions: list[Choice] = Field(default_factory=list)
 
 
 class RecommendationReply(BaseModel):

@@ -18,6 +18,23 @@ from dialogs.slots import ALL_SLOTS, Slots
 # with a friendly "let's start again" rather than a traceback.
 SCHEMA_VERSION = 1
 HISTORY_LIMIT = 5
+# How many answers "back" can undo in a row.
+UNDO_LIMIT = 20
+
+
+def _compact_slots(slots: Slots) -> list[object]:
+    values = [getattr(slots, name) for name in ALL_SLOTS]
+    while values and values[-1] is None:
+        values.pop()
+    return values
+
+
+def _slots_of(value: object) -> object:
+    if isinstance(value, list):
+        if len(value) > len(ALL_SLOTS):
+            raise ValueError("more answers than slots")
+        return {k: v for k, v in zip(ALL_SLOTS, value, strict=False) if v is not None}
+    return value
 
 
 class HistoryEntry(BaseModel):
@@ -33,19 +50,12 @@ class HistoryEntry(BaseModel):
 
     @field_serializer("slots", when_used="json")
     def _slots_as_list(self, slots: Slots) -> list[object]:
-        values = [getattr(slots, name) for name in ALL_SLOTS]
-        while values and values[-1] is None:
-            values.pop()
-        return values
+        return _compact_slots(slots)
 
     @field_validator("slots", mode="before")
     @classmethod
     def _slots_from_list(cls, value: object) -> object:
-        if isinstance(value, list):
-            if len(value) > len(ALL_SLOTS):
-                raise ValueError("more answers than slots")
-            return {k: v for k, v in zip(ALL_SLOTS, value, strict=False) if v is not None}
-        return value
+        return _slots_of(value)
 
     @field_serializer("at", when_used="json")
     def _at_as_epoch(self, at: datetime) -> int:
@@ -57,6 +67,28 @@ class HistoryEntry(BaseModel):
         if isinstance(value, int | float):
             return datetime.fromtimestamp(value, UTC)
         return value
+
+
+class UndoEntry(BaseModel):
+    """What a conversation looked like before one answer (or "now", or a restart), so "back"
+    puts it back exactly. Answers stored compactly, as in HistoryEntry."""
+
+    model_config = ConfigDict(extra="forbid")
+    slots: Slots = Field(default_factory=Slots)
+    asked: list[str] = Field(default_factory=list)
+    pending: str | None = None
+    phase: Literal["new", "asking", "advised"] = "new"
+    rushed: bool = False
+    progress_total: int | None = None
+
+    @field_serializer("slots", when_used="json")
+    def _slots_as_list(self, slots: Slots) -> list[object]:
+        return _compact_slots(slots)
+
+    @field_validator("slots", mode="before")
+    @classmethod
+    def _slots_from_list(cls, value: object) -> object:
+        return _slots_of(value)
 
 
 class ConversationState(BaseModel):
@@ -79,6 +111,18 @@ class ConversationState(BaseModel):
     # The values the pending question offered when it offered only some ("Did you mean Low
     # or Medium?"), so that a typed "2" means the second of those.
     offered: list[str] = Field(default_factory=list)
+    # The person asked for the card now ("just tell me"): no more questions; answers they
+    # volunteer later refine the card.
+    rushed: bool = False
+    # The total last shown in "question 3 of about 6", so that it never goes up.
+    progress_total: int | None = None
+    # What "back" restores, the latest last.
+    undo: list[UndoEntry] = Field(default_factory=list)
+
+    def snapshot(self) -> UndoEntry:
+        return UndoEntry(slots=self.slots.model_copy(), asked=list(self.asked),
+                         pending=self.pending, phase=self.phase, rushed=self.rushed,
+                         progress_total=self.progress_total)
 
     def dump(self) -> str:
         """Compact JSON for the store (defaults left out: small keys in Redis).
@@ -101,4 +145,4 @@ class ConversationState(BaseModel):
 
 _NO_ANSWERS = Slots()
 # Fields whose default is an empty list or dict.
-_EMPTY_BY_DEFAULT = ("asked", "history", "whatif", "surface", "offered")
+_EMPTY_BY_DEFAULT = ("asked", "history", "whatif", "surface", "offered", "rushed", "undo")

@@ -38,6 +38,10 @@ MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "decision_same": frozenset({"title"}),
     "history_not_found": frozenset({"number"}),
     "too_long": frozenset({"limit"}),
+    "progress": frozenset({"step", "total"}),
+    "progress_about": frozenset({"step", "total"}),
+    "not_asked_cannot_change": frozenset({"label"}),
+    "not_asked_assumed": frozenset({"label"}),
     "ours_marker": frozenset({"sources"}),
 }
 

@@ -341,6 +341,8 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset({
     "busy", "greeting", "ours_marker", "ours_marker_uncited",
     "forget_prompt", "forget_yes", "forget_no", "forget_button",
     "forget_done", "forget_cancelled",
+    "restarted_undo", "undone", "nothing_to_undo", "progress", "progress_about",
+    "not_asked_cannot_change", "not_asked_assumed", "action_back", "action_now",
 })
 
 

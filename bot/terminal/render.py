@@ -60,7 +60,9 @@ def question_renderable(question: Question) -> RenderableType:
     if question.intro:
         text.append(question.intro)
         text.append("\n\n")
-    if question.step is not None and question.total_steps is not None:
+    if question.progress:
+        text.append(f"({question.progress}) ", style="dim")
+    elif question.step is not None and question.total_steps is not None:
         text.append(f"({question.step}/{question.total_steps}) ", style="dim")
     text.append(question.text, style="bold")
     if question.hint:
@@ -73,6 +75,10 @@ def question_renderable(question: Question) -> RenderableType:
                 text.append("  ")
             text.append(f"{number}. ", style="cyan")
             text.append(choice.label)
+    if question.actions:
+        # A terminal has no buttons: the commands are typed ("back", "now").
+        text.append("\n")
+        text.append("  ".join(f"'{a.value}': {a.label}" for a in question.actions), style="dim")
     return text
 
 
@@ -146,7 +152,7 @@ def recommendation_renderable(rec: Recommendation, kb: Knowledge | None = None) 
                   _bullets(c.text for c in rec.what_would_change)]
     if rec.not_asked:
         parts += [_heading("Not asked"), _bullets(n.text for n in rec.not_asked)]
-    if rec.unknown:
+    elif rec.unknown:  # not_asked, where the dialog filled it, already names each of these
         unknown = ", ".join(_slot_label(slot, kb) for slot in rec.unknown)
         parts.append(Text("\nNot answered yet: " + unknown, style="dim"))
 

@@ -47,15 +47,18 @@ async def test_every_figure_is_printed(redis_url: str) -> None:
     assert re.search(rf"cpu\s+\[in memory\] ours\s+{NUMBER}\s+botbuilder\s+{NUMBER}", text)
 
 
-def test_the_scripted_answers_ask_exactly_the_eight_core_questions() -> None:
-    """If the dialog starts asking an optional question on this path, the 9-turn figures
+def test_the_scripted_answers_ask_exactly_the_questions_of_the_script() -> None:
+    """If the dialog asks another question on this path (or stops asking one), the figures
     would silently measure a different conversation."""
     kb = default_knowledge()
+    for answered, (slot, _) in enumerate(bench_core.ANSWERS):
+        state = bench_core.state_before(kb, answered)
+        assert state.phase == "asking" and state.pending == slot
     state = bench_core.state_before(kb, len(bench_core.ANSWERS))
     assert state.phase == "advised" and state.pending is None
     assert [slot for slot, _ in bench_core.ANSWERS] == [
         "use_case", "has_data", "examples", "priority", "budget", "uniqueness", "accuracy",
-        "timeline"]
+        "timeline", "hardware", "data_quality", "explainability"]
 
 
 async def test_the_peer_dialog_reaches_its_recommendation() -> None:

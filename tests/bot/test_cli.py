@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
+from knowledge import default_knowledge
 from tests.redis_server import free_port
 
+KB = default_knowledge()
 pytestmark = pytest.mark.slow  # a CLI subprocess a test
 
 # Settings the developer's shell may carry; each test states the ones it wants.
@@ -196,8 +198,11 @@ def test_chat_json_asks_before_any_input_and_exits_at_end_of_input(chat_process:
 def test_chat_json_full_conversation_ends_in_a_recommendation(chat_process: Any) -> None:
     asked, reply = converse(chat_process(), ANSWERS)
 
-    assert asked[:8] == ["use_case", "has_data", "examples", "priority", "budget",
-                         "uniqueness", "accuracy", "timeline"]
+    # Rule 9: with four answers for fine-tuning, accuracy can no longer change the card, so
+    # it is not asked; the card lists it, and every other question it was made without.
+    assert asked[:6] == ["use_case", "has_data", "examples", "priority", "budget",
+                         "uniqueness"]
+    assert "accuracy" not in asked
     assert reply["kind"] == "recommendation"
     rec = reply["recommendation"]
     for field in ("approach", "method", "hybrids", "start_stage", "roadmap", "reasons", "costs",
@@ -210,8 +215,9 @@ def test_chat_json_full_conversation_ends_in_a_recommendation(chat_process: Any)
     assert 1 <= rec["start_stage"] <= 4
     # Each way of answering was understood: the card's reasons carry the values given.
     given = {(r["slot"], r["value"]) for r in rec["reasons"]}
-    assert {("priority", "consistency"), ("budget", "medium"), ("uniqueness", "specialized"),
-            ("accuracy", "high"), ("timeline", "week")} <= given
+    assert {("priority", "consistency"), ("budget", "medium"),
+            ("uniqueness", "specialized")} <= given
+    assert "accuracy" in {n["slot"] for n in rec["not_asked"]}
     assert all(r["text"] for r in rec["reasons"])
 
 
@@ -382,7 +388,11 @@ def test_recommend_json_has_the_version_2_contract_fields(tmp_path: Path) -> Non
     rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "2000", "--priority",
                          "consistency", "--hardware", "api_only")
     assert rec["method"] == "hosted"
-    assert rec["not_asked"] == []
+    # Every question not given is listed, with why (rule 9); the given ones are not.
+    assert {n["slot"] for n in rec["not_asked"]} == {
+        "use_case", "budget", "uniqueness", "accuracy", "timeline", "knowledge_updates",
+        "data_quality", "monthly_tokens", "explainability", "model_size"}
+    assert all(n["text"] for n in rec["not_asked"])
     assert rec["what_would_change"]
     for change in rec["what_would_change"]:
         assert set(change) == {"slot", "value", "approach", "method", "text"}
@@ -391,6 +401,21 @@ def test_recommend_json_has_the_version_2_contract_fields(tmp_path: Path) -> Non
 def test_recommend_missing_answers_are_unknown_not_defaults(tmp_path: Path) -> None:
     rec = recommend_json(tmp_path, "--has-data", "yes", "--examples", "5000")
     assert {r["slot"] for r in rec["reasons"]} <= {"has_data", "examples"}
+
+
+def test_recommend_json_says_what_it_was_made_without(tmp_path: Path) -> None:
+    rec = recommend_json(tmp_path, "--has-data", "no", "--budget", "low")
+    not_asked = {n["slot"]: n["text"] for n in rec["not_asked"]}
+    assert "has_data" not in not_asked and "budget" not in not_asked
+    priority = KB.question("priority").short_label
+    accuracy = KB.question("accuracy").short_label
+    # With no data, no priority moves the card; accuracy still could (an ensemble), had the
+    # budget been high, but not with a low one: both cannot change it.
+    assert not_asked["priority"] == KB.message("not_asked_cannot_change", label=priority)
+    assert not_asked["accuracy"] == KB.message("not_asked_cannot_change", label=accuracy)
+    # What could still change it is stated as an assumption.
+    explain = KB.question("explainability").short_label
+    assert not_asked["explainability"] == KB.message("not_asked_assumed", label=explain)
 
 
 def test_recommend_without_json_draws_the_card(tmp_path: Path) -> None:

@@ -279,7 +279,8 @@ async def test_the_state_a_turn_hands_out_is_never_changed_by_later_turns(
     runner = TurnRunner(store, kb, metrics=Metrics())
     texts = ["customer service", "yes", "about 2,000 examples", "not sure", "medium budget",
              "common task", "high accuracy", "a few months", "rarely", "consumer gpu",
-             "1 million tokens a month", "no", "what if the budget was high?", "keep that",
+             "1 million tokens a month", "no", "just tell me",  # the card, whatever is left
+             "what if the budget was high?", "keep that",
              "budget low", "restart", "customer service"]
     handed: list[tuple[ConversationState, str]] = []
     first = await runner.handle(Event.cmd(KEY, "start", event_id="e0"))

@@ -133,7 +133,8 @@ def advised_chat(**answers: object) -> Chat:
     base = {"use_case": "code_generation", "has_data": "yes", "examples": 5000,
             "priority": "consistency", "budget": "low", "uniqueness": "specialized",
             "accuracy": "high", "timeline": "week", "explainability": "no",
-            "monthly_tokens": 1_000_000, "hardware": "consumer_gpu", "data_quality": "high"}
+            "monthly_tokens": 1_000_000, "hardware": "consumer_gpu", "data_quality": "high",
+            "knowledge_updates": "rarely"}
     chat.state = ConversationState(phase="asking", pending="use_case")
     for k, v in {**base, **answers}.items():
         setattr(chat.state.slots, k, v)

@@ -247,7 +247,7 @@ def test_messages_fill_their_placeholders() -> None:
     assert set(KB.messages) >= REQUIRED_MESSAGES
     samples = {"hint": "Type a number.", "label": "Budget", "value": "medium", "old": "low",
                "new": "high", "title": "Fine-tuning with LoRA", "number": 3, "limit": 4000,
-               "sources": "Hu et al. 2021 (LoRA)"}
+               "step": 3, "total": 6, "sources": "Hu et al. 2021 (LoRA)"}
     for key, text in KB.messages.items():
         used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
         assert used == set(MESSAGE_PLACEHOLDERS.get(key, ())), key

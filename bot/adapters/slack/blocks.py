@@ -59,6 +59,8 @@ RESTART_ACTION = "start_over"
 EXPORT_ACTION = "export_record"
 IMAGE_ALT_MAX = 2000
 IMAGE_TITLE_MAX = 2000
+# A question's own buttons beside its answers: "back" (undo the last answer) and "now".
+QUESTION_COMMAND_PREFIX = "question_command:"
 
 # The section that holds the answered questions' one-liners ("✓ Budget: medium").
 ANSWERED_BLOCK_ID = "answered"
@@ -174,7 +176,9 @@ def question_blocks(question: Question) -> list[Block]:
     blocks += _sections(f"*{escape(question.text)}*",
                         block_id=f"question:{question.question_id}")
     notes: list[str] = []
-    if question.step is not None and question.total_steps is not None:
+    if question.progress:
+        notes.append(escape(question.progress))
+    elif question.step is not None and question.total_steps is not None:
         notes.append(f"Question {question.step} of {question.total_steps}")
     if question.hint:
         notes.append(escape(question.hint))
@@ -182,14 +186,14 @@ def question_blocks(question: Question) -> list[Block]:
         blocks.append(_context(" · ".join(notes)))
     choices = question.choices
     if not choices:
-        return blocks
+        return blocks + _question_actions(question)
     if len(choices) <= BUTTONS_MAX:
         buttons = [
             _button(c.label, f"{ANSWER_ACTION_PREFIX}{i}",
                     encode_choice(question.question_id, c.value, question.state_version))
             for i, c in enumerate(choices)]
         blocks.append(ActionsBlock(block_id=f"answers:{question.question_id}", elements=buttons))
-        return blocks
+        return blocks + _question_actions(question)
     options = [
         Option(value=encode_choice(question.question_id, c.value, question.state_version),
                text=_plain(c.label, OPTION_TEXT_MAX))
@@ -199,7 +203,15 @@ def question_blocks(question: Question) -> list[Block]:
     select = StaticSelectElement(placeholder=PlainTextObject(text="Choose an answer"),
                                  action_id=ANSWER_SELECT_ACTION, options=options)
     blocks.append(ActionsBlock(block_id=f"answers:{question.question_id}", elements=[select]))
-    return blocks
+    return blocks + _question_actions(question)
+
+
+def _question_actions(question: Question) -> list[Block]:
+    if not question.actions:
+        return []
+    return [ActionsBlock(block_id=f"commands:{question.question_id}", elements=[
+        _button(a.label, f"{QUESTION_COMMAND_PREFIX}{a.value}", str(question.state_version))
+        for a in question.actions])]
 
 
 _DRAWN_QUESTIONS: dict[tuple[Any, ...], tuple[dict[str, Any], ...]] = {}
@@ -347,7 +359,7 @@ def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
                             + _bullets([c.text for c in rec.what_would_change]))
     if rec.not_asked:
         blocks += _sections("*Not asked*\n" + _bullets([n.text for n in rec.not_asked]))
-    if rec.unknown:
+    elif rec.unknown:  # not_asked, where the dialog filled it, already names each of these
         blocks.append(_context(escape(
             "Not answered yet (answering may change the advice): "
             + ", ".join(s.replace("_", " ") for s in rec.unknown))))

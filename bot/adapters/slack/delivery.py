@@ -7,8 +7,9 @@ Everything here happens after ack(): Slack already has its 200, so a failure to 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
@@ -31,6 +32,41 @@ class Runner(Protocol):
     async def handle(self, event: Event) -> Any: ...
 
 
+class OpenQuestions:
+    """The last question message posted in each DM (its ts and blocks), so that an answer typed
+    instead of clicked can still collapse it: an old button is not left to press by mistake.
+    Kept in this process, bounded; where it is missing (another replica, a restart) the
+    message keeps its buttons, and a click on them gets the core's out-of-date notice."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, tuple[str, list[dict[str, Any]]]] = OrderedDict()
+
+    def remember(self, channel: str, ts: str, message: SlackMessage) -> None:
+        if not question_of(message):
+            return
+        blocks = [b if isinstance(b, dict) else b.to_dict() for b in message.blocks]
+        self._entries[channel] = (ts, blocks)
+        self._entries.move_to_end(channel)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def remember_raw(self, channel: str, ts: str, blocks: list[dict[str, Any]]) -> None:
+        self._entries[channel] = (ts, blocks)
+
+    def pop(self, channel: str) -> tuple[str, list[dict[str, Any]]] | None:
+        return self._entries.pop(channel, None)
+
+
+def question_of(message: SlackMessage) -> bool:
+    """Whether a message carries a question (its answer buttons)."""
+    for block in message.blocks:
+        block_id = block.get("block_id") if isinstance(block, dict) else block.block_id
+        if str(block_id or "").startswith("question:"):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class SlackDeps:
     """What the listeners need: the turn runner, the knowledge base for display names, and
@@ -39,6 +75,7 @@ class SlackDeps:
     runner: Runner
     kb: Knowledge | None = None
     pictures: Any | None = None
+    open_questions: OpenQuestions = field(default_factory=OpenQuestions)
 
 
 @dataclass
@@ -94,6 +131,20 @@ async def post(client: AsyncWebClient, channel: str, messages: Sequence[SlackMes
             raise
         posted.append(dict(response.data) if isinstance(response.data, dict) else {})
     return posted
+
+
+async def post_remembered(deps: SlackDeps, client: AsyncWebClient, channel: str,
+                          messages: Sequence[SlackMessage]) -> bool:
+    """post_quietly(), remembering a posted question's message (OpenQuestions)."""
+    try:
+        posted = await post(client, channel, messages)
+    except SlackApiError:
+        return False
+    for message, response in zip(messages, posted, strict=False):
+        if response.get("ts"):
+            deps.open_questions.remember(str(response.get("channel") or channel),
+                                         str(response["ts"]), message)
+    return True
 
 
 async def post_quietly(client: AsyncWebClient, channel: str, messages: Sequence[SlackMessage],

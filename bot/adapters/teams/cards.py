@@ -16,7 +16,7 @@ import base64
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
@@ -54,6 +54,8 @@ class RenderedCard:
 
     content: Card
     summary: str
+    # The question a card asks, if it asks one (its card can then be collapsed once answered).
+    question_id: str | None = None
 
     def activity(self, activity_id: str | None = None) -> Activity:
         activity = MessageFactory.attachment(CardFactory.adaptive_card(self.content))
@@ -246,6 +248,10 @@ class CardRenderer:
             return self._kb.message(key)
         return default
 
+    def command_label(self, command: str) -> str:
+        """The label of a question's own button (Back, "Just tell me now")."""
+        return self._message(f"action_{command}", command.capitalize())
+
     # Welcome, shown when the bot is added to a chat, team or group.
     def welcome(self) -> RenderedCard:
         text = self._message("greeting", "Hi!")
@@ -261,20 +267,25 @@ class CardRenderer:
         body = _note_blocks(notes)
         if question.intro:
             body += _text_blocks(question.intro)
-        if question.step is not None and question.total_steps is not None:
+        if question.progress or (question.step is not None and question.total_steps is not None):
             body.append({"type": "TextBlock", "isSubtle": True, "size": "Small", "wrap": True,
-                         "text": f"Question {question.step} of {question.total_steps}"})
+                         "text": escape_markdown(question.progress or
+                                                 f"Question {question.step} of "
+                                                 f"{question.total_steps}")})
         body.append({"type": "TextBlock", "text": escape_markdown(question.text),
                      "weight": "Bolder", "size": "Medium", "wrap": True})
         if question.hint:
             body += _text_blocks(question.hint, isSubtle=True, size="Small")
         actions = [_submit(c.label, choice_data(question, c)) for c in question.choices]
+        # Back and "just tell me now", beside the answers.
+        actions += [_submit(a.label, command_data(a.value)) for a in question.actions]
         fallback_lines = [*_notes_text(notes), *([question.intro] if question.intro else []),
                           question.text]
         fallback_lines += [f"{i}. {c.label}" for i, c in enumerate(question.choices, start=1)]
         if question.hint:
             fallback_lines.append(question.hint)
-        return _fit(_card(body, "\n".join(fallback_lines), actions), _summary(question.text))
+        card = _fit(_card(body, "\n".join(fallback_lines), actions), _summary(question.text))
+        return replace(card, question_id=question.question_id)
 
     def answered(self, notices: Sequence[Notice]) -> RenderedCard:
         """An answered question collapsed to one line per accepted answer ("Budget: medium")."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, Protocol, get_args
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 from bot.adapters.teams.cards import CardRenderer, RenderedCard, accepted_answers
 from bot.adapters.teams.keys import conversation_key
 from dialogs.events import Command, Event
-from dialogs.replies import Reply
+from dialogs.replies import Notice, Reply
 
 log = logging.getLogger(__name__)
 
@@ -105,12 +106,20 @@ def event_from_submit(conversation: str, data: Any, event_id: str | None) -> Eve
     return Event.cmd(conversation, "help", **kw)
 
 
+# Conversations whose last question card is remembered (see TeamsAdvisorBot._open_cards).
+OPEN_CARDS_MAX = 10_000
+
+
 class TeamsAdvisorBot(ActivityHandler):
     def __init__(self, runner: Runner, renderer: CardRenderer,
                  pictures: Any | None = None) -> None:
         self._runner = runner
         self._renderer = renderer
         self._pictures = pictures  # bot.pictures.http.Pictures: draws off the event loop
+        # Each conversation's last question card (its activity id), so that an answer typed
+        # instead of pressed still collapses it: no old button left to press by mistake. Kept
+        # in this process, bounded; where missing, a press on it gets the out-of-date notice.
+        self._open_cards: OrderedDict[str, str] = OrderedDict()
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
                                         turn_context: TurnContext) -> None:
@@ -144,17 +153,30 @@ class TeamsAdvisorBot(ActivityHandler):
         result = await self._runner.handle(event)
         if result.outcome == "duplicate":
             return  # a redelivery: the first delivery already answered
-        # A card's button was pressed: that card (activity.reply_to_id) can be updated.
-        card_id = activity.reply_to_id if submitted else None
-        await self._reply(turn_context, result.replies, card_id,
-                          replace=event.kind == "command" and event.command == "start")
+        # A card's button was pressed: that card (activity.reply_to_id) can be updated. Typed,
+        # the answer is to the last question card.
+        open_card = self._open_cards.pop(conversation, None)
+        card_id = activity.reply_to_id if submitted else open_card
+        pressed = None
+        if submitted and event.kind == "command" and event.command in ("back", "now"):
+            pressed = self._renderer.command_label(event.command)
+        sent = await self._reply(turn_context, result.replies, card_id,
+                                 replace=event.kind == "command" and event.command == "start",
+                                 pressed=pressed)
+        if sent is not None:
+            self._open_cards[conversation] = sent
+            while len(self._open_cards) > OPEN_CARDS_MAX:
+                self._open_cards.popitem(last=False)
 
     async def _reply(self, turn_context: TurnContext, replies: Sequence[Reply],
-                     card_id: str | None, *, replace: bool = False) -> None:
-        """Send the replies; after a button press, update the pressed card in place.
+                     card_id: str | None, *, replace: bool = False,
+                     pressed: str | None = None) -> str | None:
+        """Send the replies; after a button press or a typed answer, update the question card
+        in place. Returns the activity id of the question card sent, if any.
 
-        An accepted answer collapses its question card to one line. Start, pressed on the
-        welcome card, turns that card into the first question (the welcome rides on it).
+        An accepted answer collapses its question card to one line; so does Back or "just
+        tell me now" pressed on it. Start, pressed on the welcome card, turns that card into
+        the first question (the welcome rides on it).
         """
         if card_id:
             accepted, rest = accepted_answers(replies)
@@ -162,14 +184,24 @@ class TeamsAdvisorBot(ActivityHandler):
             if accepted and await self._update(turn_context, card_id,
                                                self._renderer.answered(accepted)):
                 replies = rest
+            elif not accepted and pressed:
+                await self._update(turn_context, card_id,
+                                   self._renderer.answered([Notice(text=pressed)]))
         if self._pictures is not None and not self._pictures.links.base_url:
             # Carried in the card: drawn now, off the event loop (linked ones Teams fetches).
             await self._pictures.prepare(list(replies), "png", "small")
         cards = self._renderer.render(replies)
+        question_id = None
         if card_id and replace and cards and await self._update(turn_context, card_id, cards[0]):
+            if cards[0].question_id:
+                question_id = card_id
             cards = cards[1:]
         if cards:
-            await turn_context.send_activities([card.activity() for card in cards])
+            sent = await turn_context.send_activities([card.activity() for card in cards])
+            for card, response in zip(cards, sent or [], strict=False):
+                if card.question_id and response is not None and response.id:
+                    question_id = response.id
+        return question_id
 
     @staticmethod
     async def _update(turn_context: TurnContext, card_id: str, card: RenderedCard) -> bool:

@@ -71,7 +71,9 @@
   function renderQuestion(q) {
     const box = el("div", { cls: "msg question" });
     box.dataset.questionId = q.question_id;
-    if (q.step && q.total_steps) {
+    if (q.progress) {
+      box.appendChild(el("p", { cls: "step", text: q.progress }));
+    } else if (q.step && q.total_steps) {
       box.appendChild(el("p", { cls: "step", text: `Question ${q.step} of ${q.total_steps}` }));
     }
     box.appendChild(el("p", { cls: "question-text", text: q.text }));
@@ -81,6 +83,13 @@
         question_id: q.question_id, value: c.value, state_version: q.state_version,
         event_id: eventId(),
       }), q.text));
+    }
+    // Back (undo the last answer) and "just tell me now": commands, drawn from the reply.
+    if (q.actions && q.actions.length) {
+      const actions = choiceButtons(q.actions, (a) => ({ command: a.value, event_id: eventId() }),
+        "More options");
+      actions.classList.add("question-actions");
+      box.appendChild(actions);
     }
     return box;
   }
@@ -152,8 +161,7 @@
     }
     if (r.not_asked && r.not_asked.length) {
       card.appendChild(section("Not asked", list(r.not_asked.map((x) => x.text))));
-    }
-    if (r.unknown && r.unknown.length) {
+    } else if (r.unknown && r.unknown.length) {
       card.appendChild(el("p", { cls: "hint", text: "Not answered: " + r.unknown.join(", ") }));
     }
     card.appendChild(el("p", { cls: "hint",
@@ -205,6 +213,9 @@
 
   async function send(body, echo, fromButton) {
     pending = true;
+    // Whatever answers it (a button, typed text, a command), an earlier question's buttons
+    // can no longer be pressed by mistake.
+    for (const b of document.querySelectorAll(".msg.question button")) b.disabled = true;
     busy.hidden = false;
     if (echo) show(el("div", { cls: "msg you" }, [el("span", { cls: "visually-hidden", text: "You: " }),
       el("span", { text: echo })]));

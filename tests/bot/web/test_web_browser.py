@@ -83,7 +83,7 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
                 answered.append(qid or "")
                 # Pinned to this question: `.last` would move on to the next one.
                 question = log.locator(f'.msg.question[data-question-id="{qid}"]').last
-                buttons = question.get_by_role("button")
+                buttons = question.locator(".choices:not(.question-actions) button")
                 if await buttons.count():
                     # Yes to having data (so the examples count is asked), else the second.
                     pick = (question.locator('button[data-value="yes"]') if qid == "has_data"
@@ -94,6 +94,10 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
                     await page.get_by_label("Your message").fill(
                         "2000" if qid == "examples" else "1M")
                     await page.get_by_role("button", name="Send").click()
+                    # Answered by typing: its Back / "Just tell me now" buttons are disabled.
+                    actions = question.locator(".question-actions button")
+                    await expect(actions.first).to_be_disabled()
+                    await expect(actions.last).to_be_disabled()
                 await expect(question.locator("xpath=following-sibling::*").first).to_be_visible()
 
             assert answered[:2] == ["use_case", "has_data"] and "examples" in answered
@@ -107,10 +111,13 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
             await expect(here).to_contain_text("You start here")
             await expect(card.get_by_role("heading", name="Costs")).to_be_visible()
             await expect(card.get_by_role("heading", name="Why", exact=True)).to_be_visible()
+            # Rule 9: what the card was made without, and why.
+            await expect(card.get_by_role("heading", name="Not asked")).to_be_visible()
             # Rules version 2: the assumed model size and GPU memory, costs at their volume,
             # what would change it (objects, drawn by their text).
             await expect(card).to_contain_text("GPU memory:")
-            await expect(card).to_contain_text("A month at 1,000,000 tokens (yours)")
+            # (rule 9 leaves the volume unasked here: it cannot change this card)
+            await expect(card).to_contain_text("A month at 1,000,000 tokens")
             await expect(card.get_by_role("heading", name="What would change it")).to_be_visible()
             await expect(card).to_contain_text("If hardware were")
 

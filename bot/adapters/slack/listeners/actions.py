@@ -18,8 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import (
     ANSWER_ACTION_PREFIX,
+    ANSWERED_MARK,
     EXPLAIN_ACTION,
     EXPORT_ACTION,
+    QUESTION_COMMAND_PREFIX,
     RESTART_ACTION,
     SHARE_ACTION,
     TOPIC_ACTION_PREFIX,
@@ -47,6 +49,7 @@ from bot.adapters.slack.delivery import (
 )
 from bot.adapters.slack.export import export_record
 from bot.adapters.slack.keys import click_event_id, conversation_key
+from bot.adapters.slack.mrkdwn import escape
 from bot.adapters.slack.sharing import card_metadata
 from dialogs.events import Event
 from dialogs.replies import Notice, Question, RecommendationReply, Reply
@@ -133,6 +136,9 @@ async def _answer(click: Click, replies: list[Reply], deps: SlackDeps, client: A
     else:
         done = bool(click.channel and click.message_ts) and await update(
             client, click.channel or "", click.message_ts or "", redrawn)
+        if done and click.channel and click.message_ts:
+            # The next question is in this message now: a typed answer collapses it.
+            deps.open_questions.remember(click.channel, click.message_ts, redrawn)
     if not done:  # could not redraw: say it as a new message instead
         rest = replies
     await reply_near(click, client, respond,
@@ -221,6 +227,31 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                                    click.channel)
         if told:
             await tell_privately(click, client, respond, [_text_message(told)])
+
+    @app.action(re.compile("^" + re.escape(QUESTION_COMMAND_PREFIX)))
+    async def on_question_command(ack: Any, body: dict[str, Any], action: dict[str, Any],
+                                  client: AsyncWebClient, respond: Respond) -> None:
+        """Back or "just tell me now", pressed on a question: the question's message keeps its
+        record and loses its buttons (one line says what was pressed); the replies follow."""
+        await ack()
+        command = str(action.get("action_id") or "").removeprefix(QUESTION_COMMAND_PREFIX)
+        if command not in ("back", "now"):
+            return
+        click = read_click(body, action)
+        turn = await run_turn(deps, Event.cmd(click.conversation, command,  # type: ignore[arg-type]
+                                              event_id=click.event_id))
+        if turn.duplicate:
+            return
+        label = (action.get("text") or {}).get("text") or command
+        redrawn = in_place_message(
+            answered_lines_of(click.old_blocks) + [ANSWERED_MARK + escape(str(label))], None,
+            more_below=True, lead=lead_blocks_of(click.old_blocks))
+        if click.ephemeral:
+            await respond_all(respond, [redrawn], replace_original=True)
+        elif click.channel and click.message_ts:
+            await update(client, click.channel, click.message_ts, redrawn)
+        await reply_near(click, client, respond, render_replies(turn.replies, deps.kb,
+                                                             pictures=deps.pictures))
 
     @app.action(re.compile("^" + re.escape(TOPIC_ACTION_PREFIX)))
     async def on_topic(ack: Any, body: dict[str, Any], action: dict[str, Any],

@@ -16,7 +16,7 @@ from bot.adapters.slack.delivery import (
     Respond,
     SlackDeps,
     post_ephemeral,
-    post_quietly,
+    post_remembered,
     respond_all,
     run_turn,
 )
@@ -55,7 +55,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                       text=f"Let's work out your approach in {dm_link(body)}.")
             turn = await run_turn(deps, Event.cmd(conversation, "start", **extra))
             if not turn.duplicate:
-                await post_quietly(client, user, render_replies(
+                await post_remembered(deps, client, user, render_replies(
                     turn.replies, deps.kb, pictures=deps.pictures))
             return
 

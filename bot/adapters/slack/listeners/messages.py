@@ -8,12 +8,19 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.blocks import render_replies
-from bot.adapters.slack.delivery import SlackDeps, post_quietly, run_turn
+from bot.adapters.slack.blocks import (
+    answered_line,
+    answered_lines_of,
+    in_place_message,
+    lead_blocks_of,
+    render_replies,
+)
+from bot.adapters.slack.delivery import SlackDeps, post_remembered, run_turn, update
 from bot.adapters.slack.keys import conversation_key, events_api_event_id
 from bot.adapters.slack.listeners.threads import answer_in_thread
 from bot.adapters.slack.mrkdwn import unescape
 from dialogs.events import Event
+from dialogs.replies import Notice, Reply
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -46,5 +53,25 @@ async def _direct_message(deps: SlackDeps, client: AsyncWebClient, body: dict[st
                                             event_id=event_id))
     if turn.duplicate:
         return
-    await post_quietly(client, event["channel"],
-                       render_replies(turn.replies, deps.kb, pictures=deps.pictures))
+    channel = event["channel"]
+    replies = await _collapse_answered(deps, client, channel, turn.replies)
+    await post_remembered(deps, client, channel, render_replies(replies, deps.kb,
+                                                                 pictures=deps.pictures))
+
+
+async def _collapse_answered(deps: SlackDeps, client: AsyncWebClient, channel: str,
+                             replies: list[Reply]) -> list[Reply]:
+    """An answer typed to a question with buttons: that question's message collapses to its
+    record, as a click would have done; the answers recorded there are not said again."""
+    accepted = [r for r in replies if isinstance(r, Notice) and r.slot]
+    previous = deps.open_questions.pop(channel)
+    if previous is None or not accepted:
+        if previous is not None:
+            deps.open_questions.remember_raw(channel, *previous)
+        return replies
+    ts, old_blocks = previous
+    lines = answered_lines_of(old_blocks) + [answered_line(n) for n in accepted]
+    redrawn = in_place_message(lines, None, lead=lead_blocks_of(old_blocks))
+    if await update(client, channel, ts, redrawn):
+        return [r for r in replies if r not in accepted]
+    return replies

@@ -8,10 +8,12 @@ from tests.bot.adapters.slack.blockkit import block_ids, button
 from tests.bot.adapters.slack.conftest import SlackApp
 
 # A path the buttons alone can finish (numeric questions have no buttons).
+# With no data, rule 9 asks only what can still change the card: budget and accuracy (together
+# they add an ensemble), knowledge updates (RAG) and explanations (chain-of-thought prompting).
 CLICK_PATH = {
-    "use_case": "Something else", "has_data": "No, not yet", "priority": "A novel architecture",
-    "budget": "High", "uniqueness": "Novel", "accuracy": "Perfect", "timeline": "This quarter",
-    "knowledge_updates": "Often (weekly or more)",
+    "use_case": "Something else", "has_data": "No, not yet", "budget": "High",
+    "accuracy": "Perfect", "knowledge_updates": "Often (weekly or more)",
+    "explainability": "Yes, show the reasoning",
 }
 
 

@@ -114,8 +114,17 @@ async def test_a_conversation_by_typing_in_the_dm(slack_app: SlackApp) -> None:
     state = await slack_app.state()
     assert state is not None and state.phase == "advised"
     assert state.slots.examples == 5000 and state.slots.budget == "medium"
-    # The typed answers are recorded as one-line records above the next question.
-    assert "✓ Examples: 5,000" in texts_of(posts[3])
+    # Each typed answer collapsed the question message it answered, as a click would: the
+    # record line there, and no button left to press by mistake.
+    updates = api.to("chat.update")
+    assert len(updates) == len(posts) - 1
+    posted_ts = {ts for (_, ts) in api.messages}
+    for update in updates:
+        assert update["ts"] in posted_ts
+        assert not [b for b in update["blocks"] if b["type"] == "actions"]
+        assert any(t.startswith("✓ ") for t in texts_of(update).split("\n")), texts_of(update)
+        assert_valid_message(update)
+    assert any("✓ Examples: 5,000" in texts_of(u) for u in updates)
     assert "Fine-tuning" in texts_of(card) or "Fine-Tuning" in texts_of(card)
 
 

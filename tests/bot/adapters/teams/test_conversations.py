@@ -131,7 +131,12 @@ async def _answer_by_cards(ada: TeamsClient, connector: ConnectorStandIn) -> Cal
         if slot in TYPED_NUMBERS:
             assert choice_actions(current.card) == []
             assert await ada.send(ada.message(TYPED_NUMBERS[slot])) == 200
-            (current,) = connector.since(mark)
+            # Typed, the answer still collapses its question card (no button left on it).
+            typed_to = current
+            update, current = connector.since(mark)
+            assert (update.method, update.activity_id) == ("PUT", typed_to.resource_id)
+            assert card_texts(update.card)[0].startswith(f"✓ {KB.questions[slot].short_label}")
+            assert submit_actions(update.card) == []
             continue
         (button,) = [a for a in choice_actions(current.card)
                      if a["data"]["value"] == ANSWERS[slot]]
@@ -169,9 +174,11 @@ async def test_a_whole_conversation_by_card_buttons_updates_each_card_in_place(
     state = await stored(bot)
     assert state is not None and state.phase == "advised"
     assert state.slots.examples == 5000
-    for slot in ("use_case", "has_data", "priority", "budget", "uniqueness", "accuracy",
-                 "timeline"):
+    for slot in ("use_case", "has_data", "priority", "budget", "uniqueness"):
         assert getattr(state.slots, slot) == ANSWERS[slot]
+    # Rule 9: with four answers for fine-tuning, accuracy can no longer change the card, so
+    # it is not asked (the timeline still can: a deadline of today starts with a prompt).
+    assert state.slots.accuracy is None and state.slots.timeline == ANSWERS["timeline"]
 
 
 async def test_a_whole_conversation_by_typing(
@@ -190,7 +197,12 @@ async def test_a_whole_conversation_by_typing(
     else:
         raise AssertionError("no recommendation")
 
-    assert all(c.method == "POST" for c in connector.calls)  # typing never edits a card
+    # Typing an answer collapses the question card it answered, as pressing a button does.
+    posted = {c.resource_id for c in connector.calls if c.method == "POST"}
+    puts = [c for c in connector.calls if c.method == "PUT"]
+    assert puts and {c.activity_id for c in puts} <= posted
+    assert all(submit_actions(c.card) == [] and card_texts(c.card)[0].startswith("✓ ")
+               for c in puts)
     assert title(connector.calls[-1].card).startswith("Fine-Tuning")
     state = await stored(bot)
     assert state is not None and state.slots.budget == "medium"
@@ -238,7 +250,7 @@ async def test_explain_and_start_over_buttons_on_the_recommendation(
     mark = len(connector.calls)
     await ada.send(ada.submit(start_over["data"], recommendation.resource_id))
     (fresh,) = connector.since(mark)
-    assert KB.message("restarted") in card_texts(fresh.card)
+    assert KB.message("restarted_undo") in card_texts(fresh.card)
     assert question_id(fresh.card) == "use_case"
     state = await stored(bot)
     assert state is not None and state.slots.answered() == {}
