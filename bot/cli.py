@@ -1,6 +1,6 @@
 """The `which-approach` command (also `python -m bot`): chat, recommend, serve.
 
-DESIGN.md's CLI contract is checked by outside tools exactly: `chat --json` writes reply
+docs/architecture.md's CLI contract is checked by outside tools exactly: `chat --json` writes reply
 objects and nothing else to stdout, `recommend --json` one recommendation object, and a bad
 flag is a usage error (exit 2) with a message naming the flag and its allowed values.
 """

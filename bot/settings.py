@@ -1,4 +1,5 @@
-"""Runtime settings, from the environment and a `.env` file (DESIGN.md's settings contract).
+"""Runtime settings, from the environment and a `.env` file (docs/architecture.md's settings
+contract).
 
 Every misconfiguration is reported at start, all at once, one line per problem, so an operator
 fixes them in one go instead of one restart per mistake.

@@ -1,7 +1,7 @@
 """The neutral replies a turn produces. Adapters render these; nothing else reaches a person.
 
 `model_dump(mode="json")` of each reply is exactly the JSON Lines object of `chat --json`
-(DESIGN.md's contract); extra fields beyond the contract are additions, never renames.
+(docs/architecture.md's contract); extra fields beyond the contract are additions, never renames.
 """
 
 from __future__ import annotations

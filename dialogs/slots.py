@@ -1,4 +1,4 @@
-"""The slots the advisor fills, with their canonical values (DESIGN.md's contract table).
+"""The slots the advisor fills, with their canonical values (docs/architecture.md's contract table).
 
 Kept as Literal types so a wrong value fails validation wherever it enters: a state loaded
 from Redis, a CLI flag, a knowledge file's choice list.

@@ -64,7 +64,8 @@ class Comparison(_Strict):
 
 
 class Thresholds(_Strict):
-    """The numbers the decision rules use (DESIGN.md rules 1-3). An organisation may tune them."""
+    """The numbers the decision rules use (docs/architecture.md rules 1-3). An organisation may
+    tune them."""
 
     fine_tuning_minimum: int = 50           # the guide's fine-tuning minimum ("50-100")
     prompt_engineering_below: int = 100     # fewer than this: prompt engineering
@@ -88,7 +89,7 @@ class ChoiceInfo(_Strict):
     # Short words that mean this value only next to one of the question's keywords
     # ("budget is tight": keyword "budget", word "tight").
     words: list[str] = Field(default_factory=list)
-    # The approach this answer votes for (DESIGN.md rule 4); None: no vote.
+    # The approach this answer votes for (docs/architecture.md rule 2); None: no vote.
     points_to: ApproachId | None = None
     # The reason line shown on the card when this answer counted ("Low budget points to
     # prompt engineering: zero training cost.").

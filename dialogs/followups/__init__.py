@@ -66,6 +66,7 @@ def topic_answer(topic_id: str, slots: Slots, kb: Knowledge, advised: bool) -> l
 
 def unplaceable(kb: Knowledge) -> Answer:
     """ "I can help with ..." and the topics as buttons: what to say instead of a guess."""
-    # Topic "help": DESIGN.md's topic ids are a closed list, and this is help with buttons.
+    # Topic "help": docs/architecture.md's topic ids are a closed list, and this is help with
+    # buttons.
     return Answer(topic="help", text=kb.message("unplaceable"),
                   choices=topic_choices(UNPLACEABLE_TOPICS, kb))

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 IntentKind = Literal["topic", "whatif", "cost", "gpu_memory"]
 
-# The follow-up topics (DESIGN.md's ids, plus gpu_memory). knowledge/data/topics.yaml has one
-# entry for each; a test keeps the two in step.
+# The follow-up topics (docs/architecture.md's ids, plus gpu_memory). knowledge/data/topics.yaml
+# has one entry for each; a test keeps the two in step.
 TOPIC_IDS: tuple[str, ...] = (
     "prompt_engineering", "fine_tuning", "training_from_scratch", "standard_fine_tuning",
     "lora", "qlora", "prompt_tuning", "rag", "ensemble", "cot_fine_tuning", "cost",

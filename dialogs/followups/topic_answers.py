@@ -43,13 +43,14 @@ RELATED: dict[str, tuple[str, ...]] = {
     "continued_pretraining": ("fine_tuning", "rag", "cost"),
     "model_choice": ("gpu_memory", "inference", "distillation"),
 }
-# The answers that decide each hybrid (DESIGN.md rule 6), shown when it is not in the plan.
+# The answers that decide each hybrid (docs/architecture.md rule 6), shown when it is not in
+# the plan.
 HYBRID_SLOTS: dict[str, tuple[str, ...]] = {
     "rag": ("knowledge_updates", "use_case"),
     "cot_fine_tuning": ("explainability",),
     "ensemble": ("accuracy", "budget"),
 }
-# The answers that decide the fine-tuning method (DESIGN.md rule 5).
+# The answers that decide the fine-tuning method (docs/architecture.md rule 5).
 METHOD_SLOTS: tuple[str, ...] = ("accuracy", "budget", "hardware", "uniqueness")
 
 

@@ -1,4 +1,5 @@
-"""The CLI contract (DESIGN.md), checked the way outside tools use it: as a subprocess."""
+"""The CLI contract (docs/architecture.md), checked the way outside tools use it: as a
+subprocess."""
 
 from __future__ import annotations
 

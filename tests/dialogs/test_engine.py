@@ -1,4 +1,4 @@
-"""DESIGN.md's decision rules, each gate and a tie."""
+"""docs/architecture.md's decision rules, each gate and a tie."""
 
 from __future__ import annotations
 

@@ -21,7 +21,8 @@ from knowledge.models import REQUIRED_MESSAGES, Range
 KB = default_knowledge()
 GUIDE_TEXT = (Path(__file__).parent / "guide.txt").read_text(encoding="utf-8")
 
-# Fields of guide-sourced blocks that are ours by design (DESIGN.md: where the guide is silent).
+# Fields of guide-sourced blocks that are ours by design (docs/architecture.md: where the
+# guide is silent).
 OURS_IN_GUIDE_BLOCKS = {"best_when", "next"}
 # The fields this package's data files fill (topics, gpu_memory and advice belong to others).
 OUR_FIELDS = ("approaches", "comparison", "thresholds", "questions", "decision_guide",

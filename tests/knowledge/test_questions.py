@@ -1,4 +1,4 @@
-"""questions.yaml against the slot contract (dialogs/slots.py) and DESIGN.md rule 4."""
+"""questions.yaml against the slot contract (dialogs/slots.py) and docs/architecture.md rule 2."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from knowledge import default_knowledge
 
 KB = default_knowledge()
 
-# DESIGN.md rule 4, written out: (slot, value) -> the approach it votes for (None: no vote).
-# Slots outside rule 4 (use case, data, and the optional slots) never vote through points_to:
-# the data count is the engine's gate, the optional slots steer method and hybrids.
+# docs/architecture.md rule 2, written out: (slot, value) -> the approach it votes for (None:
+# no vote). Slots outside it (use case, data, and the optional slots) never vote through
+# points_to: the engine counts the data and the volume itself, and the optional slots steer
+# method and hybrids.
 EXPECTED_POINTS_TO: dict[tuple[str, str], str | None] = {
     ("priority", "speed"): "prompt_engineering",
     ("priority", "consistency"): "fine_tuning",

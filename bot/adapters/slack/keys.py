@@ -6,8 +6,8 @@ PLATFORM = "slack"
 
 
 def conversation_key(team_id: str, user_id: str) -> str:
-    """One advisor conversation per person per workspace (DESIGN.md): a follow-up typed in the
-    DM refers to the recommendation a slash command started in a channel."""
+    """One advisor conversation per person per workspace (docs/architecture.md): a follow-up
+    typed in the DM refers to the recommendation a slash command started in a channel."""
     return f"{PLATFORM}:{team_id}:{user_id}"
 
 

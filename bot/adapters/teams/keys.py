@@ -1,6 +1,6 @@
 """The conversation key for a Teams activity: platform + tenant + person.
 
-One advisor conversation per person per tenant (DESIGN.md: "platform + workspace/tenant +
+One advisor conversation per person per tenant (docs/architecture.md: "platform + workspace/tenant +
 user"), so a follow-up typed in a 1:1 chat refers to the recommendation started by an
 @mention in a channel. The person is their Azure AD object id, stable across every chat and
 channel of the tenant; `from.id` (a per-bot Teams id, "29:...") only when Teams sends no AAD id
