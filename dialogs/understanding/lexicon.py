@@ -19,7 +19,8 @@ from knowledge.models import Knowledge
 # A trie node: next word -> node; the key "" holds the entries of the phrase ending here.
 Trie = dict[str, Any]
 # (slot, value, kind): kind "syn" means the value anywhere, "word" only beside one of the
-# slot's keywords, "ans" only in a reply to the slot's question, "kw" a keyword, "stop" no
+# slot's keywords, "ans" only in a reply to the slot's question, "negm" only when negated
+# ("negmw": and beside a keyword), "kw" a keyword, "stop" no
 # value (a hedge, "high quality output"); and the markers "neg", "corr" (a correction),
 # "pref" (a preference: "x over y") and "hedge" ("not sure": its "not" negates nothing).
 Entry = tuple[str, str, str]
@@ -55,7 +56,8 @@ class Lexicon:
         best_score = 0.0
         tied = False
         for candidate in vocab:
-            if abs(len(candidate) - len(word)) > 2 or _holds(word, candidate):
+            if abs(len(candidate) - len(word)) > 2 or _holds(word, candidate) or _inflects(
+                    word, candidate):
                 continue
             osa = OSA.distance(word, candidate)
             score = fuzz.ratio(word, candidate)
@@ -80,6 +82,12 @@ class Lexicon:
             self.fuzz_cache.clear()
         self.fuzz_cache[word] = fixed
         return fixed or word
+
+
+def _inflects(word: str, candidate: str) -> bool:
+    """A vocabulary word with a past or comparative ending is another word ("fined" is not
+    "fine", "lower" not "low")."""
+    return word.startswith(candidate) and word[len(candidate):] in ("d", "ed", "r", "er")
 
 
 def _holds(word: str, candidate: str) -> bool:
@@ -158,6 +166,11 @@ def _build(kb: Knowledge) -> Lexicon:
             for p in [c.label, c.value, c.value.replace("_", " "),
                       *u.answers.get(slot, {}).get(c.value, [])]:
                 _add(answer_trie, words(p), (slot, c.value, "ans"))
+        for value, phrases in u.negated_means.get(slot, {}).items():
+            for p in phrases:
+                kind = "negmw" if p in u.needs_keyword else "negm"
+                _add(lex.free, words(p), (slot, value, kind))
+                _add(answer_trie, words(p), (slot, value, "negm"))
         if slot_values(slot) == ("yes", "no"):
             for value, replies in (("yes", u.yes), ("no", u.no)):
                 for p in replies:

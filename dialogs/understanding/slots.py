@@ -32,6 +32,12 @@ from knowledge.models import Knowledge
 __all__ = ["Extraction", "extract_slots", "is_question", "parse"]
 
 MAX_WORDS = 300
+# An opening's first sentence, read for its use case, is at most this many words.
+FIRST_SENTENCE_WORDS = 12
+_SENTENCE_ENDS = frozenset({".", ";", "!", "?", "-", ":"})
+_PRESENT_WORDS = frozenset({"today", "currently", "now", "presently", "nowadays"})
+_TRAINING_WORDS = frozenset({"tune", "finetune", "tuning", "finetuning", "train", "training",
+                             "tuned", "trained"})
 # Replies this short are read with the pending question's words for spelling slips.
 SHORT_REPLY_WORDS = 6
 # A reply this short ending in "?" ("maybe 2k?", "medium?") is a hedged answer; longer ones
@@ -104,6 +110,11 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
             _answer_typos(r)
         _phrases(r, lex.answers[r.pending], answer_slot=r.pending)
     _phrases(r, lex.free, answer_slot=None)
+    if r.pending is None and not asking and "use_case" not in r.hits and r.clause and \
+            r.clause[-1] > 0:
+        # An opening (several clauses) names its task first ("fraud scoring. regulators
+        # require ..."): its first sentence is read as a reply to the use-case question.
+        _phrases(r, lex.answers["use_case"], answer_slot="use_case", stop=_first_sentence(r))
     if r.pending in r.hits:
         # A word that another slot's keyword claims is not an answer to the pending question:
         # asked about accuracy, "actually our budget is high" is about the budget.
@@ -152,6 +163,18 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
     return words, clause
 
 
+def _first_sentence(r: Reading) -> int:
+    """Where the first sentence ends: a full stop, a dash or a colon, or a long clause;
+    0 when it is about training ("fine-tune qwen on 20k support chats" names the data, not
+    the task) or about how things are done now ("today we answer tickets by hand")."""
+    for k, w in enumerate(r.words[:FIRST_SENTENCE_WORDS]):
+        if w in _TRAINING_WORDS or w in _PRESENT_WORDS:
+            return 0
+        if w in _SENTENCE_ENDS:
+            return k
+    return min(len(r.words), FIRST_SENTENCE_WORDS)
+
+
 def _answer_typos(r: Reading) -> None:
     """In a short reply, a slip in a short word is read against the question's own words
     ("tght" for tight, "hgih" for high), which few enough words to be safe."""
@@ -190,8 +213,9 @@ def _markers(r: Reading) -> None:
         i = end
 
 
-def _phrases(r: Reading, trie: dict[str, object], answer_slot: str | None) -> None:
-    words = r.words
+def _phrases(r: Reading, trie: dict[str, object], answer_slot: str | None,
+             stop: int | None = None) -> None:
+    words = r.words if stop is None else r.words[:stop]
     i = 0
     while i < len(words):
         found = longest(trie, words, i)
@@ -206,7 +230,12 @@ def _phrases(r: Reading, trie: dict[str, object], answer_slot: str | None) -> No
                 continue
             if answer_slot is None and slot == r.pending:
                 continue  # read by the answer pass, with the reply vocabulary
-            if kind == "word" and not r.near_keyword(slot, i):
+            if kind in ("word", "negmw") and not r.near_keyword(slot, i):
+                continue
+            if kind in ("negm", "negmw"):
+                # "can't make a single mistake": the phrase means its value only negated.
+                if r.negated(i):
+                    r.hit(slot, i, (value,), False, length=end - i)
                 continue
             r.hit(slot, i, (value,), r.negated(i), strong=kind != "word", length=end - i)
         i = end
@@ -255,7 +284,8 @@ def _resolve(r: Reading, slot: str, hits: list[Hit]) -> None:
             named = tuple(v for v in values if v in distinct)
             contrast = r.kb.understanding.contrasts.get(slot)
             if contrast is not None and set(contrast.values) <= set(named):
-                r.out.values[slot] = contrast.means  # "some good, some bad": mixed
+                # "some good, some bad": mixed
+                r.out.values[slot] = contrast.means
                 return
             # A use case named in several words beats one named in a word ("writing unit
             # tests"); on a scale two values stay a question ("some money but not a lot").
