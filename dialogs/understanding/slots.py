@@ -33,11 +33,16 @@ __all__ = ["Extraction", "extract_slots", "is_question", "parse"]
 
 MAX_WORDS = 300
 # An opening's first sentence, read for its use case, is at most this many words.
-FIRST_SENTENCE_WORDS = 12
-_SENTENCE_ENDS = frozenset({".", ";", "!", "?", "-", ":"})
+FIRST_SENTENCE_WORDS = 16
+_SENTENCE_ENDS = frozenset({".", ";", "!", "?", ":", "-"})
+_GREETINGS = frozenset({"hi", "hey", "hello", "hiya", "yo", "morning", "howdy", "greetings",
+                        "folks", "team", "all"})
+_HAVING_WORDS = frozenset({"have", "has", "got", "we've", "i've", "had"})
+_CHANGE_WORDS = frozenset({"change", "changes", "changed", "update", "updates", "updated"})
 _PRESENT_WORDS = frozenset({"today", "currently", "now", "presently", "nowadays"})
 _TRAINING_WORDS = frozenset({"tune", "finetune", "tuning", "finetuning", "train", "training",
                              "tuned", "trained"})
+_NOT_THE_TASK = _TRAINING_WORDS | _PRESENT_WORDS | _HAVING_WORDS | _CHANGE_WORDS
 # Replies this short are read with the pending question's words for spelling slips.
 SHORT_REPLY_WORDS = 6
 # A reply this short ending in "?" ("maybe 2k?", "medium?") is a hedged answer; longer ones
@@ -113,8 +118,9 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
     if r.pending is None and not asking and "use_case" not in r.hits and r.clause and \
             r.clause[-1] > 0:
         # An opening (several clauses) names its task first ("fraud scoring. regulators
-        # require ..."): its first sentence is read as a reply to the use-case question.
-        _phrases(r, lex.answers["use_case"], answer_slot="use_case", stop=_first_sentence(r))
+        # require ..."): that part is read as a reply to the use-case question.
+        _phrases(r, lex.answers["use_case"], answer_slot="use_case",
+                 span=_task_span(r, amounts))
     if r.pending in r.hits:
         # A word that another slot's keyword claims is not an answer to the pending question:
         # asked about accuracy, "actually our budget is high" is about the budget.
@@ -144,7 +150,10 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
     c = 0
     lookups = 0
     for k, (tok, offset) in enumerate(toks):
-        if tok in ("-", "/") and 0 < k < len(toks) - 1 and toks[k - 1][0][:1].isalpha() and (
+        if tok == "-" and 0 < k < len(toks) - 1 and toks[k - 1][0][-1:].isalpha() and \
+                toks[k - 1][1] + len(toks[k - 1][0]) < offset and toks[k + 1][1] > offset + 1:
+            tok = ","  # "invoice extraction - 15k labelled": a dash between words ends a clause
+        elif tok in ("-", "/") and 0 < k < len(toks) - 1 and toks[k - 1][0][:1].isalpha() and (
                 toks[k + 1][0][:1].isalpha() or toks[k - 1][1] + len(toks[k - 1][0]) == offset):
             # "domain-specific" reads as "domain specific", "mistral-7b" as "mistral 7b";
             # "5-10k" keeps its "-"
@@ -163,16 +172,32 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
     return words, clause
 
 
-def _first_sentence(r: Reading) -> int:
-    """Where the first sentence ends: a full stop, a dash or a colon, or a long clause;
-    0 when it is about training ("fine-tune qwen on 20k support chats" names the data, not
-    the task) or about how things are done now ("today we answer tickets by hand")."""
-    for k, w in enumerate(r.words[:FIRST_SENTENCE_WORDS]):
-        if w in _TRAINING_WORDS or w in _PRESENT_WORDS:
-            return 0
-        if w in _SENTENCE_ENDS:
-            return k
-    return min(len(r.words), FIRST_SENTENCE_WORDS)
+def _task_span(r: Reading, amounts: list[Amount]) -> tuple[int, int]:
+    """The words of an opening that name its task: its first sentence (after a greeting),
+    up to the first clause that is about something else: training ("fine-tune qwen on 20k
+    support chats" names the data), the present ("today we answer tickets by hand"), what
+    the team has ("we have 5k tickets") or a count, or how its knowledge changes ("our docs
+    never change")."""
+    words, clause = r.words, r.clause
+    start = 0
+    if words[0] in _GREETINGS:
+        start = next((k for k, c in enumerate(clause) if c > clause[0]), len(words))
+        while start < len(words) and words[start] in _SENTENCE_ENDS:
+            start += 1
+    starts = {a.start for a in amounts}
+    end = start
+    k = start
+    limit = min(len(words), start + FIRST_SENTENCE_WORDS)
+    while k < limit and words[k] not in _SENTENCE_ENDS:
+        j = k
+        while j < limit and clause[j] == clause[k] and words[j] not in _SENTENCE_ENDS:
+            if words[j] in _NOT_THE_TASK or j in starts:
+                return start, end
+            j += 1
+        end = j
+        k = j + 1 if j < limit and words[j] in CLAUSE_BREAKS and words[j] not in \
+            _SENTENCE_ENDS else j
+    return start, end
 
 
 def _answer_typos(r: Reading) -> None:
@@ -214,9 +239,9 @@ def _markers(r: Reading) -> None:
 
 
 def _phrases(r: Reading, trie: dict[str, object], answer_slot: str | None,
-             stop: int | None = None) -> None:
-    words = r.words if stop is None else r.words[:stop]
-    i = 0
+             span: tuple[int, int] | None = None) -> None:
+    words = r.words if span is None else r.words[:span[1]]
+    i = 0 if span is None else span[0]
     while i < len(words):
         found = longest(trie, words, i)
         if found is None:

@@ -1,0 +1,109 @@
+"""The general cues the understanding reads beyond single phrases: an opening's first sentence
+as its task, phrases that mean a value only under a negation, a period on the update scale,
+a bare number as an accuracy only where plausible, inflected words not taken for slips, and a
+GPU's name over the class words around it."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogs.understanding import parse
+from knowledge import default_knowledge
+
+KB = default_knowledge()
+
+
+@pytest.mark.parametrize(("text", "use_case"), [
+    ("fraud scoring. regulators need to see why", "other"),
+    ("hey! churn prediction for our telco, about 20k labelled rows", "other"),
+    ("contract summarisation - consistency is the main thing", "document_analysis"),
+    ("sql gen for the analysts, we need it this week", "code_generation"),
+])
+def test_an_opening_names_its_task_first(text: str, use_case: str) -> None:
+    assert parse(text, KB).values["use_case"] == use_case
+
+
+@pytest.mark.parametrize("text", [
+    "we have 5k tickets, budget is tight",  # what the team has, not what it builds
+    "we'd like to fine-tune qwen on 20k support chats, budget is tight",  # the data
+    "today we answer tickets by hand, it's slow",  # how things are done now
+    "our docs never change, so prompting is probably enough",  # how knowledge changes
+    "I guess content",  # one clause: not an opening
+])
+def test_a_first_sentence_about_something_else_names_no_task(text: str) -> None:
+    assert "use_case" not in parse(text, KB).values
+
+
+@pytest.mark.parametrize(("pending", "text", "slot", "value"), [
+    (None, "fraud scoring, it can't make a single error", "accuracy", "perfect"),
+    ("accuracy", "we must not get anything wrong", "accuracy", "perfect"),
+    (None, "support bot, our policies don't change", "knowledge_updates", "rarely"),
+    ("knowledge_updates", "the docs haven't changed since 2019", "knowledge_updates", "rarely"),
+    ("priority", "never random, always the same shape", "priority", "consistency"),
+    ("priority", "it shouldn't give different answers to the same question", "priority",
+     "consistency"),
+])
+def test_a_phrase_that_means_a_value_only_negated(pending: str | None, text: str, slot: str,
+                                                  value: str) -> None:
+    assert parse(text, KB, pending=pending).values[slot] == value
+
+
+@pytest.mark.parametrize(("pending", "text", "slot", "value"), [
+    ("accuracy", "a single error now and then is fine", "accuracy", "perfect"),
+    (None, "we can't change the model we use", "knowledge_updates", "rarely"),
+    (None, "our data quality doesn't vary much", "priority", "consistency"),
+])
+def test_the_same_phrase_without_a_negation_or_a_keyword_says_nothing(
+        pending: str | None, text: str, slot: str, value: str) -> None:
+    assert parse(text, KB, pending=pending).values.get(slot) != value
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("every couple of years at most", ("rarely",)),
+    ("every 6 months or so", ("rarely",)),
+    ("every few days", ("often",)),
+    ("every other day", ("often",)),
+])
+def test_a_period_is_read_on_the_update_scale(text: str, value: tuple[str, ...]) -> None:
+    assert parse(text, KB, pending="knowledge_updates").values["knowledge_updates"] == value[0]
+
+
+def test_a_period_between_the_two_values_is_asked_about() -> None:
+    result = parse("every 2 weeks", KB, pending="knowledge_updates")
+    assert "knowledge_updates" not in result.values
+    assert set(result.clarify["knowledge_updates"]) == {"rarely", "often"}
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("one error and we get fined", "perfect"),
+    ("every single one has to be correct, auditors check", "perfect"),
+    ("95", "high"),
+    ("about 80", "acceptable"),
+])
+def test_a_small_number_answering_accuracy_is_not_a_percentage(text: str, value: str) -> None:
+    assert parse(text, KB, pending="accuracy").values["accuracy"] == value
+
+
+def test_two_errors_is_not_two_percent() -> None:
+    assert parse("two errors would get us in trouble", KB, pending="accuracy").values.get(
+        "accuracy") != "acceptable"
+
+
+def test_an_inflected_word_is_not_a_slip_of_the_vocabulary_word() -> None:
+    # "fined" is not "fine" (acceptable), "lower" not "low"
+    assert parse("we get fined", KB, pending="accuracy").values.get("accuracy") != "acceptable"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("we have a workstation with an rtx a6000", "datacenter_gpu"),
+    ("a workstation with two a100s", "datacenter_gpu"),
+    ("an rtx 4090 in a workstation", "consumer_gpu"),
+])
+def test_a_gpu_s_name_decides_its_class(text: str, value: str) -> None:
+    assert parse(text, KB, pending="hardware").values["hardware"] == value
+
+
+def test_modest_is_asked_about_not_guessed() -> None:
+    result = parse("modest", KB, pending="budget")
+    assert "budget" not in result.values
+    assert set(result.clarify["budget"]) == {"low", "medium"}
