@@ -16,6 +16,8 @@ _DURATION_DAYS = {"hour": 1 / 24, "hours": 1 / 24, "hrs": 1 / 24, "hr": 1 / 24, 
 _GB = frozenset({"gb", "gig", "gigs", "vram"})
 _MODEL_AFTER = frozenset({"model", "models", "params", "parameters", "parameter", "param",
                           "llm"})
+# "lots of H100s": more GPUs than a node holds.
+_MANY = frozenset({"lots", "loads", "tons", "many", "hundreds", "thousands", "dozens"})
 _GPU_CLASSES = frozenset({"consumer_gpu", "datacenter_gpu"})
 _CLUSTER_WORDS = frozenset({"node", "nodes", "cluster", "clusters"})
 _NOW_WORDS = frozenset({"current", "currently", "baseline", "existing", "today", "now",
@@ -125,7 +127,8 @@ def hardware(r: Reading, amounts: list[Amount]) -> None:
             count = int(words[i - 1][:-1])
         clause_words = {words[k] for k in range(max(0, i - 8), min(len(words), i + 8))
                         if r.clause[k] == r.clause[i]}
-        if count >= u.cluster_gpus or clause_words & _CLUSTER_WORDS:
+        many = i > 0 and words[i - 1] in _MANY or i > 1 and words[i - 2] in _MANY
+        if count >= u.cluster_gpus or clause_words & _CLUSTER_WORDS or many:
             kind = "gpu_cluster"
         # The name with its count decides, over what the name alone says ("h100s").
         r.hits["hardware"] = [h for h in r.hits.get("hardware", []) if h.start != i]
