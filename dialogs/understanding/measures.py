@@ -133,6 +133,9 @@ def hardware(r: Reading, amounts: list[Amount]) -> None:
         # The name with its count decides, over what the name alone says ("h100s").
         r.hits["hardware"] = [h for h in r.hits.get("hardware", []) if h.start != i]
         r.hit("hardware", i, (kind,), r.negated(i))
+        for a in amounts:
+            if a.start == i:
+                r.used.add(i)  # "a single 4090": a name, not a count of 4,090
         if not r.negated(i):
             named.add(i)
         for a in amounts:

@@ -34,6 +34,9 @@ __all__ = ["Extraction", "extract_slots", "is_question", "parse"]
 MAX_WORDS = 300
 # An opening's first sentence, read for its use case, is at most this many words.
 FIRST_SENTENCE_WORDS = 16
+# An opening's task is looked for in its first sentences, no further ("we're an insurer.
+# we want to read claim documents").
+TASK_SENTENCES = 2
 _SENTENCE_ENDS = frozenset({".", ";", "!", "?", ":", "-"})
 _GREETINGS = frozenset({"hi", "hey", "hello", "hiya", "yo", "morning", "howdy", "greetings",
                         "folks", "team", "all"})
@@ -119,8 +122,13 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
             r.clause[-1] > 0:
         # An opening (several clauses) names its task first ("fraud scoring. regulators
         # require ..."): that part is read as a reply to the use-case question.
-        _phrases(r, lex.answers["use_case"], answer_slot="use_case",
-                 span=_task_span(r, amounts))
+        start = _after_greeting(r)
+        for _ in range(TASK_SENTENCES):
+            _phrases(r, lex.answers["use_case"], answer_slot="use_case",
+                     span=_task_span(r, amounts, start))
+            start = _sentence_after(r, start)
+            if "use_case" in r.hits or start >= len(words):
+                break
     if r.pending in r.hits:
         # A word that another slot's keyword claims is not an answer to the pending question:
         # asked about accuracy, "actually our budget is high" is about the budget.
@@ -172,18 +180,34 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
     return words, clause
 
 
-def _task_span(r: Reading, amounts: list[Amount]) -> tuple[int, int]:
-    """The words of an opening that name its task: its first sentence (after a greeting),
-    up to the first clause that is about something else: training ("fine-tune qwen on 20k
-    support chats" names the data), the present ("today we answer tickets by hand"), what
-    the team has ("we have 5k tickets") or a count, or how its knowledge changes ("our docs
-    never change")."""
+def _sentence_after(r: Reading, start: int) -> int:
+    """Where the sentence after the one starting at `start` starts."""
+    words = r.words
+    k = start
+    while k < len(words) and words[k] not in _SENTENCE_ENDS:
+        k += 1
+    while k < len(words) and words[k] in _SENTENCE_ENDS:
+        k += 1
+    return k
+
+
+def _after_greeting(r: Reading) -> int:
+    """Where an opening starts after a greeting ("hey! ...", "hi team, ...")."""
     words, clause = r.words, r.clause
-    start = 0
-    if words[0] in _GREETINGS:
-        start = next((k for k, c in enumerate(clause) if c > clause[0]), len(words))
-        while start < len(words) and words[start] in _SENTENCE_ENDS:
-            start += 1
+    if words[0] not in _GREETINGS:
+        return 0
+    k = next((k for k, c in enumerate(clause) if c > clause[0]), len(words))
+    while k < len(words) and (words[k] in _SENTENCE_ENDS or words[k] in CLAUSE_BREAKS):
+        k += 1
+    return k
+
+
+def _task_span(r: Reading, amounts: list[Amount], start: int) -> tuple[int, int]:
+    """The words of an opening's sentence that name its task: up to the first clause about
+    something else: training ("fine-tune qwen on 20k support chats" names the data), the
+    present ("today we answer tickets by hand"), what the team has ("we have 5k tickets") or
+    a count, or how its knowledge changes ("our docs never change")."""
+    words, clause = r.words, r.clause
     starts = {a.start for a in amounts}
     end = start
     k = start

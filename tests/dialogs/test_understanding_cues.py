@@ -18,6 +18,8 @@ KB = default_knowledge()
     ("hey! churn prediction for our telco, about 20k labelled rows", "other"),
     ("contract summarisation - consistency is the main thing", "document_analysis"),
     ("sql gen for the analysts, we need it this week", "code_generation"),
+    ("we're an insurer. we want to summarise claim documents, about 5k of them",
+     "document_analysis"),
 ])
 def test_an_opening_names_its_task_first(text: str, use_case: str) -> None:
     assert parse(text, KB).values["use_case"] == use_case
@@ -107,3 +109,19 @@ def test_modest_is_asked_about_not_guessed() -> None:
     result = parse("modest", KB, pending="budget")
     assert "budget" not in result.values
     assert set(result.clarify["budget"]) == {"low", "medium"}
+
+
+def test_a_gpu_s_model_number_is_not_a_count_of_examples() -> None:
+    values = parse("a copilot that writes python, we have a single 4090 and no labelled data",
+                   KB).values
+    assert values["hardware"] == "consumer_gpu"
+    assert values.get("examples", 0) == 0
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("we want to predict which customers will churn next month", None),
+    ("need it next month", "quarter"),
+])
+def test_a_date_word_is_a_deadline_only_beside_a_deadline_word(text: str,
+                                                                expected: str | None) -> None:
+    assert parse(text, KB).values.get("timeline") == expected
