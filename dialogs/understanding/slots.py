@@ -410,6 +410,19 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
             _take_count(r, slot, left[0])
         elif len(left) == 2 and len(exact) == 1 and pending != "has_data":
             _take_count(r, slot, exact[0])  # "a handful, like 20"
+        elif len(left) == 2 and pending != "has_data" and _within_bound(left):
+            # "under a million, maybe 800k": the figure inside the bound
+            _take_count(r, slot, next(a for a in left if not a.bound))
+
+
+def _within_bound(pair: list[Amount]) -> bool:
+    bound = [a for a in pair if a.bound and not a.ranged]
+    other = [a for a in pair if not a.bound]
+    if len(bound) != 1 or len(other) != 1:
+        return False
+    if bound[0].bound == "under":
+        return other[0].value <= bound[0].value
+    return other[0].value >= bound[0].value
 
 
 def _take_count(r: Reading, slot: str, a: Amount) -> None:

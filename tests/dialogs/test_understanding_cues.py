@@ -125,3 +125,18 @@ def test_a_gpu_s_model_number_is_not_a_count_of_examples() -> None:
 def test_a_date_word_is_a_deadline_only_beside_a_deadline_word(text: str,
                                                                 expected: str | None) -> None:
     assert parse(text, KB).values.get("timeline") == expected
+
+
+@pytest.mark.parametrize(("pending", "text", "value"), [
+    ("examples", "a few dozen", 36),
+    ("examples", "two dozen", 24),
+    ("monthly_tokens", "under a million, maybe 800k", 800_000),
+    ("examples", "at least 5k, probably 6k", 6_000),
+])
+def test_a_figure_inside_a_bound_and_dozens_as_a_scale(pending: str, text: str,
+                                                       value: int) -> None:
+    assert parse(text, KB, pending=pending).values[pending] == value
+
+
+def test_a_figure_outside_its_bound_is_not_taken() -> None:
+    assert "examples" not in parse("under 100, maybe 150", KB, pending="examples").values
