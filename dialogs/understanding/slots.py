@@ -45,6 +45,10 @@ _CHANGE_WORDS = frozenset({"change", "changes", "changed", "update", "updates", 
 _PRESENT_WORDS = frozenset({"today", "currently", "now", "presently", "nowadays"})
 _TRAINING_WORDS = frozenset({"tune", "finetune", "tuning", "finetuning", "train", "training",
                              "tuned", "trained"})
+_BEING = frozenset({"is", "are", "am", "was", "were", "we're", "i'm", "they're", "it's"})
+_TASK_WORDS = frozenset({"for", "build", "building", "need", "needs", "want", "wants",
+                         "looking", "make", "making", "create", "creating", "automate",
+                         "automating", "use", "doing", "about", "helping"})
 _NOT_THE_TASK = _TRAINING_WORDS | _PRESENT_WORDS | _HAVING_WORDS | _CHANGE_WORDS
 # Replies this short are read with the pending question's words for spelling slips.
 SHORT_REPLY_WORDS = 6
@@ -206,7 +210,8 @@ def _task_span(r: Reading, amounts: list[Amount], start: int) -> tuple[int, int]
     """The words of an opening's sentence that name its task: up to the first clause about
     something else: training ("fine-tune qwen on 20k support chats" names the data), the
     present ("today we answer tickets by hand"), what the team has ("we have 5k tickets") or
-    a count, or how its knowledge changes ("our docs never change")."""
+    a count, how its knowledge changes ("our docs never change"), or who the team or its
+    customers are ("we're a bank", "our customers are hospitals")."""
     words, clause = r.words, r.clause
     starts = {a.start for a in amounts}
     end = start
@@ -218,6 +223,9 @@ def _task_span(r: Reading, amounts: list[Amount], start: int) -> tuple[int, int]
             if words[j] in _NOT_THE_TASK or j in starts:
                 return start, end
             j += 1
+        said = set(words[k:j])
+        if said & _BEING and not said & _TASK_WORDS:
+            return start, end  # "our customers are hospitals": who they are, not the task
         end = j
         k = j + 1 if j < limit and words[j] in CLAUSE_BREAKS and words[j] not in \
             _SENTENCE_ENDS else j

@@ -20,6 +20,9 @@ KB = default_knowledge()
     ("sql gen for the analysts, we need it this week", "code_generation"),
     ("we're an insurer. we want to summarise claim documents, about 5k of them",
      "document_analysis"),
+    # who the customers are is context, not the task
+    ("our customers are hospitals; we want to summarise discharge notes", "document_analysis"),
+    ("it's for customer support, budget is tight", "customer_service"),
 ])
 def test_an_opening_names_its_task_first(text: str, use_case: str) -> None:
     assert parse(text, KB).values["use_case"] == use_case
