@@ -65,7 +65,9 @@ _EXAMPLE_NOUNS = frozenset([
     "articles", "labeled", "annotated", "training", "data", "points", "questions", "answers",
     "dialogues", "dialogs", "prompts", "completions", "summaries", "sequences", "contracts",
     "invoices", "posts", "resolved", "historical", "past", "existing", "comments", "annotations",
-    "responses", "replies", "outputs", "descriptions", "threads", "notes", "claims"
+    "responses", "replies", "outputs", "descriptions", "threads", "notes", "claims", "prs",
+    "commits", "reports", "forms", "papers", "receipts", "resumes", "cvs", "listings",
+    "transactions", "txns", "recordings", "translations"
 ])
 _DATA_LABELS = frozenset({"examples", "data", "dataset", "samples", "rows", "records"})
 _TOKEN_WORDS = frozenset({"tokens", "token", "toks"})
@@ -128,8 +130,8 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
         # require ..."): that part is read as a reply to the use-case question.
         start = _after_greeting(r)
         for _ in range(TASK_SENTENCES):
-            _phrases(r, lex.answers["use_case"], answer_slot="use_case",
-                     span=_task_span(r, amounts, start))
+            for span in _task_spans(r, amounts, start):
+                _phrases(r, lex.answers["use_case"], answer_slot="use_case", span=span)
             start = _sentence_after(r, start)
             if "use_case" in r.hits or start >= len(words):
                 break
@@ -206,30 +208,28 @@ def _after_greeting(r: Reading) -> int:
     return k
 
 
-def _task_span(r: Reading, amounts: list[Amount], start: int) -> tuple[int, int]:
-    """The words of an opening's sentence that name its task: up to the first clause about
-    something else: training ("fine-tune qwen on 20k support chats" names the data), the
-    present ("today we answer tickets by hand"), what the team has ("we have 5k tickets") or
-    a count, how its knowledge changes ("our docs never change"), or who the team or its
-    customers are ("we're a bank", "our customers are hospitals")."""
+def _task_spans(r: Reading, amounts: list[Amount], start: int) -> list[tuple[int, int]]:
+    """The clauses of an opening's sentence that may name its task: not those about
+    training ("fine-tune qwen on 20k support chats" names the data), the present ("today we
+    answer tickets by hand"), what the team has ("we have 5k tickets") or a count, how its
+    knowledge changes ("our docs never change"), or who the team or its customers are
+    ("we're a bank", "our customers are hospitals")."""
     words, clause = r.words, r.clause
     starts = {a.start for a in amounts}
-    end = start
+    spans: list[tuple[int, int]] = []
     k = start
     limit = min(len(words), start + FIRST_SENTENCE_WORDS)
     while k < limit and words[k] not in _SENTENCE_ENDS:
         j = k
         while j < limit and clause[j] == clause[k] and words[j] not in _SENTENCE_ENDS:
-            if words[j] in _NOT_THE_TASK or j in starts:
-                return start, end
             j += 1
         said = set(words[k:j])
-        if said & _BEING and not said & _TASK_WORDS:
-            return start, end  # "our customers are hospitals": who they are, not the task
-        end = j
+        if not (said & _NOT_THE_TASK or any(k <= a < j for a in starts) or (
+                said & _BEING and not said & _TASK_WORDS)):
+            spans.append((k, j))
         k = j + 1 if j < limit and words[j] in CLAUSE_BREAKS and words[j] not in \
             _SENTENCE_ENDS else j
-    return start, end
+    return spans
 
 
 def _answer_typos(r: Reading) -> None:
