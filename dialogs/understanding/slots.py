@@ -69,6 +69,9 @@ _EXAMPLE_NOUNS = frozenset([
     "commits", "reports", "forms", "papers", "receipts", "resumes", "cvs", "listings",
     "transactions", "txns", "recordings", "translations"
 ])
+_PEOPLE = frozenset({"people", "engineers", "scientists", "devs", "developers", "employees",
+                     "staff", "analysts", "agents", "folks", "members", "interns", "researchers",
+                     "annotators", "labelers", "labellers", "persons", "ppl"})
 _DATA_LABELS = frozenset({"examples", "data", "dataset", "samples", "rows", "records"})
 _TOKEN_WORDS = frozenset({"tokens", "token", "toks"})
 _MONTH_WORDS = frozenset({"month", "monthly", "mo", "months", "pm"})
@@ -217,6 +220,7 @@ def _task_spans(r: Reading, amounts: list[Amount], start: int) -> list[tuple[int
     words, clause = r.words, r.clause
     starts = {a.start for a in amounts}
     spans: list[tuple[int, int]] = []
+    skipped = False
     k = start
     limit = min(len(words), start + FIRST_SENTENCE_WORDS)
     while k < limit and words[k] not in _SENTENCE_ENDS:
@@ -224,8 +228,12 @@ def _task_spans(r: Reading, amounts: list[Amount], start: int) -> list[tuple[int
         while j < limit and clause[j] == clause[k] and words[j] not in _SENTENCE_ENDS:
             j += 1
         said = set(words[k:j])
-        if not (said & _NOT_THE_TASK or any(k <= a < j for a in starts) or (
-                said & _BEING and not said & _TASK_WORDS)):
+        if said & _NOT_THE_TASK or any(k <= a < j for a in starts) or (
+                said & _BEING and not said & _TASK_WORDS):
+            skipped = True
+        elif not skipped or said & _TASK_WORDS:
+            # after a clause about something else, only one that says what they want
+            # ("we have 2 data scientists and an openai contract" names no task)
             spans.append((k, j))
         k = j + 1 if j < limit and words[j] in CLAUSE_BREAKS and words[j] not in \
             _SENTENCE_ENDS else j
@@ -398,6 +406,9 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
             r.used.add(a.start)
             continue
         named_before = a.start > 0 and words[a.start - 1] in _DATA_LABELS  # "data: 5k"
+        if set(after[:2]) & _PEOPLE:
+            r.used.add(a.start)  # "2 data scientists": a team, not data
+            continue
         if (set(after[:3]) & _EXAMPLE_NOUNS or named_before) and "examples" not in \
                 r.out.values and not set(after[:4]) & _RATE_WORDS:  # "2M docs a month"
             _take_count(r, "examples", a)

@@ -143,3 +143,18 @@ def test_a_figure_inside_a_bound_and_dozens_as_a_scale(pending: str, text: str,
 
 def test_a_figure_outside_its_bound_is_not_taken() -> None:
     assert "examples" not in parse("under 100, maybe 150", KB, pending="examples").values
+
+
+@pytest.mark.parametrize("text", [
+    "we have 2 data scientists, no ml infra, and an openai enterprise contract",
+    "3 engineers and a tight budget",
+])
+def test_a_count_of_people_is_not_a_count_of_examples_nor_a_task(text: str) -> None:
+    values = parse(text, KB).values
+    assert "examples" not in values and "use_case" not in values
+
+
+def test_after_a_clause_about_the_team_a_clause_saying_what_they_want_names_the_task() -> None:
+    values = parse("we have a small budget and a tight deadline, need a content writer bot",
+                   KB).values
+    assert values["use_case"] == "content_generation"
