@@ -395,6 +395,7 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
     words = r.words
     free = [a for a in amounts if a.start not in r.used and not a.money and not a.percent
             and a.suffix in ("", "b")]
+    team: set[int] = set()
     for a in free:
         after = words[a.end:a.end + 6]
         if set(after[:2]) & _TOKEN_WORDS or (r.pending == "monthly_tokens" and (
@@ -407,7 +408,7 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
             continue
         named_before = a.start > 0 and words[a.start - 1] in _DATA_LABELS  # "data: 5k"
         if set(after[:2]) & _PEOPLE:
-            r.used.add(a.start)  # "2 data scientists": a team, not data
+            team.add(a.start)  # "2 data scientists": a team, not data (left unplaced)
             continue
         if (set(after[:3]) & _EXAMPLE_NOUNS or named_before) and "examples" not in \
                 r.out.values and not set(after[:4]) & _RATE_WORDS:  # "2M docs a month"
@@ -420,7 +421,7 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
         slot = "monthly_tokens" if pending == "monthly_tokens" else "examples"
         if slot in r.out.values:
             return
-        left = [a for a in free if a.start not in r.used]
+        left = [a for a in free if a.start not in r.used and a.start not in team]
         norm = " ".join(words)
         exact = [a for a in left if not a.vague]
         if slot == "examples" and not left and norm in _NONE_COUNT:
