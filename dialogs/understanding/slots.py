@@ -69,6 +69,10 @@ _EXAMPLE_NOUNS = frozenset([
     "commits", "reports", "forms", "papers", "receipts", "resumes", "cvs", "listings",
     "transactions", "txns", "recordings", "translations"
 ])
+# Names a number after which is a version: "gpt-4", "claude 3", "python 3".
+_VERSIONED = frozenset({"gpt", "claude", "gemini", "llama", "qwen", "phi", "gemma", "mistral",
+                        "deepseek", "sonnet", "opus", "haiku", "version", "v", "python", "java",
+                        "ios", "android", "windows", "web"})
 _PEOPLE = frozenset({"people", "engineers", "scientists", "devs", "developers", "employees",
                      "staff", "analysts", "agents", "folks", "members", "interns", "researchers",
                      "annotators", "labelers", "labellers", "persons", "ppl"})
@@ -395,7 +399,7 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
     words = r.words
     free = [a for a in amounts if a.start not in r.used and not a.money and not a.percent
             and a.suffix in ("", "b")]
-    team: set[int] = set()
+    team: set[int] = set()  # amounts that are not counts of examples
     for a in free:
         after = words[a.end:a.end + 6]
         if set(after[:2]) & _TOKEN_WORDS or (r.pending == "monthly_tokens" and (
@@ -407,6 +411,9 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
             r.used.add(a.start)
             continue
         named_before = a.start > 0 and words[a.start - 1] in _DATA_LABELS  # "data: 5k"
+        if a.start > 0 and words[a.start - 1] in _VERSIONED:
+            team.add(a.start)  # "gpt-4 for support replies": a version, not 4 replies
+            continue
         if set(after[:2]) & _PEOPLE:
             team.add(a.start)  # "2 data scientists": a team, not data (left unplaced)
             continue

@@ -158,3 +158,15 @@ def test_after_a_clause_about_the_team_a_clause_saying_what_they_want_names_the_
     values = parse("we have a small budget and a tight deadline, need a content writer bot",
                    KB).values
     assert values["use_case"] == "content_generation"
+
+
+def test_a_version_number_is_not_a_count() -> None:
+    values = parse("currently we use gpt-4 for support replies, want to cut costs", KB).values
+    assert "examples" not in values and "has_data" not in values
+
+
+def test_never_beside_a_knowledge_word_is_not_an_update_rate() -> None:
+    # "never" alone is not "rarely": "must never hallucinate prices" says nothing about how
+    # often prices change ("prices never change" does, through "change")
+    assert "knowledge_updates" not in parse("the model must never hallucinate prices", KB).values
+    assert parse("our prices never change", KB).values["knowledge_updates"] == "rarely"
