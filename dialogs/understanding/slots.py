@@ -25,6 +25,7 @@ from dialogs.understanding.lexicon import (
     longest,
 )
 from dialogs.understanding.measures import amounts_as_choices, hardware, model_size
+from dialogs.understanding.openings import task_spans
 from dialogs.understanding.reading import Extraction, Hit, Reading, label
 from dialogs.understanding.text import CLAUSE_BREAKS, clean, normalise, tokens
 from knowledge.models import Knowledge
@@ -32,24 +33,6 @@ from knowledge.models import Knowledge
 __all__ = ["Extraction", "extract_slots", "is_question", "parse"]
 
 MAX_WORDS = 300
-# An opening's first sentence, read for its use case, is at most this many words.
-FIRST_SENTENCE_WORDS = 16
-# An opening's task is looked for in its first sentences, no further ("we're an insurer.
-# we want to read claim documents").
-TASK_SENTENCES = 2
-_SENTENCE_ENDS = frozenset({".", ";", "!", "?", ":", "-"})
-_GREETINGS = frozenset({"hi", "hey", "hello", "hiya", "yo", "morning", "howdy", "greetings",
-                        "folks", "team", "all"})
-_HAVING_WORDS = frozenset({"have", "has", "got", "we've", "i've", "had"})
-_CHANGE_WORDS = frozenset({"change", "changes", "changed", "update", "updates", "updated"})
-_PRESENT_WORDS = frozenset({"today", "currently", "now", "presently", "nowadays"})
-_TRAINING_WORDS = frozenset({"tune", "finetune", "tuning", "finetuning", "train", "training",
-                             "tuned", "trained"})
-_BEING = frozenset({"is", "are", "am", "was", "were", "we're", "i'm", "they're", "it's"})
-_TASK_WORDS = frozenset({"for", "build", "building", "need", "needs", "want", "wants",
-                         "looking", "make", "making", "create", "creating", "automate",
-                         "automating", "use", "doing", "about", "helping"})
-_NOT_THE_TASK = _TRAINING_WORDS | _PRESENT_WORDS | _HAVING_WORDS | _CHANGE_WORDS
 # Replies this short are read with the pending question's words for spelling slips.
 SHORT_REPLY_WORDS = 6
 # A reply this short ending in "?" ("maybe 2k?", "medium?") is a hedged answer; longer ones
@@ -72,7 +55,7 @@ _EXAMPLE_NOUNS = frozenset([
 # Names a number after which is a version: "gpt-4", "claude 3", "python 3".
 _VERSIONED = frozenset({"gpt", "claude", "gemini", "llama", "qwen", "phi", "gemma", "mistral",
                         "deepseek", "sonnet", "opus", "haiku", "version", "v", "python", "java",
-                        "ios", "android", "windows", "web"})
+                        "ios", "android", "windows"})
 _PEOPLE = frozenset({"people", "engineers", "scientists", "devs", "developers", "employees",
                      "staff", "analysts", "agents", "folks", "members", "interns", "researchers",
                      "annotators", "labelers", "labellers", "persons", "ppl"})
@@ -135,12 +118,10 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
             r.clause[-1] > 0:
         # An opening (several clauses) names its task first ("fraud scoring. regulators
         # require ..."): that part is read as a reply to the use-case question.
-        start = _after_greeting(r)
-        for _ in range(TASK_SENTENCES):
-            for span in _task_spans(r, amounts, start):
+        for sentence in task_spans(r, amounts):
+            for span in sentence:
                 _phrases(r, lex.answers["use_case"], answer_slot="use_case", span=span)
-            start = _sentence_after(r, start)
-            if "use_case" in r.hits or start >= len(words):
+            if "use_case" in r.hits:
                 break
     if r.pending in r.hits:
         # A word that another slot's keyword claims is not an answer to the pending question:
@@ -191,57 +172,6 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
         words.append(tok)
         clause.append(c)
     return words, clause
-
-
-def _sentence_after(r: Reading, start: int) -> int:
-    """Where the sentence after the one starting at `start` starts."""
-    words = r.words
-    k = start
-    while k < len(words) and words[k] not in _SENTENCE_ENDS:
-        k += 1
-    while k < len(words) and words[k] in _SENTENCE_ENDS:
-        k += 1
-    return k
-
-
-def _after_greeting(r: Reading) -> int:
-    """Where an opening starts after a greeting ("hey! ...", "hi team, ...")."""
-    words, clause = r.words, r.clause
-    if words[0] not in _GREETINGS:
-        return 0
-    k = next((k for k, c in enumerate(clause) if c > clause[0]), len(words))
-    while k < len(words) and (words[k] in _SENTENCE_ENDS or words[k] in CLAUSE_BREAKS):
-        k += 1
-    return k
-
-
-def _task_spans(r: Reading, amounts: list[Amount], start: int) -> list[tuple[int, int]]:
-    """The clauses of an opening's sentence that may name its task: not those about
-    training ("fine-tune qwen on 20k support chats" names the data), the present ("today we
-    answer tickets by hand"), what the team has ("we have 5k tickets") or a count, how its
-    knowledge changes ("our docs never change"), or who the team or its customers are
-    ("we're a bank", "our customers are hospitals")."""
-    words, clause = r.words, r.clause
-    starts = {a.start for a in amounts}
-    spans: list[tuple[int, int]] = []
-    skipped = False
-    k = start
-    limit = min(len(words), start + FIRST_SENTENCE_WORDS)
-    while k < limit and words[k] not in _SENTENCE_ENDS:
-        j = k
-        while j < limit and clause[j] == clause[k] and words[j] not in _SENTENCE_ENDS:
-            j += 1
-        said = set(words[k:j])
-        if said & _NOT_THE_TASK or any(k <= a < j for a in starts) or (
-                said & _BEING and not said & _TASK_WORDS):
-            skipped = True
-        elif not skipped or said & _TASK_WORDS:
-            # after a clause about something else, only one that says what they want
-            # ("we have 2 data scientists and an openai contract" names no task)
-            spans.append((k, j))
-        k = j + 1 if j < limit and words[j] in CLAUSE_BREAKS and words[j] not in \
-            _SENTENCE_ENDS else j
-    return spans
 
 
 def _answer_typos(r: Reading) -> None:
@@ -353,8 +283,7 @@ def _resolve(r: Reading, slot: str, hits: list[Hit]) -> None:
             named = tuple(v for v in values if v in distinct)
             contrast = r.kb.understanding.contrasts.get(slot)
             if contrast is not None and set(contrast.values) <= set(named):
-                # "some good, some bad": mixed
-                r.out.values[slot] = contrast.means
+                r.out.values[slot] = contrast.means  # "some good, some bad": mixed
                 return
             # A use case named in several words beats one named in a word ("writing unit
             # tests"); on a scale two values stay a question ("some money but not a lot").
