@@ -49,7 +49,7 @@ NUMBER_WORDS = frozenset([*_SCALES, *_WORD_NUMBERS, "several", "couple", "dozens
 _APPROX = frozenset({"about", "around", "roughly", "~", "like", "maybe", "approximately",
                      "circa", "est", "estimated", "some", "probably", "perhaps", "ish"})
 _UPPER = {("under",), ("less", "than"), ("fewer", "than"), ("below",), ("<",), ("up", "to"),
-          ("at", "most"), ("max",), ("not", "more", "than")}
+          ("at", "most"), ("max",), ("not", "more", "than"), ("no", "more", "than")}
 _LOWER = {("over",), ("more", "than"), ("at", "least"), (">",), ("upwards", "of"),
           ("north", "of"), ("min",)}
 _MONEY_AFTER = frozenset({"dollars", "dollar", "bucks", "usd", "$"})

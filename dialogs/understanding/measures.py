@@ -77,7 +77,8 @@ def amounts_as_choices(r: Reading, amounts: list[Amount]) -> None:
             r.used.add(a.start)
             if r.pending == "budget" or r.near_keyword("budget", a.start):
                 value = a.value - 1 if a.bound == "under" else a.value
-                r.hit("budget", a.start, in_band(u.money_bands, value))
+                # "we don't have $50k": the band is ruled out, not taken
+                r.hit("budget", a.start, in_band(u.money_bands, value), r.negated(a.start))
             continue
         # A bare number answering the accuracy question is a percentage when plausible as a
         # required accuracy ("95"); "one error and we get fined" is not 1%.
@@ -88,7 +89,8 @@ def amounts_as_choices(r: Reading, amounts: list[Amount]) -> None:
             if clause & _NOW_WORDS and r.pending != "accuracy":
                 continue  # "our current system gets 70%": what is, not what is needed
             if r.pending == "accuracy" or r.near_keyword("accuracy", a.start):
-                r.hit("accuracy", a.start, in_band(u.accuracy_bands, a.value))
+                r.hit("accuracy", a.start, in_band(u.accuracy_bands, a.value),
+                      r.negated(a.start))  # "it doesn't need to be 100%"
 
 
 def gpu_class(r: Reading, word: str) -> str | None:

@@ -170,3 +170,17 @@ def test_never_beside_a_knowledge_word_is_not_an_update_rate() -> None:
     # often prices change ("prices never change" does, through "change")
     assert "knowledge_updates" not in parse("the model must never hallucinate prices", KB).values
     assert parse("our prices never change", KB).values["knowledge_updates"] == "rarely"
+
+
+@pytest.mark.parametrize(("pending", "text", "ruled_out"), [
+    ("accuracy", "it doesn't need to be 100%", "perfect"),
+    ("budget", "we don't have $50k", "high"),
+])
+def test_a_negated_amount_rules_its_band_out(pending: str, text: str, ruled_out: str) -> None:
+    result = parse(text, KB, pending=pending)
+    assert pending not in result.values
+    assert ruled_out not in result.clarify[pending]
+
+
+def test_no_more_than_is_a_bound_not_a_negation() -> None:
+    assert parse("no more than $500", KB, pending="budget").values["budget"] == "low"
