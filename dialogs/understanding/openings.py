@@ -14,7 +14,9 @@ FIRST_SENTENCE_WORDS = 16
 # An opening's task is looked for in its first sentences, no further ("we're an insurer.
 # we want to read claim documents").
 TASK_SENTENCES = 2
-_SENTENCE_ENDS = frozenset({".", ";", "!", "?", ":", "-"})
+# A dash with spaces around it, as the reader keeps it.
+SPACED_DASH = "—"
+_SENTENCE_ENDS = frozenset({".", ";", "!", "?", ":", "-", SPACED_DASH})
 _GREETINGS = frozenset({"hi", "hey", "hello", "hiya", "yo", "morning", "howdy", "greetings",
                         "folks", "team", "all"})
 _HAVING_WORDS = frozenset({"have", "has", "got", "we've", "i've", "had"})
@@ -27,6 +29,11 @@ _TASK_WORDS = frozenset({"for", "build", "building", "need", "needs", "want", "w
                          "looking", "make", "making", "create", "creating", "automate",
                          "automating", "use", "doing", "about", "helping"})
 _NOT_THE_TASK = _TRAINING_WORDS | _PRESENT_WORDS | _HAVING_WORDS | _CHANGE_WORDS
+
+
+def is_opening(r: Reading) -> bool:
+    """Several clauses or sentences, not a one-line remark ("I guess content")."""
+    return bool(r.clause) and (r.clause[-1] > 0 or SPACED_DASH in r.words[:-1])
 
 
 def task_spans(r: Reading, amounts: list[Amount]) -> list[list[tuple[int, int]]]:

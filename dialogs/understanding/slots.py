@@ -25,7 +25,7 @@ from dialogs.understanding.lexicon import (
     longest,
 )
 from dialogs.understanding.measures import amounts_as_choices, hardware, model_size
-from dialogs.understanding.openings import task_spans
+from dialogs.understanding.openings import SPACED_DASH, is_opening, task_spans
 from dialogs.understanding.reading import Extraction, Hit, Reading, label
 from dialogs.understanding.text import CLAUSE_BREAKS, clean, normalise, tokens
 from knowledge.models import Knowledge
@@ -114,8 +114,7 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
             _answer_typos(r)
         _phrases(r, lex.answers[r.pending], answer_slot=r.pending)
     _phrases(r, lex.free, answer_slot=None)
-    if r.pending is None and not asking and "use_case" not in r.hits and r.clause and \
-            r.clause[-1] > 0:
+    if r.pending is None and not asking and "use_case" not in r.hits and is_opening(r):
         # An opening (several clauses) names its task first ("fraud scoring. regulators
         # require ..."): that part is read as a reply to the use-case question.
         for sentence in task_spans(r, amounts):
@@ -154,7 +153,9 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
     for k, (tok, offset) in enumerate(toks):
         if tok == "-" and 0 < k < len(toks) - 1 and toks[k - 1][0][-1:].isalpha() and \
                 toks[k - 1][1] + len(toks[k - 1][0]) < offset and toks[k + 1][1] > offset + 1:
-            tok = ","  # "invoice extraction - 15k labelled": a dash between words ends a clause
+            # "invoice extraction - 15k labelled": a spaced dash, which ends an opening's
+            # sentence (openings.py) but keeps "budget - $5k" in one clause, and is no minus
+            tok = SPACED_DASH
         elif tok in ("-", "/") and 0 < k < len(toks) - 1 and toks[k - 1][0][:1].isalpha() and (
                 toks[k + 1][0][:1].isalpha() or toks[k - 1][1] + len(toks[k - 1][0]) == offset):
             # "domain-specific" reads as "domain specific", "mistral-7b" as "mistral 7b";

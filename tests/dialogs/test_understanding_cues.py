@@ -184,3 +184,21 @@ def test_a_negated_amount_rules_its_band_out(pending: str, text: str, ruled_out:
 
 def test_no_more_than_is_a_bound_not_a_negation() -> None:
     assert parse("no more than $500", KB, pending="budget").values["budget"] == "low"
+
+
+def test_label_dash_value_forms_keep_each_label_with_its_value() -> None:
+    values = parse("use case - contract summarisation, data - none, budget - low, "
+                   "deadline - friday", KB).values
+    assert values == {"use_case": "document_analysis", "has_data": "no", "examples": 0,
+                      "budget": "low", "timeline": "week"}
+
+
+def test_a_spaced_dash_before_a_number_is_not_a_minus() -> None:
+    result = parse("invoice extraction - 15k labelled invoices, budget - $5k", KB)
+    assert result.bad_number is None
+    assert result.values["examples"] == 15_000 and result.values["budget"] == "medium"
+
+
+def test_a_form_style_opening_reads_every_label() -> None:
+    values = parse("Accuracy: high. Explainability: not needed.", KB).values
+    assert values == {"accuracy": "high", "explainability": "no"}
