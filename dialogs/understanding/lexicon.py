@@ -78,6 +78,14 @@ class Lexicon:
                                    score_cutoff=FUZZY_CUTOFF)
         fixed = found[0] if found and found[0][0] == word[0] and not _holds(word, found[0]) \
             else None
+        if fixed is None:
+            # Two neighbouring letters swapped ("firday", "qaurter"), which the ratio scores
+            # low in a short word. Not a changed letter: "classes" is not "clauses".
+            close = process.extract(word, self.fuzzy_words, scorer=OSA.distance,
+                                    score_cutoff=1, limit=2)
+            swaps = [c[0] for c in close if sorted(c[0]) == sorted(word)]
+            if len(swaps) == 1 and swaps[0][0] == word[0]:
+                fixed = swaps[0]
         if len(self.fuzz_cache) >= _FUZZ_CACHE_MAX:
             self.fuzz_cache.clear()
         self.fuzz_cache[word] = fixed

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from dialogs.understanding import parse
+from dialogs.understanding.lexicon import lexicon
 from knowledge import default_knowledge
 
 KB = default_knowledge()
@@ -202,3 +203,14 @@ def test_a_spaced_dash_before_a_number_is_not_a_minus() -> None:
 def test_a_form_style_opening_reads_every_label() -> None:
     values = parse("Accuracy: high. Explainability: not needed.", KB).values
     assert values == {"accuracy": "high", "explainability": "no"}
+
+
+@pytest.mark.parametrize(("word", "read_as"), [
+    ("firday", "friday"), ("qaurter", "quarter"), ("rarley", "rarely"),
+    # one changed letter from a vocabulary word is another word, not a slip
+    ("classes", "classes"), ("marked", "marked"), ("skipped", "skipped"), ("expect", "expect"),
+])
+def test_two_swapped_letters_are_a_slip_a_changed_letter_is_another_word(word: str,
+                                                                         read_as: str) -> None:
+    assert lexicon(KB).correct(word) == read_as
+    assert parse("support bot, need it by firday", KB).values["timeline"] == "week"
