@@ -283,8 +283,12 @@ def _resolve(r: Reading, slot: str, hits: list[Hit]) -> None:
                 return
             named = tuple(v for v in values if v in distinct)
             contrast = r.kb.understanding.contrasts.get(slot)
-            if contrast is not None and set(contrast.values) <= set(named):
-                r.out.values[slot] = contrast.means  # "some good, some bad": mixed
+            if contrast is not None and (set(contrast.values) <= set(named) or (
+                    set(named) <= {contrast.means, *contrast.values} and any(
+                        h.values[0] == contrast.means and h.length > 1 for h in single))):
+                # "some good, some bad" is mixed; so is "patchy, some great some awful", the
+                # middle said in several words beside one end ("half junk" is a word of it)
+                r.out.values[slot] = contrast.means
                 return
             # A use case named in several words beats one named in a word ("writing unit
             # tests"); on a scale two values stay a question ("some money but not a lot").

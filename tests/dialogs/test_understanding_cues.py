@@ -214,3 +214,19 @@ def test_two_swapped_letters_are_a_slip_a_changed_letter_is_another_word(word: s
                                                                          read_as: str) -> None:
     assert lexicon(KB).correct(word) == read_as
     assert parse("support bot, need it by firday", KB).values["timeline"] == "week"
+
+
+@pytest.mark.parametrize(("pending", "text", "value"), [
+    ("data_quality", "patchy, some great some awful", "mixed"),
+    ("data_quality", "somewhere in between, parts are great parts are rough", "mixed"),
+    ("budget", "we have some money but not a lot", "medium"),
+])
+def test_the_middle_said_in_several_words_beside_one_end_is_the_middle(
+        pending: str, text: str, value: str) -> None:
+    assert parse(text, KB, pending=pending).values[pending] == value
+
+
+def test_a_one_word_middle_beside_an_end_is_asked_about() -> None:
+    result = parse("terrible, half of it is mislabeled", KB, pending="data_quality")
+    assert "data_quality" not in result.values
+    assert set(result.clarify["data_quality"]) == {"low", "mixed"}
