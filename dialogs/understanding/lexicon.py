@@ -46,6 +46,8 @@ class Lexicon:
     known: set[str] = field(default_factory=set)
     fuzzy_words: list[str] = field(default_factory=list)
     fuzz_cache: dict[str, str | None] = field(default_factory=dict)
+    # the fuzzy words by their sorted letters, for swapped letters
+    anagrams: dict[str, list[str]] = field(default_factory=dict)
     # slot -> the single words of its reply vocabulary, for slips in short replies.
     answer_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -81,10 +83,9 @@ class Lexicon:
         if fixed is None:
             # Two neighbouring letters swapped ("firday", "qaurter"), which the ratio scores
             # low in a short word. Not a changed letter: "classes" is not "clauses".
-            close = process.extract(word, self.fuzzy_words, scorer=OSA.distance,
-                                    score_cutoff=1, limit=2)
-            swaps = [c[0] for c in close if sorted(c[0]) == sorted(word)]
-            if len(swaps) == 1 and swaps[0][0] == word[0]:
+            swaps = [c for c in self.anagrams.get("".join(sorted(word)), ())
+                     if c[0] == word[0] and OSA.distance(word, c) == 1]
+            if len(swaps) == 1:
                 fixed = swaps[0]
         if len(self.fuzz_cache) >= _FUZZ_CACHE_MAX:
             self.fuzz_cache.clear()
@@ -198,6 +199,8 @@ def _build(kb: Knowledge) -> Lexicon:
     for p in _HEDGES:
         _add(lex.markers, words(p), ("", "", "hedge"))
     lex.fuzzy_words = sorted(w for w in lex.known if len(w) >= FUZZY_MIN_LEN - 1 and w.isalpha())
+    for w in lex.fuzzy_words:
+        lex.anagrams.setdefault("".join(sorted(w)), []).append(w)
     # Number words are read by amounts.py, and some words are words of their own: never
     # "corrected" into a neighbour.
     lex.known.update(NUMBER_WORDS)
