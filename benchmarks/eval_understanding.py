@@ -24,7 +24,7 @@ from knowledge.models import Knowledge
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "understanding"
 PARTS = ("heldout", "tuning", "tuning2", "tuning3", "tuning4", "tuning5", "tuning6",
-         "tuning7")
+         "tuning7", "tuning8", "tuning9")
 
 
 @dataclass

@@ -451,6 +451,9 @@ class UnderstandingInfo(_Strict):
     source: Source
     answers: dict[str, dict[str, list[str]]]
     phrases: dict[str, dict[str, list[str]]]
+    # slot -> value -> phrases that mean the value only when negated ("can't make a single
+    # mistake" is perfect accuracy, "a single mistake" alone is nothing).
+    negated_means: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     yes: list[str]
     no: list[str]
     negations: list[str]

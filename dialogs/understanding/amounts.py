@@ -21,7 +21,7 @@ _SCALES = {
     "k": 1_000, "thousand": 1_000, "thousands": 1_000, "grand": 1_000, "m": 1_000_000,
     "mm": 1_000_000, "mil": 1_000_000, "mio": 1_000_000, "million": 1_000_000,
     "millions": 1_000_000, "bn": 1_000_000_000, "billion": 1_000_000_000,
-    "billions": 1_000_000_000, "hundred": 100, "hundreds": 100,
+    "billions": 1_000_000_000, "hundred": 100, "hundreds": 100, "dozen": 12,
 }
 # "b" scales a count ("1b tokens") but names a model size after a model's name ("7b").
 _SUFFIX_SCALES = {**_SCALES, "b": 1_000_000_000}
@@ -49,7 +49,7 @@ NUMBER_WORDS = frozenset([*_SCALES, *_WORD_NUMBERS, "several", "couple", "dozens
 _APPROX = frozenset({"about", "around", "roughly", "~", "like", "maybe", "approximately",
                      "circa", "est", "estimated", "some", "probably", "perhaps", "ish"})
 _UPPER = {("under",), ("less", "than"), ("fewer", "than"), ("below",), ("<",), ("up", "to"),
-          ("at", "most"), ("max",), ("not", "more", "than")}
+          ("at", "most"), ("max",), ("not", "more", "than"), ("no", "more", "than")}
 _LOWER = {("over",), ("more", "than"), ("at", "least"), (">",), ("upwards", "of"),
           ("north", "of"), ("min",)}
 _MONEY_AFTER = frozenset({"dollars", "dollar", "bucks", "usd", "$"})

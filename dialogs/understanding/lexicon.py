@@ -19,7 +19,8 @@ from knowledge.models import Knowledge
 # A trie node: next word -> node; the key "" holds the entries of the phrase ending here.
 Trie = dict[str, Any]
 # (slot, value, kind): kind "syn" means the value anywhere, "word" only beside one of the
-# slot's keywords, "ans" only in a reply to the slot's question, "kw" a keyword, "stop" no
+# slot's keywords, "ans" only in a reply to the slot's question, "negm" only when negated
+# ("negmw": and beside a keyword), "kw" a keyword, "stop" no
 # value (a hedge, "high quality output"); and the markers "neg", "corr" (a correction),
 # "pref" (a preference: "x over y") and "hedge" ("not sure": its "not" negates nothing).
 Entry = tuple[str, str, str]
@@ -45,6 +46,8 @@ class Lexicon:
     known: set[str] = field(default_factory=set)
     fuzzy_words: list[str] = field(default_factory=list)
     fuzz_cache: dict[str, str | None] = field(default_factory=dict)
+    # the fuzzy words by their sorted letters, for swapped letters
+    anagrams: dict[str, list[str]] = field(default_factory=dict)
     # slot -> the single words of its reply vocabulary, for slips in short replies.
     answer_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -55,7 +58,8 @@ class Lexicon:
         best_score = 0.0
         tied = False
         for candidate in vocab:
-            if abs(len(candidate) - len(word)) > 2 or _holds(word, candidate):
+            if abs(len(candidate) - len(word)) > 2 or _holds(word, candidate) or _inflects(
+                    word, candidate):
                 continue
             osa = OSA.distance(word, candidate)
             score = fuzz.ratio(word, candidate)
@@ -76,10 +80,23 @@ class Lexicon:
                                    score_cutoff=FUZZY_CUTOFF)
         fixed = found[0] if found and found[0][0] == word[0] and not _holds(word, found[0]) \
             else None
+        if fixed is None:
+            # Two neighbouring letters swapped ("firday", "qaurter"), which the ratio scores
+            # low in a short word. Not a changed letter: "classes" is not "clauses".
+            swaps = [c for c in self.anagrams.get("".join(sorted(word)), ())
+                     if c[0] == word[0] and OSA.distance(word, c) == 1]
+            if len(swaps) == 1:
+                fixed = swaps[0]
         if len(self.fuzz_cache) >= _FUZZ_CACHE_MAX:
             self.fuzz_cache.clear()
         self.fuzz_cache[word] = fixed
         return fixed or word
+
+
+def _inflects(word: str, candidate: str) -> bool:
+    """A vocabulary word with a past or comparative ending is another word ("fined" is not
+    "fine", "lower" not "low")."""
+    return word.startswith(candidate) and word[len(candidate):] in ("d", "ed", "r", "er")
 
 
 def _holds(word: str, candidate: str) -> bool:
@@ -158,6 +175,11 @@ def _build(kb: Knowledge) -> Lexicon:
             for p in [c.label, c.value, c.value.replace("_", " "),
                       *u.answers.get(slot, {}).get(c.value, [])]:
                 _add(answer_trie, words(p), (slot, c.value, "ans"))
+        for value, phrases in u.negated_means.get(slot, {}).items():
+            for p in phrases:
+                kind = "negmw" if p in u.needs_keyword else "negm"
+                _add(lex.free, words(p), (slot, value, kind))
+                _add(answer_trie, words(p), (slot, value, "negm"))
         if slot_values(slot) == ("yes", "no"):
             for value, replies in (("yes", u.yes), ("no", u.no)):
                 for p in replies:
@@ -177,6 +199,8 @@ def _build(kb: Knowledge) -> Lexicon:
     for p in _HEDGES:
         _add(lex.markers, words(p), ("", "", "hedge"))
     lex.fuzzy_words = sorted(w for w in lex.known if len(w) >= FUZZY_MIN_LEN - 1 and w.isalpha())
+    for w in lex.fuzzy_words:
+        lex.anagrams.setdefault("".join(sorted(w)), []).append(w)
     # Number words are read by amounts.py, and some words are words of their own: never
     # "corrected" into a neighbour.
     lex.known.update(NUMBER_WORDS)

@@ -16,6 +16,9 @@ _DURATION_DAYS = {"hour": 1 / 24, "hours": 1 / 24, "hrs": 1 / 24, "hr": 1 / 24, 
 _GB = frozenset({"gb", "gig", "gigs", "vram"})
 _MODEL_AFTER = frozenset({"model", "models", "params", "parameters", "parameter", "param",
                           "llm"})
+# "lots of H100s": more GPUs than a node holds.
+_MANY = frozenset({"lots", "loads", "tons", "many", "hundreds", "thousands", "dozens"})
+_GPU_CLASSES = frozenset({"consumer_gpu", "datacenter_gpu"})
 _CLUSTER_WORDS = frozenset({"node", "nodes", "cluster", "clusters"})
 _NOW_WORDS = frozenset({"current", "currently", "baseline", "existing", "today", "now",
                         "gets", "getting", "achieves", "scores"})
@@ -50,6 +53,16 @@ def amounts_as_choices(r: Reading, amounts: list[Amount]) -> None:
         if after in _DURATION_DAYS and not a.money and not a.percent and a.value <= 1000:
             # "in 2 weeks", "within a month" set a deadline without a keyword.
             lead = r.words[a.start - 1] if a.start > 0 else ""
+            if lead in ("every", "each") and (r.pending == "knowledge_updates" or r.near_keyword(
+                    "knowledge_updates", a.start)):
+                # "every couple of years": a period, read on the update scale, not a deadline.
+                days = a.value * _DURATION_DAYS[after]
+                r.hits["knowledge_updates"] = [h for h in r.hits.get("knowledge_updates", [])
+                                               if h.start != a.start - 1]
+                r.hit("knowledge_updates", a.start - 1, ("often",) if days <= 7 else (
+                    ("rarely",) if days >= 28 else ("rarely", "often")))
+                r.used.add(a.start)
+                continue
             if r.pending == "timeline" or lead in ("in", "within") or r.near_keyword(
                     "timeline", a.start):
                 # "90 days" is a quarter: the amount decides, not its unit word ("days").
@@ -64,16 +77,20 @@ def amounts_as_choices(r: Reading, amounts: list[Amount]) -> None:
             r.used.add(a.start)
             if r.pending == "budget" or r.near_keyword("budget", a.start):
                 value = a.value - 1 if a.bound == "under" else a.value
-                r.hit("budget", a.start, in_band(u.money_bands, value))
+                # "we don't have $50k": the band is ruled out, not taken
+                r.hit("budget", a.start, in_band(u.money_bands, value), r.negated(a.start))
             continue
-        percent = a.percent or (r.pending == "accuracy" and 1 <= a.value <= 100)
+        # A bare number answering the accuracy question is a percentage when plausible as a
+        # required accuracy ("95"); "one error and we get fined" is not 1%.
+        percent = a.percent or (r.pending == "accuracy" and 50 <= a.value <= 100)
         if percent:
             r.used.add(a.start)
             clause = {w for k, w in enumerate(r.words) if r.clause[k] == r.clause[a.start]}
             if clause & _NOW_WORDS and r.pending != "accuracy":
                 continue  # "our current system gets 70%": what is, not what is needed
             if r.pending == "accuracy" or r.near_keyword("accuracy", a.start):
-                r.hit("accuracy", a.start, in_band(u.accuracy_bands, a.value))
+                r.hit("accuracy", a.start, in_band(u.accuracy_bands, a.value),
+                      r.negated(a.start))  # "it doesn't need to be 100%"
 
 
 def gpu_class(r: Reading, word: str) -> str | None:
@@ -88,6 +105,7 @@ def hardware(r: Reading, amounts: list[Amount]) -> None:
     u = r.kb.understanding
     words = r.words
     by_end = {a.end: a for a in amounts}
+    named: set[int] = set()
     for i, w in enumerate(words):
         count: float = 1
         name = w
@@ -111,15 +129,26 @@ def hardware(r: Reading, amounts: list[Amount]) -> None:
             count = int(words[i - 1][:-1])
         clause_words = {words[k] for k in range(max(0, i - 8), min(len(words), i + 8))
                         if r.clause[k] == r.clause[i]}
-        if count >= u.cluster_gpus or clause_words & _CLUSTER_WORDS:
+        many = i > 0 and words[i - 1] in _MANY or i > 1 and words[i - 2] in _MANY
+        if count >= u.cluster_gpus or clause_words & _CLUSTER_WORDS or many:
             kind = "gpu_cluster"
         # The name with its count decides, over what the name alone says ("h100s").
         r.hits["hardware"] = [h for h in r.hits.get("hardware", []) if h.start != i]
         r.hit("hardware", i, (kind,), r.negated(i))
         for a in amounts:
+            if a.start == i:
+                r.used.add(i)  # "a single 4090": a name, not a count of 4,090
+        if not r.negated(i):
+            named.add(i)
+        for a in amounts:
             if i < a.start <= i + 2 and (a.suffix in _GB or (
                     a.end < len(words) and words[a.end] in _GB)):
                 r.used.add(a.start)
+    if named:
+        # A GPU's name decides its class over the class words around it ("a workstation
+        # with an RTX A6000"), not over another choice ("either api or a 4090").
+        r.hits["hardware"] = [h for h in r.hits["hardware"] if h.start in named or h.negated
+                              or h.values[0] not in _GPU_CLASSES]
     if "hardware" in r.hits:
         return
     for a in amounts:

@@ -25,6 +25,7 @@ from dialogs.understanding.lexicon import (
     longest,
 )
 from dialogs.understanding.measures import amounts_as_choices, hardware, model_size
+from dialogs.understanding.openings import SPACED_DASH, is_opening, task_spans
 from dialogs.understanding.reading import Extraction, Hit, Reading, label
 from dialogs.understanding.text import CLAUSE_BREAKS, clean, normalise, tokens
 from knowledge.models import Knowledge
@@ -47,8 +48,17 @@ _EXAMPLE_NOUNS = frozenset([
     "articles", "labeled", "annotated", "training", "data", "points", "questions", "answers",
     "dialogues", "dialogs", "prompts", "completions", "summaries", "sequences", "contracts",
     "invoices", "posts", "resolved", "historical", "past", "existing", "comments", "annotations",
-    "responses", "replies", "outputs", "descriptions", "threads", "notes", "claims"
+    "responses", "replies", "outputs", "descriptions", "threads", "notes", "claims", "prs",
+    "commits", "reports", "forms", "papers", "receipts", "resumes", "cvs", "listings",
+    "transactions", "txns", "recordings", "translations"
 ])
+# Names a number after which is a version: "gpt-4", "claude 3", "python 3".
+_VERSIONED = frozenset({"gpt", "claude", "gemini", "llama", "qwen", "phi", "gemma", "mistral",
+                        "deepseek", "sonnet", "opus", "haiku", "version", "v", "python", "java",
+                        "ios", "android", "windows"})
+_PEOPLE = frozenset({"people", "engineers", "scientists", "devs", "developers", "employees",
+                     "staff", "analysts", "agents", "folks", "members", "interns", "researchers",
+                     "annotators", "labelers", "labellers", "persons", "ppl"})
 _DATA_LABELS = frozenset({"examples", "data", "dataset", "samples", "rows", "records"})
 _TOKEN_WORDS = frozenset({"tokens", "token", "toks"})
 _MONTH_WORDS = frozenset({"month", "monthly", "mo", "months", "pm"})
@@ -104,6 +114,14 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
             _answer_typos(r)
         _phrases(r, lex.answers[r.pending], answer_slot=r.pending)
     _phrases(r, lex.free, answer_slot=None)
+    if r.pending is None and not asking and "use_case" not in r.hits and is_opening(r):
+        # An opening (several clauses) names its task first ("fraud scoring. regulators
+        # require ..."): that part is read as a reply to the use-case question.
+        for sentence in task_spans(r, amounts):
+            for span in sentence:
+                _phrases(r, lex.answers["use_case"], answer_slot="use_case", span=span)
+            if "use_case" in r.hits:
+                break
     if r.pending in r.hits:
         # A word that another slot's keyword claims is not an answer to the pending question:
         # asked about accuracy, "actually our budget is high" is about the budget.
@@ -133,7 +151,12 @@ def _words(norm: str, lex: Lexicon) -> tuple[list[str], list[int]]:
     c = 0
     lookups = 0
     for k, (tok, offset) in enumerate(toks):
-        if tok in ("-", "/") and 0 < k < len(toks) - 1 and toks[k - 1][0][:1].isalpha() and (
+        if tok == "-" and 0 < k < len(toks) - 1 and toks[k - 1][0][-1:].isalpha() and \
+                toks[k - 1][1] + len(toks[k - 1][0]) < offset and toks[k + 1][1] > offset + 1:
+            # "invoice extraction - 15k labelled": a spaced dash, which ends an opening's
+            # sentence (openings.py) but keeps "budget - $5k" in one clause, and is no minus
+            tok = SPACED_DASH
+        elif tok in ("-", "/") and 0 < k < len(toks) - 1 and toks[k - 1][0][:1].isalpha() and (
                 toks[k + 1][0][:1].isalpha() or toks[k - 1][1] + len(toks[k - 1][0]) == offset):
             # "domain-specific" reads as "domain specific", "mistral-7b" as "mistral 7b";
             # "5-10k" keeps its "-"
@@ -190,9 +213,10 @@ def _markers(r: Reading) -> None:
         i = end
 
 
-def _phrases(r: Reading, trie: dict[str, object], answer_slot: str | None) -> None:
-    words = r.words
-    i = 0
+def _phrases(r: Reading, trie: dict[str, object], answer_slot: str | None,
+             span: tuple[int, int] | None = None) -> None:
+    words = r.words if span is None else r.words[:span[1]]
+    i = 0 if span is None else span[0]
     while i < len(words):
         found = longest(trie, words, i)
         if found is None:
@@ -206,7 +230,12 @@ def _phrases(r: Reading, trie: dict[str, object], answer_slot: str | None) -> No
                 continue
             if answer_slot is None and slot == r.pending:
                 continue  # read by the answer pass, with the reply vocabulary
-            if kind == "word" and not r.near_keyword(slot, i):
+            if kind in ("word", "negmw") and not r.near_keyword(slot, i):
+                continue
+            if kind in ("negm", "negmw"):
+                # "can't make a single mistake": the phrase means its value only negated.
+                if r.negated(i):
+                    r.hit(slot, i, (value,), False, length=end - i)
                 continue
             r.hit(slot, i, (value,), r.negated(i), strong=kind != "word", length=end - i)
         i = end
@@ -254,8 +283,12 @@ def _resolve(r: Reading, slot: str, hits: list[Hit]) -> None:
                 return
             named = tuple(v for v in values if v in distinct)
             contrast = r.kb.understanding.contrasts.get(slot)
-            if contrast is not None and set(contrast.values) <= set(named):
-                r.out.values[slot] = contrast.means  # "some good, some bad": mixed
+            if contrast is not None and (set(contrast.values) <= set(named) or (
+                    set(named) <= {contrast.means, *contrast.values} and any(
+                        h.values[0] == contrast.means and h.length > 1 for h in single))):
+                # "some good, some bad" is mixed; so is "patchy, some great some awful", the
+                # middle said in several words beside one end ("half junk" is a word of it)
+                r.out.values[slot] = contrast.means
                 return
             # A use case named in several words beats one named in a word ("writing unit
             # tests"); on a scale two values stay a question ("some money but not a lot").
@@ -300,6 +333,7 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
     words = r.words
     free = [a for a in amounts if a.start not in r.used and not a.money and not a.percent
             and a.suffix in ("", "b")]
+    team: set[int] = set()  # amounts that are not counts of examples
     for a in free:
         after = words[a.end:a.end + 6]
         if set(after[:2]) & _TOKEN_WORDS or (r.pending == "monthly_tokens" and (
@@ -311,6 +345,12 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
             r.used.add(a.start)
             continue
         named_before = a.start > 0 and words[a.start - 1] in _DATA_LABELS  # "data: 5k"
+        if a.start > 0 and words[a.start - 1] in _VERSIONED:
+            team.add(a.start)  # "gpt-4 for support replies": a version, not 4 replies
+            continue
+        if set(after[:2]) & _PEOPLE:
+            team.add(a.start)  # "2 data scientists": a team, not data (left unplaced)
+            continue
         if (set(after[:3]) & _EXAMPLE_NOUNS or named_before) and "examples" not in \
                 r.out.values and not set(after[:4]) & _RATE_WORDS:  # "2M docs a month"
             _take_count(r, "examples", a)
@@ -322,7 +362,7 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
         slot = "monthly_tokens" if pending == "monthly_tokens" else "examples"
         if slot in r.out.values:
             return
-        left = [a for a in free if a.start not in r.used]
+        left = [a for a in free if a.start not in r.used and a.start not in team]
         norm = " ".join(words)
         exact = [a for a in left if not a.vague]
         if slot == "examples" and not left and norm in _NONE_COUNT:
@@ -331,6 +371,19 @@ def _counts(r: Reading, amounts: list[Amount]) -> None:
             _take_count(r, slot, left[0])
         elif len(left) == 2 and len(exact) == 1 and pending != "has_data":
             _take_count(r, slot, exact[0])  # "a handful, like 20"
+        elif len(left) == 2 and pending != "has_data" and _within_bound(left):
+            # "under a million, maybe 800k": the figure inside the bound
+            _take_count(r, slot, next(a for a in left if not a.bound))
+
+
+def _within_bound(pair: list[Amount]) -> bool:
+    bound = [a for a in pair if a.bound and not a.ranged]
+    other = [a for a in pair if not a.bound]
+    if len(bound) != 1 or len(other) != 1:
+        return False
+    if bound[0].bound == "under":
+        return other[0].value <= bound[0].value
+    return other[0].value >= bound[0].value
 
 
 def _take_count(r: Reading, slot: str, a: Amount) -> None:
