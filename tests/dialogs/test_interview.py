@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from dialogs.replies import Question, RecommendationReply, Reply
 from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, Slots, slot_values
 from dialogs.state import ConversationState
 from knowledge import default_knowledge
+
+pytestmark = pytest.mark.slow  # property tests over many answer sets
 
 KB = default_knowledge()
 C = "test:interview"

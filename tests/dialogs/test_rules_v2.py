@@ -25,6 +25,8 @@ from dialogs.slots import Slots, slot_values
 from dialogs.state import ConversationState
 from knowledge import default_knowledge
 
+pytestmark = pytest.mark.slow  # property tests over many answer sets
+
 KB = default_knowledge()
 RANK = {a: i for i, a in enumerate(APPROACH_ORDER)}
 

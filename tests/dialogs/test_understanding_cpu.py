@@ -16,6 +16,8 @@ from dialogs.state import ConversationState
 from dialogs.understanding.text import MAX_PARSE_CHARS, clean
 from knowledge import default_knowledge
 
+pytestmark = pytest.mark.slow  # CPU bounds measured over hostile inputs
+
 KB = default_knowledge()
 AT = datetime(2026, 12, 6, tzinfo=UTC)
 CPU_LIMIT_S = 0.020

@@ -17,6 +17,8 @@ from dialogs.engine import decide
 from dialogs.slots import Slots
 from knowledge import default_knowledge
 
+pytestmark = pytest.mark.slow  # matplotlib draws
+
 KB = default_knowledge()
 ANSWERS = Slots(has_data="yes", examples=5000, priority="consistency", budget="medium",
                 hardware="datacenter_gpu", monthly_tokens=20_000_000)

@@ -30,6 +30,8 @@ from tests.bot.adapters.slack.flows import card_by_clicks
 from tests.bot.adapters.slack.standin import StandIn
 from tests.redis_server import free_port
 
+pytestmark = pytest.mark.slow  # matplotlib draws
+
 KB = default_knowledge()
 SECRET = "slack-pictures-secret"
 

@@ -19,6 +19,8 @@ from dialogs.slots import Slots
 from knowledge import default_knowledge
 from tests.bot.adapters.teams.standin import MESSAGE_LIMIT_BYTES, card_problems
 
+pytestmark = pytest.mark.slow  # matplotlib draws
+
 KB = default_knowledge()
 RENDER = CardRenderer(KB, pictures=Pictures(KB, PictureLinks("teams-test")))
 

@@ -28,6 +28,8 @@ from tests.bot.adapters.teams.test_auth import (
     token,
 )
 
+pytestmark = pytest.mark.slow  # waits out key-endpoint timeouts
+
 
 class SlowMetadata:
     def __init__(self, delay: float) -> None:

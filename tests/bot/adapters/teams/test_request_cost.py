@@ -24,6 +24,8 @@ from tests.bot.adapters.teams.test_auth import (  # noqa: F401 (fixtures)
     token,
 )
 
+pytestmark = pytest.mark.slow  # megabyte bodies, CPU bounds
+
 CPU_BOUND_SECONDS = 0.1
 
 
