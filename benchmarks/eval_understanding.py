@@ -25,6 +25,9 @@ from knowledge.models import Knowledge
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "understanding"
 PARTS = ("heldout", "tuning", "tuning2", "tuning3", "tuning4", "tuning5", "tuning6",
          "tuning7", "tuning8", "tuning9")
+# Written blind by another author and never tuned on: scored, but not among the parts held to
+# the 95% / 99% bar (tests/dialogs/test_understanding_dataset.py keeps it as a floor).
+BLIND_PART = "blind"
 
 
 @dataclass
@@ -143,7 +146,7 @@ def _print(part: str, report: Report, show_misses: bool) -> None:
 
 def main(argv: list[str]) -> None:
     show_misses = "--misses" in argv
-    parts = [a for a in argv if not a.startswith("--")] or list(PARTS)
+    parts = [a for a in argv if not a.startswith("--")] or [*PARTS, BLIND_PART]
     for part in parts:
         _print(part, evaluate(part), show_misses)
 
