@@ -18,6 +18,7 @@ from dialogs.engine import decide, knowledge_memo
 from dialogs.events import Event
 from dialogs.recommendation import NotAsked, Recommendation
 from dialogs.relevance import can_change
+from dialogs.relevance import worth_asking as worth_asking_among
 from dialogs.replies import (
     Answer,
     Choice,
@@ -105,9 +106,7 @@ def open_slots(state: ConversationState) -> tuple[str, ...]:
 def worth_asking(state: ConversationState, kb: Knowledge, budget: int | None = None
                  ) -> list[str]:
     """The open questions some answer to which was shown to change the card (rule 9)."""
-    answers = state.slots.answered()
-    still_open = open_slots(state)
-    return [s for s in still_open if can_change(s, answers, still_open, kb, budget) is True]
+    return list(worth_asking_among(state.slots.answered(), open_slots(state), kb, budget))
 
 
 def next_question(state: ConversationState, kb: Knowledge) -> str | None:

@@ -220,6 +220,23 @@ def can_change(slot: str, answers: Answers, open_slots: Iterable[str], kb: Knowl
     return verdict
 
 
+def worth_asking(answers: Answers, open_slots: tuple[str, ...], kb: Knowledge,
+                 budget: int | None = None) -> tuple[str, ...]:
+    """The open questions, in order, that can_change shows worth asking. Remembered whole: the
+    counter asks this on every question, mostly for answer sets seen before (every new
+    conversation starts from the same empty one), and one look-up beats one per slot."""
+    key = (_key(answers), open_slots, budget)
+    found: dict[Any, tuple[str, ...]] = knowledge_memo(kb).setdefault("rule9_worth", {})
+    known = found.get(key)
+    if known is None:
+        known = tuple(s for s in open_slots
+                      if can_change(s, answers, open_slots, kb, budget) is True)
+        if len(found) >= _VERDICTS_MAX:
+            found.clear()
+        found[key] = known
+    return known
+
+
 def witness(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
             budget: int | None = SEARCH_BUDGET) -> tuple[dict[str, Any], Any] | None:
     """(answers to the open questions, an answer to `slot`) that change the card, or None

@@ -18,8 +18,9 @@ from dialogs.slots import ALL_SLOTS, Slots
 # with a friendly "let's start again" rather than a traceback.
 SCHEMA_VERSION = 1
 HISTORY_LIMIT = 5
-# How many answers "back" can undo in a row.
-UNDO_LIMIT = 20
+# How many answers "back" can undo in a row: each costs ~100 B of the stored state, kept for a
+# month, while a person going back further than this is rare (they can restart or just answer).
+UNDO_LIMIT = 5
 
 
 def _compact_slots(slots: Slots) -> list[object]:
