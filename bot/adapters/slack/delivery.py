@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -36,26 +37,29 @@ class OpenQuestions:
     """The last question message posted in each DM (its ts and blocks), so that an answer typed
     instead of clicked can still collapse it: an old button is not left to press by mistake.
     Kept in this process, bounded; where it is missing (another replica, a restart) the
-    message keeps its buttons, and a click on them gets the core's out-of-date notice."""
+    message keeps its buttons, and a click on them gets the core's out-of-date notice. The
+    blocks are kept as JSON bytes: thousands of block dicts would be walked by every full pass
+    of the garbage collector, bytes are not."""
 
     def __init__(self, size: int = 10_000) -> None:
         self._size = size
-        self._entries: OrderedDict[str, tuple[str, list[dict[str, Any]]]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
 
     def remember(self, channel: str, ts: str, message: SlackMessage) -> None:
         if not question_of(message):
             return
-        blocks = [b if isinstance(b, dict) else b.to_dict() for b in message.blocks]
-        self._entries[channel] = (ts, blocks)
+        self.remember_raw(channel, ts, [b if isinstance(b, dict) else b.to_dict()
+                                        for b in message.blocks])
+
+    def remember_raw(self, channel: str, ts: str, blocks: list[dict[str, Any]]) -> None:
+        self._entries[channel] = (ts, orjson.dumps(blocks))
         self._entries.move_to_end(channel)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
 
-    def remember_raw(self, channel: str, ts: str, blocks: list[dict[str, Any]]) -> None:
-        self._entries[channel] = (ts, blocks)
-
     def pop(self, channel: str) -> tuple[str, list[dict[str, Any]]] | None:
-        return self._entries.pop(channel, None)
+        found = self._entries.pop(channel, None)
+        return None if found is None else (found[0], orjson.loads(found[1]))
 
 
 def question_of(message: SlackMessage) -> bool:
