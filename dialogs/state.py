@@ -38,16 +38,10 @@ def _slots_of(value: object) -> object:
     return value
 
 
-class HistoryEntry(BaseModel):
-    """One past recommendation. Stored compactly (the answers as a list in ALL_SLOTS order,
-    the time as epoch seconds): five entries with every answer would otherwise double a
-    conversation's size in Redis. The dict form is still read."""
+class _CompactAnswers(BaseModel):
+    """Answers stored as a list in ALL_SLOTS order (trailing unknowns dropped), not a dict."""
 
-    model_config = ConfigDict(extra="forbid")
-    at: datetime
     slots: Slots
-    # Kept for the list ("Fine-tuning with LoRA"); the card itself is re-derived from slots.
-    title: str
 
     @field_serializer("slots", when_used="json")
     def _slots_as_list(self, slots: Slots) -> list[object]:
@@ -57,6 +51,18 @@ class HistoryEntry(BaseModel):
     @classmethod
     def _slots_from_list(cls, value: object) -> object:
         return _slots_of(value)
+
+
+class HistoryEntry(_CompactAnswers):
+    """One past recommendation. Stored compactly (the answers as a list in ALL_SLOTS order,
+    the time as epoch seconds): five entries with every answer would otherwise double a
+    conversation's size in Redis. The dict form is still read."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: datetime
+    slots: Slots
+    # Kept for the list ("Fine-tuning with LoRA"); the card itself is re-derived from slots.
+    title: str
 
     @field_serializer("at", when_used="json")
     def _at_as_epoch(self, at: datetime) -> int:
@@ -70,7 +76,7 @@ class HistoryEntry(BaseModel):
         return value
 
 
-class UndoEntry(BaseModel):
+class UndoEntry(_CompactAnswers):
     """What a conversation looked like before one answer (or "now", or a restart), so "back"
     puts it back exactly. Answers stored compactly, as in HistoryEntry."""
 
@@ -81,15 +87,6 @@ class UndoEntry(BaseModel):
     phase: Literal["new", "asking", "advised"] = "new"
     rushed: bool = False
     progress_total: int | None = None
-
-    @field_serializer("slots", when_used="json")
-    def _slots_as_list(self, slots: Slots) -> list[object]:
-        return _compact_slots(slots)
-
-    @field_validator("slots", mode="before")
-    @classmethod
-    def _slots_from_list(cls, value: object) -> object:
-        return _slots_of(value)
 
 
 class ConversationState(BaseModel):
