@@ -3,6 +3,7 @@ it points at a file outside the repository (a design kept elsewhere, a sibling c
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -23,3 +24,16 @@ def test_nothing_refers_to_a_file_outside_the_repository():
         found += [f"{name}: {word}" for word in OUTSIDE if word in text]
     assert found == []
     assert (ROOT / "docs" / "architecture.md").is_file()
+
+
+def test_readme_commands_install_from_files_that_exist_and_ci_runs_the_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line for line in readme.splitlines() if line.startswith("python3 -m venv .venv")]
+    assert len(commands) == 2, commands  # one starts the chat, one runs the tests
+    chat, tests = sorted(commands, key=lambda c: "pytest" in c)
+    assert chat.endswith("which-approach chat") and tests.endswith("-m pytest")
+    for command in commands:
+        for lock in re.findall(r"-r (\S+)", command):
+            assert (ROOT / lock).is_file(), lock
+        assert "$" not in command  # nothing the shell would expand
+    assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
