@@ -243,7 +243,8 @@ class _Turn:
             else:
                 self._reprompt(greeting=True)
         elif command == "restart":
-            undo = [*s.undo, s.snapshot()] if s.slots.answered() or s.asked else []
+            # Nothing to keep from an empty start, but an earlier restart stays undoable.
+            undo = [*s.undo, s.snapshot()] if s.slots.answered() or s.asked else s.undo
             self.state = ConversationState(history=s.history, surface=s.surface,
                                            phase="asking", undo=undo[-UNDO_LIMIT:])
             # Nothing lost by a slip ("clear" meant for the terminal): one "back" undoes it.
@@ -382,7 +383,7 @@ class _Turn:
         s.asked = list(entry.asked)
         s.pending, s.phase = entry.pending, entry.phase
         s.rushed, s.progress_total = entry.rushed, entry.progress_total
-        s.whatif = {}
+        s.whatif, s.offered = {}, []
         self.replies.append(Notice(text=kb.message("undone")))
         if s.phase == "advised":
             self._card()
@@ -492,6 +493,9 @@ class _Turn:
         if values:
             self._apply_and_continue(values)
         else:
+            # Only a clarifying question: a step of its own, so "back" returns to where the
+            # person was (the card, after a revision they typed once it was shown).
+            self._remember_undo()
             self._advance()
         return True
 
@@ -508,6 +512,9 @@ class _Turn:
 
     def _apply_and_continue(self, values: dict[str, object]) -> None:
         s, kb = self.state, self.kb
+        # An answer given outright overrides a what-if on the same question: "keep that" must
+        # never put back the hypothetical over what the person said since.
+        s.whatif = {k: v for k, v in s.whatif.items() if k not in values}
         before = s.slots.model_copy()
         was_advised = s.phase == "advised"
         changed = False
