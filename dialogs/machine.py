@@ -76,6 +76,8 @@ _COMMANDS: dict[str, frozenset[str]] = {
 FORGET_TOPIC = "forget"
 FORGET_CONFIRM = "forget:confirm"
 FORGET_CANCEL = "forget:cancel"
+# The buttons under the history list, likewise: "history:2" brings back entry 2.
+HISTORY_TOPIC_PREFIX = "history:"
 _SHOW = re.compile(r"^(?:show|history|open|recommendation)\s*#?\s*(\d{1,3})$")
 _SKIP = frozenset({"skip", "not sure", "dont know", "don't know", "no idea", "unsure", "pass",
                    "idk", "skip this", "i don't know", "i dont know", "no clue"})
@@ -274,6 +276,8 @@ class _Turn:
             self._forget("confirm")
         elif command == "topic" and value == FORGET_CANCEL:
             self._forget("cancel")
+        elif command == "topic" and (value or "").startswith(HISTORY_TOPIC_PREFIX):
+            self._show((value or "").removeprefix(HISTORY_TOPIC_PREFIX))
         elif command == "topic":
             self._topic(value or "", s.slots, s.phase == "advised")
             self._reprompt()
@@ -330,7 +334,8 @@ class _Turn:
         for i, entry in enumerate(entries, 1):
             lines.append(kb.say("history_line", number=i, date=entry.at.strftime("%Y-%m-%d"),
                                 title=entry.title, answers=self._key_answers(entry.slots)))
-        choices = [Choice(value=str(i), label=f"#{i}") for i in range(1, len(entries) + 1)]
+        choices = [Choice(value=f"{HISTORY_TOPIC_PREFIX}{i}", label=f"#{i}")
+                   for i in range(1, len(entries) + 1)]
         self.replies.append(Answer(topic="history", text="\n".join(lines), choices=choices))
 
     def _key_answers(self, slots: Slots) -> str:

@@ -264,6 +264,10 @@ def test_history_keeps_the_last_five_and_show_brings_one_back():
     assert "2026-01-07" in listing.text.splitlines()[1]  # newest first
     shown = chat.say("show 2")
     assert isinstance(shown[-1], RecommendationReply)
+    # The list's buttons bring an entry back too, sent as any answer's buttons are (a topic).
+    pressed = chat.send(Event.cmd(C, "topic", listing.choices[1].value))
+    assert isinstance(pressed[-1], RecommendationReply)
+    assert pressed[-1].recommendation.title == shown[-1].recommendation.title
     oldest_kept = chat.say("show 5")
     assert isinstance(oldest_kept[-1], RecommendationReply)
     before = chat.state.model_copy(deep=True)
