@@ -8,6 +8,7 @@ before it is refused, and a deeply nested document is a 400 rather than a Recurs
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import orjson
@@ -66,6 +67,20 @@ async def _read_all(request: web.Request, limit: int) -> bytes:
         if size > limit:
             raise BodyTooLarge
         chunks.append(chunk)
+
+
+async def body_or_refusal(request: web.Request, limit: int, *, timeout: float | None,
+                          log: logging.Logger, sender: str) -> bytes | web.Response:
+    """read_body() for a platform's endpoint: the body, or the 413 / 408 to answer, refused
+    with one quiet log line that names the reason and nothing the request carried."""
+    try:
+        return await read_body(request, limit, timeout=timeout)
+    except BodyTooLarge:
+        log.info(f"{sender} request refused", extra={"reason": "body too large"})
+        return web.json_response({"error": "the body is too large"}, status=413)
+    except BodyTimeout:
+        log.info(f"{sender} request refused", extra={"reason": "body too slow"})
+        return web.json_response({"error": "the body took too long"}, status=408)
 
 
 def loads_bounded(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH,

@@ -25,7 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import build_app, secret
 from bot.adapters.slack.delivery import SlackDeps
-from bot.http_body import BodyTimeout, BodyTooLarge, read_body
+from bot.http_body import body_or_refusal
 
 __all__ = ["BOLT_APP_KEY", "EVENTS_PATH", "attach_slack"]
 
@@ -121,14 +121,10 @@ async def _verified_body(request: web.Request, verifier: SignatureVerifier,
     if charset not in ("utf-8", "utf8"):
         log.info("Slack request refused", extra={"reason": "charset is not UTF-8"})
         return web.json_response({"error": "expected UTF-8"}, status=415)
-    try:
-        raw = await read_body(request, MAX_BODY_BYTES, timeout=body_timeout)
-    except BodyTooLarge:
-        log.info("Slack request refused", extra={"reason": "body too large"})
-        return web.json_response({"error": "the body is too large"}, status=413)
-    except BodyTimeout:
-        log.info("Slack request refused", extra={"reason": "body too slow"})
-        return web.json_response({"error": "the body took too long"}, status=408)
+    raw = await body_or_refusal(request, MAX_BODY_BYTES, timeout=body_timeout, log=log,
+                                sender="Slack")
+    if isinstance(raw, web.Response):
+        return raw
     timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
     signature = request.headers.get("X-Slack-Signature", "")
     if not (timestamp.isascii() and timestamp.isdigit()

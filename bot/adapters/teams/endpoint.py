@@ -22,7 +22,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from bot.adapters.teams.adapter import TeamsAuthentication
-from bot.http_body import BadJson, BodyTimeout, BodyTooLarge, loads_bounded, read_body
+from bot.http_body import BadJson, body_or_refusal, loads_bounded
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +90,10 @@ class MessagesEndpoint:
                 await authentication.authenticate_header(auth_header)
         except PermissionError:
             return web.json_response({"error": "unauthorized"}, status=401)
-        try:
-            body = await read_body(request, MAX_ACTIVITY_BYTES, timeout=self._body_timeout)
-        except BodyTooLarge:
-            log.info("Bot Framework request refused", extra={"reason": "body too large"})
-            return web.json_response({"error": "the body is too large"}, status=413)
-        except BodyTimeout:
-            log.info("Bot Framework request refused", extra={"reason": "body too slow"})
-            return web.json_response({"error": "the body took too long"}, status=408)
+        body = await body_or_refusal(request, MAX_ACTIVITY_BYTES, timeout=self._body_timeout,
+                                     log=log, sender="Bot Framework")
+        if isinstance(body, web.Response):
+            return body
         parsed = parse_activity(body)
         if isinstance(parsed, str):
             log.info("Bot Framework request refused", extra={"reason": parsed})
