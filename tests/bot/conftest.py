@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -20,3 +21,14 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
     redis_store = RedisStore(request.getfixturevalue("redis_url"))
     yield redis_store
     await redis_store.close()
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For tests that set up logging: the root logger's handlers and level as they were."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.captureWarnings(False)

@@ -5,21 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import warnings
-from collections.abc import Iterator
 
 import pytest
 
 from bot.logging_setup import setup_logging
 
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    logging.captureWarnings(False)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def test_records_are_json_lines_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
