@@ -119,9 +119,9 @@ def _chat_interactive(settings: Settings, kb: Knowledge, session: str) -> None:
 
 async def _run_chat(settings: Settings, kb: Knowledge, session: str, *,
                     json_out: TextIO | None) -> None:
+    from bot.adapters.terminal.chat import conversation_key, run_interactive_chat, run_json_chat
     from bot.runner import TurnRunner
     from bot.store import make_store
-    from bot.terminal.chat import conversation_key, run_interactive_chat, run_json_chat
 
     store = make_store(settings)
     try:
@@ -263,8 +263,8 @@ def recommend(
 
         typer.echo(decision_record(recommendation, slots, kb), nl=False)
         return
-    from bot.terminal.render import recommendation_renderable
-    from bot.terminal.text_chart import cost_text_chart
+    from bot.adapters.terminal.render import recommendation_renderable
+    from bot.adapters.terminal.text_chart import cost_text_chart
 
     console = Console()
     console.print(recommendation_renderable(recommendation, kb))

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.adapters.slack import attach_slack
 from bot.adapters.teams import attach_teams
+from bot.adapters.web import attach_web
 from bot.metrics import metrics_app, metrics_route
 from bot.pictures.http import Pictures, attach_pictures
 from bot.pictures.links import PictureLinks
@@ -22,7 +23,6 @@ from bot.runner import TurnRunner
 from bot.serving import serve
 from bot.settings import Settings
 from bot.store import StateStore, make_store
-from bot.web import attach_web
 from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from bot.adapters.slack import blocks as kit
 from bot.adapters.teams.cards import CardRenderer
-from bot.terminal.render import render_reply
+from bot.adapters.terminal.render import render_reply
 from dialogs.engine import decide
 from dialogs.recommendation import NotAsked, Recommendation
 from dialogs.replies import RecommendationReply

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from bot.adapters.slack.blocks import answer_blocks
 from bot.adapters.teams.cards import CardRenderer
-from bot.terminal.render import render_reply
+from bot.adapters.terminal.render import render_reply
 from dialogs.followups import topic_answer
 from dialogs.replies import Answer, reply_json
 from dialogs.slots import Slots

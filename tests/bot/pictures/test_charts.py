@@ -102,7 +102,7 @@ def test_an_unknown_picture_is_refused(maker: PictureMaker) -> None:
 
 @pytest.mark.slow
 def test_the_server_starts_without_matplotlib() -> None:
-    code = ("import sys, bot.server, bot.cli, bot.pictures.charts, bot.web.adapter\n"
+    code = ("import sys, bot.server, bot.cli, bot.pictures.charts, bot.adapters.web.adapter\n"
             "from bot.server import build_app\nfrom bot.settings import Settings\n"
             "build_app(Settings(_env_file=None))\n"
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported at start'\n")

@@ -16,7 +16,7 @@ from typing import Protocol, TextIO
 
 from rich.console import Console
 
-from bot.terminal.render import render_reply
+from bot.adapters.terminal.render import render_reply
 from dialogs.events import Event
 from dialogs.replies import Reply, reply_json
 from knowledge.models import Knowledge

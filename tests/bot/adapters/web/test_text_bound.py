@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.web.adapter import STATIC_DIR
+from bot.adapters.web.adapter import STATIC_DIR
 from dialogs import machine
 from knowledge import default_knowledge
-from tests.bot.web.test_web_adapter import _client, _settings
+from tests.bot.adapters.web.test_web_adapter import _client, _settings
 
 
 def test_the_page_does_not_cut_a_message_short() -> None:

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.adapters.web.adapter import MAX_BODY_BYTES
+from bot.adapters.web.session import COOKIE_NAME, CookieSigner
 from bot.server import build_app
 from bot.settings import Settings
 from bot.store.memory import MemoryStore
-from bot.web.adapter import MAX_BODY_BYTES
-from bot.web.session import COOKIE_NAME, CookieSigner
 
 
 def _settings(**kw: object) -> Settings:

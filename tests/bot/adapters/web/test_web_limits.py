@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.adapters.web.session import COOKIE_NAME, SECURE_COOKIE_NAME
 from bot.server import build_app
 from bot.settings import Settings
 from bot.store.memory import MemoryStore
-from bot.web.session import COOKIE_NAME, SECURE_COOKIE_NAME
 
 MakeClient = Callable[..., Awaitable[TestClient]]
 

@@ -13,12 +13,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.adapters.web.session import COOKIE_NAME, SECURE_COOKIE_NAME, CookieSigner
 from bot.client_address import Client, Network, client_of
 from bot.http_body import BadJson, BodyTimeout, BodyTooLarge, loads_bounded, read_body
 from bot.pictures.http import Pictures
 from bot.rate_limit import WindowCounter
 from bot.settings import Settings
-from bot.web.session import COOKIE_NAME, SECURE_COOKIE_NAME, CookieSigner
 from dialogs.events import Event
 from dialogs.replies import RecommendationReply, Reply, reply_json
 

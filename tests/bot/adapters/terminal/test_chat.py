@@ -8,10 +8,10 @@ from typing import Any
 
 from rich.console import Console
 
+from bot.adapters.terminal.chat import conversation_key, run_json_chat
+from bot.adapters.terminal.render import START_MARKER, render_reply
 from bot.runner import TurnRunner
 from bot.store import MemoryStore
-from bot.terminal.chat import conversation_key, run_json_chat
-from bot.terminal.render import START_MARKER, render_reply
 from dialogs.events import Event
 from dialogs.replies import RecommendationReply
 from knowledge import default_knowledge

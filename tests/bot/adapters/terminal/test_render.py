@@ -6,7 +6,7 @@ from io import StringIO
 
 from rich.console import Console
 
-from bot.terminal.render import START_MARKER, render_reply
+from bot.adapters.terminal.render import START_MARKER, render_reply
 from dialogs.recommendation import (
     Change,
     CostLine,

@@ -183,7 +183,7 @@ def reply_renderable(reply: Reply, kb: Knowledge | None = None) -> RenderableTyp
         card = recommendation_renderable(reply.recommendation, kb)
         if kb is None or reply.answers is None:
             return card
-        from bot.terminal.text_chart import cost_text_chart
+        from bot.adapters.terminal.text_chart import cost_text_chart
 
         return Group(card, cost_text_chart(reply.recommendation, reply.answers, kb))
     if isinstance(reply, Answer):

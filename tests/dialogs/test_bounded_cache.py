@@ -1,0 +1,32 @@
+import pytest
+
+from dialogs.bounded_cache import BoundedCache
+
+
+def test_a_value_is_made_once_and_then_remembered():
+    cache: BoundedCache[str, int] = BoundedCache(2)
+    made: list[str] = []
+
+    def make(key: str) -> int:
+        made.append(key)
+        return len(key)
+
+    assert cache.get_or_make("ab", lambda: make("ab")) == 2
+    assert cache.get_or_make("ab", lambda: make("ab")) == 2
+    assert made == ["ab"]
+
+
+def test_the_least_recently_used_entry_goes_when_full():
+    cache: BoundedCache[str, str] = BoundedCache(2)
+    cache.get_or_make("a", lambda: "A")
+    cache.get_or_make("b", lambda: "B")
+    cache.get_or_make("a", lambda: "never")  # a is now the most recent
+    cache.get_or_make("c", lambda: "C")  # b goes
+    assert len(cache) == 2
+    assert cache.get_or_make("a", lambda: "again") == "A"
+    assert cache.get_or_make("b", lambda: "B2") == "B2"
+
+
+def test_a_cache_holds_at_least_one_entry():
+    with pytest.raises(ValueError):
+        BoundedCache(0)
