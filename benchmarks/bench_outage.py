@@ -39,19 +39,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
-    sys.path.insert(0, str(ROOT))
+import aiohttp
 
-import aiohttp  # noqa: E402
-
-from bot.metrics import Metrics  # noqa: E402
-from bot.runner import TurnRunner  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.store.redis_store import RedisStore  # noqa: E402
-from dialogs.events import Event  # noqa: E402
-from knowledge import default_knowledge  # noqa: E402
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+from bot.metrics import Metrics
+from bot.runner import TurnRunner
+from bot.settings import Settings
+from bot.store.redis_store import RedisStore
+from dialogs.events import Event
+from knowledge import default_knowledge
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
 
 TEXTS = ["hi", "support bot for our helpdesk", "yes", "about 5k examples", "restart"]
 

@@ -18,14 +18,10 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dialogs.slots import Slots  # noqa: E402
-from knowledge import default_knowledge  # noqa: E402
+from dialogs.slots import Slots
+from knowledge import default_knowledge
 
 ANSWERS = Slots(has_data="yes", examples=5000, priority="consistency", budget="medium",
                 hardware="datacenter_gpu", monthly_tokens=20_000_000)

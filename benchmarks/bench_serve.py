@@ -22,11 +22,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bot.settings import Settings
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
 
-from bot.settings import Settings  # noqa: E402
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _ready(base: str) -> bool:

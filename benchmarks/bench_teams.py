@@ -28,10 +28,9 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from testsupport.ports import free_port
 
-from tests.redis_server import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # The typed conversation every simulated person has (answers for the advisor's questions).
 SCRIPT = [
@@ -169,7 +168,8 @@ async def load(url: str, service_url: str, conversations: int, run: str,
 async def measure(which: str, conversations: int, rounds: int, service_url: str,
                   posted: list[int]) -> dict[str, float]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, __file__, "--serve", which, "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_teams", "--serve", which,
+                               "--port", str(port)],
                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     url = f"http://127.0.0.1:{port}"
     connector = aiohttp.TCPConnector(limit=conversations * 2)

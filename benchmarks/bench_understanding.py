@@ -7,7 +7,7 @@ read as a reply to its question (descriptions as first messages). For each messa
 CPU time of `parse` (the understanding alone) and of a whole `step` (commands, answers,
 follow-ups), and, as the floor measured in the same run on the same text, one plain regex pass
 (lower-case and split into words), so the figures compare across machines as a ratio. Then the
-most expensive of the hostile inputs (tests/dialogs/test_understanding_cpu.py).
+most expensive of the hostile inputs (testsupport/hostile_messages.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from dialogs.state import ConversationState
 from dialogs.understanding import parse
 from dialogs.understanding.text import clean, normalise
 from knowledge import default_knowledge
+from testsupport.hostile_messages import HOSTILE, turn_cpu_seconds
 
 AT = datetime(2026, 12, 6, tzinfo=UTC)
 _WORDS = re.compile(r"\w+")
@@ -87,8 +88,7 @@ def main(argv: list[str]) -> None:
     print(line("parse (understanding)", parsed))
     print(line("step (whole turn)", stepped))
 
-    from tests.dialogs.test_understanding_cpu import HOSTILE, _cpu
-    worst = max(((name, pending, _cpu(pending, text))
+    worst = max(((name, pending, turn_cpu_seconds(kb, pending, text))
                  for name, text in HOSTILE.items()
                  for pending in ("examples", "budget", "hardware", None)),
                 key=lambda x: x[2])

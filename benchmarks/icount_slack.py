@@ -28,12 +28,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: make `benchmarks.*` and `tests.*` importable
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import bench_slack  # noqa: E402
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+from benchmarks import bench_slack
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
 
 SERVERS = ("floor", "redis", "memory")
 WARMUP = 100
