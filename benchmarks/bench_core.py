@@ -1,7 +1,7 @@
 """The core's figures (issue 2), measured on one machine in one run, printed, never asserted.
 
-    python benchmarks/bench_core.py            # the full run (about a minute and a half)
-    python benchmarks/bench_core.py --quick    # a short run, rougher figures
+    python -m benchmarks.bench_core            # the full run
+    python -m benchmarks.bench_core --quick    # a short run, rougher figures
 
 1. One engine step in process (`dialogs.machine.step`): p50/p99 of a choice answered
    mid-conversation, and of the last answer, the one that produces the recommendation card.

@@ -2,7 +2,7 @@
 conversations of 8 turns each, on ONE `python -m bot serve` process with Redis on loopback.
 Printed, never asserted:
 
-    python benchmarks/bench_http.py [--conversations 50] [--rounds 3]
+    python -m benchmarks.bench_http [--conversations 50] [--rounds 3]
 
 The server is `python -m bot serve` in a subprocess, configured by its environment only:
 REDIS_URL at a redis-server this script starts on a free loopback port (never 6379),

@@ -11,7 +11,7 @@ conversation's stored version (one per applied turn) is at least its count of "o
 and at most that plus its turns that failed on the store (a save that reached Redis just
 before the kill may have been applied without its reply).
 
-    python benchmarks/bench_outage.py [--conversations 200] [--think 0.5] [--down 3]
+    python -m benchmarks.bench_outage [--conversations 200] [--think 0.5] [--down 3]
                                     [--fault kill|freeze] [--no-breaker] [--http]
 
 `--http` sends the turns to a `serve` process over HTTP (POST /web/turn, one cookie per

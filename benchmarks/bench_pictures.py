@@ -1,7 +1,7 @@
 """The pictures' figures (issue 18), measured in process, printed, never asserted.
 
-    python benchmarks/bench_pictures.py            # 30 draws of each picture
-    python benchmarks/bench_pictures.py --quick    # 5 draws of each
+    python -m benchmarks.bench_pictures            # 30 draws of each picture
+    python -m benchmarks.bench_pictures --quick    # 5 draws of each
 
 For each picture (cost chart, roadmap) and format (SVG for the web page, PNG for Slack and
 the small PNG a Teams card carries): the CPU time (time.process_time) of one draw with the

@@ -1,8 +1,8 @@
 """`serve` as a process: start-up to ready, and the resident memory (RSS) of an idle server.
 Measured, printed, never asserted.
 
-    python benchmarks/bench_serve.py            # in-memory store, 5 starts
-    python benchmarks/bench_serve.py --redis    # on a redis-server of its own (loopback)
+    python -m benchmarks.bench_serve            # in-memory store, 5 starts
+    python -m benchmarks.bench_serve --redis    # on a redis-server of its own (loopback)
 
 Start-up to ready: from spawning `python -m bot serve` to the first 200 from /readyz.
 RSS: VmRSS of the server after it is ready and has answered one web turn, then sat idle.

@@ -1,7 +1,7 @@
 """Slack (issue 3's figure): slash commands that each start a conversation, acked over HTTP on
 loopback with 50 concurrent signed requests. Printed, never asserted:
 
-    python benchmarks/bench_slack.py [--concurrency 50] [--requests 1500] [--rounds 9]
+    python -m benchmarks.bench_slack [--concurrency 50] [--requests 1500] [--rounds 9]
 
 Three servers, each in a process of its own, in one run, their rounds alternating (floor,
 redis, memory; then redis, memory, floor; ...: each takes each place in a round in turn) so
@@ -423,7 +423,7 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
                     await target.round(sizes.warmup, timed=False)  # connections, auth.test
                 for round_no in range(sizes.rounds):
                     # Each server takes each place in turn: the place in a round is not neutral
-                    # (the last one ran ~20% slower, whichever it was).
+                    # (benchmarks/RESULTS-http.md).
                     shift = round_no % len(targets)
                     for target in targets[shift:] + targets[:shift]:
                         await target.round(sizes.per_round)

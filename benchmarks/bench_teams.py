@@ -7,7 +7,7 @@ runs the Bot Connector stand-in the replies are posted to, and the load. Both ge
 conversations (the advisor's typed answers, which the echo bot echoes). Printed, never
 asserted:
 
-    python benchmarks/bench_teams.py [--conversations 50] [--rounds 3]
+    python -m benchmarks.bench_teams [--conversations 50] [--rounds 3]
 
 A request returns once the turn has posted its replies, so its latency is activity in to
 reply posted. The floor's process never loads our adapter, so it runs msrest unpatched.

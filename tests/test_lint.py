@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_ruff_is_clean():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "knowledge", "dialogs", "bot",
-                             "tests", "testsupport", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+                             "tests", "testsupport", "benchmarks"],
+                            cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -12,6 +12,6 @@ def percentile(values: Sequence[float], share: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    # round() first: 0.99 * 300 is 297.00000000000006 in floating point, and that is rank 297.
+    # round() first: 0.14 * 100 is 14.000000000000002 in floating point, and that is rank 14.
     rank = math.ceil(round(share * len(ordered), 9))
     return ordered[min(len(ordered), max(rank, 1)) - 1]

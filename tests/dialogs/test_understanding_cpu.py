@@ -1,7 +1,7 @@
 """No message costs more than 20 ms of CPU, whatever its content: the reading of a message is
-linear in its length and capped (issue: "1," x 1000 cost ~200 ms a turn; 2,000 x U+FDFA grew
-18-fold in normalisation after the length cut). Measured in-process as thread CPU time, the
-best of five runs, on a whole turn (commands, answers, follow-ups)."""
+linear in its length and capped, however its characters expand in normalisation. Measured
+in-process as thread CPU time, the best of five runs, on a whole turn (commands, answers,
+follow-ups); what each crafted message cost is in benchmarks/RESULTS-understanding.md."""
 
 from __future__ import annotations
 
