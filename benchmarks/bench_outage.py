@@ -49,6 +49,7 @@ from dialogs.events import Event
 from knowledge import default_knowledge
 from testsupport.ports import free_port
 from testsupport.redis_server import RedisServer
+from testsupport.stats import percentile
 
 TEXTS = ["hi", "support bot for our helpdesk", "yes", "about 5k examples", "restart"]
 
@@ -128,11 +129,6 @@ async def web_turn(session: aiohttp.ClientSession, base: str, person: Person, te
     return "ok"
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
-
-
 async def run(conversations: int, down_seconds: float, breaker: bool, think: float,
               fault: str, http: bool) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-outage-"))
@@ -205,9 +201,9 @@ async def run(conversations: int, down_seconds: float, breaker: bool, think: flo
 
     for phase in phases.values():
         lat = phase.latencies
-        print(f"{phase.name:7s} replies {len(lat):6d}  p50 {_pct(lat, 0.5) * 1000:7.1f} ms  "
-              f"p99 {_pct(lat, 0.99) * 1000:7.1f} ms  max {max(lat, default=0) * 1000:7.1f} ms"
-              f"  outcomes {dict(phase.outcomes)}")
+        print(f"{phase.name:7s} replies {len(lat):6d}  p50 {percentile(lat, 0.5) * 1000:7.1f} ms  "
+              f"p99 {percentile(lat, 0.99) * 1000:7.1f} ms  "
+              f"max {max(lat, default=0) * 1000:7.1f} ms  outcomes {dict(phase.outcomes)}")
     if first_ok_after_back:
         print(f"first turn applied {(first_ok_after_back[0] - back_at[0]) * 1000:.0f} ms after "
               "Redis was back")

@@ -29,6 +29,7 @@ from pathlib import Path
 import aiohttp
 
 from testsupport.ports import free_port
+from testsupport.stats import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -188,10 +189,9 @@ async def measure(which: str, conversations: int, rounds: int, service_url: str,
     finally:
         server.terminate()
         server.wait(timeout=10)
-    latencies.sort()
     return {"per_second": statistics.median(rates),
-            "p50_ms": 1000 * latencies[len(latencies) // 2],
-            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1],
+            "p50_ms": 1000 * percentile(latencies, 0.5),
+            "p99_ms": 1000 * percentile(latencies, 0.99),
             "activities": len(latencies), "replies": replies}
 
 
