@@ -1,7 +1,7 @@
 """The core's figures (issue 2), measured on one machine in one run, printed, never asserted.
 
-    python benchmarks/bench_core.py            # the full run (about a minute and a half)
-    python benchmarks/bench_core.py --quick    # a short run, rougher figures
+    python -m benchmarks.bench_core            # the full run
+    python -m benchmarks.bench_core --quick    # a short run, rougher figures
 
 1. One engine step in process (`dialogs.machine.step`): p50/p99 of a choice answered
    mid-conversation, and of the last answer, the one that produces the recommendation card.
@@ -38,24 +38,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: make `tests.redis_server` importable
-    sys.path.insert(0, str(ROOT))
-
-from bot.metrics import Metrics  # noqa: E402
-from bot.rate_limit import WINDOW_SECONDS  # noqa: E402
-from bot.runner import TurnResult, TurnRunner  # noqa: E402
-from bot.store.memory import MemoryStore  # noqa: E402
-from bot.store.redis_store import SAVE_LUA, RedisStore  # noqa: E402
-from dialogs import machine  # noqa: E402
-from dialogs.engine import decide  # noqa: E402
-from dialogs.events import Event  # noqa: E402
-from dialogs.replies import Question, RecommendationReply  # noqa: E402
-from dialogs.slots import ALL_SLOTS, MAX_COUNT, MAX_MODEL_SIZE_B, Slots, slot_values  # noqa: E402
-from dialogs.state import HISTORY_LIMIT, ConversationState, HistoryEntry  # noqa: E402
-from knowledge import default_knowledge  # noqa: E402
-from knowledge.models import Knowledge  # noqa: E402
-from tests.redis_server import RedisServer  # noqa: E402
+from bot.metrics import Metrics
+from bot.rate_limit import WINDOW_SECONDS
+from bot.runner import TurnResult, TurnRunner
+from bot.store.memory import MemoryStore
+from bot.store.redis_store import SAVE_LUA, RedisStore
+from dialogs import machine
+from dialogs.engine import decide
+from dialogs.events import Event
+from dialogs.replies import Question, RecommendationReply
+from dialogs.slots import ALL_SLOTS, MAX_COUNT, MAX_MODEL_SIZE_B, Slots, slot_values
+from dialogs.state import HISTORY_LIMIT, ConversationState, HistoryEntry
+from knowledge import default_knowledge
+from knowledge.models import Knowledge
+from testsupport.redis_server import RedisServer
+from testsupport.stats import percentile
 
 # The answers, in the order asked: this path asks exactly these 11 questions (a test holds it).
 # Document analysis skips "how often does your knowledge change" (RAG either way); the votes
@@ -124,12 +121,6 @@ def conversation_events(conversation: str, examples: str = "2,000") -> list[Even
     return events
 
 
-def percentile(sorted_ns: list[int], share: float) -> float:
-    """Nearest-rank percentile, in microseconds."""
-    index = min(len(sorted_ns) - 1, max(0, round(share * len(sorted_ns)) - 1))
-    return sorted_ns[index] / 1000
-
-
 # -- 1. one engine step -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -162,8 +153,7 @@ def time_step(state: ConversationState, event: Event, kb: Knowledge, iterations:
         started = clock()
         step(state, event, kb)
         samples.append(clock() - started)
-    samples.sort()
-    return percentile(samples, 0.50), percentile(samples, 0.99)
+    return percentile(samples, 0.50) / 1000, percentile(samples, 0.99) / 1000  # ns -> us
 
 
 def bench_step(kb: Knowledge, iterations: int) -> list[StepFigures]:

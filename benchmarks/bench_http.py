@@ -2,7 +2,7 @@
 conversations of 8 turns each, on ONE `python -m bot serve` process with Redis on loopback.
 Printed, never asserted:
 
-    python benchmarks/bench_http.py [--conversations 50] [--rounds 3]
+    python -m benchmarks.bench_http [--conversations 50] [--rounds 3]
 
 The server is `python -m bot serve` in a subprocess, configured by its environment only:
 REDIS_URL at a redis-server this script starts on a free loopback port (never 6379),
@@ -39,12 +39,8 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: make `tests.*` and `benchmarks.*` importable
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import bench_teams  # noqa: E402
-from benchmarks.bench_slack import (  # noqa: E402
+from benchmarks import bench_teams
+from benchmarks.bench_slack import (
     BOT_TOKEN,
     EVENTS_PATH,
     FORM,
@@ -55,14 +51,17 @@ from benchmarks.bench_slack import (  # noqa: E402
     load_line,
     machine_line,
     outcomes_text,
-    percentile,
     turn_outcomes,
 )
-from bot.settings import Settings  # noqa: E402
-from tests.bot.adapters.slack import slack_requests as req  # noqa: E402
-from tests.bot.adapters.slack.blockkit import button  # noqa: E402
-from tests.bot.adapters.slack.flows import CLICK_PATH, question_id  # noqa: E402
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+from bot.settings import Settings
+from testsupport import slack_requests as req
+from testsupport.blockkit import button, question_id
+from testsupport.click_path import CLICK_PATH
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
+from testsupport.stats import percentile
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # The opening DM, then a click for each question of the tests' all-buttons path (the last one
 # brings the card): 7 turns since rule 9 (docs/architecture.md) asks only 6 questions there.
@@ -95,7 +94,7 @@ class Tally:
     cpu: float = 0.0
 
     def line(self) -> str:
-        latencies = sorted(self.latencies)
+        latencies = self.latencies
         cpu = f"   server cpu {1e6 * self.cpu / len(latencies):5.0f} us/turn" if self.cpu else ""
         return (f"{statistics.median(self.rates):7.0f} turns/s   p50 "
                 f"{1000 * percentile(latencies, 0.5):6.1f} ms   p99 "
@@ -254,10 +253,10 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
         port, floor_port = free_port(), free_port()
         argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
         if profile is not None:
-            argv = [sys.executable, str(Path(__file__).resolve()), "--serve-bot-profiled",
+            argv = [sys.executable, "-m", "benchmarks.bench_http", "--serve-bot-profiled",
                     str(profile), "--port", str(port)]
         bot = Server(argv, port, env=serve_env(redis.url, api.api_url))
-        stub = Server([sys.executable, str(Path(__file__).resolve()), "--serve-floor",
+        stub = Server([sys.executable, "-m", "benchmarks.bench_http", "--serve-floor",
                        "--port", str(floor_port)], floor_port)
         limits = aiohttp.TCPConnector(limit=2 * n)
         try:

@@ -11,7 +11,7 @@ conversation's stored version (one per applied turn) is at least its count of "o
 and at most that plus its turns that failed on the store (a save that reached Redis just
 before the kill may have been applied without its reply).
 
-    python benchmarks/bench_outage.py [--conversations 200] [--think 0.5] [--down 3]
+    python -m benchmarks.bench_outage [--conversations 200] [--think 0.5] [--down 3]
                                     [--fault kill|freeze] [--no-breaker] [--http]
 
 `--http` sends the turns to a `serve` process over HTTP (POST /web/turn, one cookie per
@@ -39,19 +39,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
-    sys.path.insert(0, str(ROOT))
+import aiohttp
 
-import aiohttp  # noqa: E402
-
-from bot.metrics import Metrics  # noqa: E402
-from bot.runner import TurnRunner  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.store.redis_store import RedisStore  # noqa: E402
-from dialogs.events import Event  # noqa: E402
-from knowledge import default_knowledge  # noqa: E402
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+from bot.metrics import Metrics
+from bot.runner import TurnRunner
+from bot.settings import Settings
+from bot.store.redis_store import RedisStore
+from dialogs.events import Event
+from knowledge import default_knowledge
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
+from testsupport.stats import percentile
 
 TEXTS = ["hi", "support bot for our helpdesk", "yes", "about 5k examples", "restart"]
 
@@ -131,11 +129,6 @@ async def web_turn(session: aiohttp.ClientSession, base: str, person: Person, te
     return "ok"
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
-
-
 async def run(conversations: int, down_seconds: float, breaker: bool, think: float,
               fault: str, http: bool) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-outage-"))
@@ -208,9 +201,9 @@ async def run(conversations: int, down_seconds: float, breaker: bool, think: flo
 
     for phase in phases.values():
         lat = phase.latencies
-        print(f"{phase.name:7s} replies {len(lat):6d}  p50 {_pct(lat, 0.5) * 1000:7.1f} ms  "
-              f"p99 {_pct(lat, 0.99) * 1000:7.1f} ms  max {max(lat, default=0) * 1000:7.1f} ms"
-              f"  outcomes {dict(phase.outcomes)}")
+        print(f"{phase.name:7s} replies {len(lat):6d}  p50 {percentile(lat, 0.5) * 1000:7.1f} ms  "
+              f"p99 {percentile(lat, 0.99) * 1000:7.1f} ms  "
+              f"max {max(lat, default=0) * 1000:7.1f} ms  outcomes {dict(phase.outcomes)}")
     if first_ok_after_back:
         print(f"first turn applied {(first_ok_after_back[0] - back_at[0]) * 1000:.0f} ms after "
               "Redis was back")

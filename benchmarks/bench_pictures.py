@@ -1,7 +1,7 @@
 """The pictures' figures (issue 18), measured in process, printed, never asserted.
 
-    python benchmarks/bench_pictures.py            # 30 draws of each picture
-    python benchmarks/bench_pictures.py --quick    # 5 draws of each
+    python -m benchmarks.bench_pictures            # 30 draws of each picture
+    python -m benchmarks.bench_pictures --quick    # 5 draws of each
 
 For each picture (cost chart, roadmap) and format (SVG for the web page, PNG for Slack and
 the small PNG a Teams card carries): the CPU time (time.process_time) of one draw with the
@@ -17,15 +17,11 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dialogs.slots import Slots  # noqa: E402
-from knowledge import default_knowledge  # noqa: E402
+from dialogs.slots import Slots
+from knowledge import default_knowledge
+from testsupport.stats import percentile
 
 ANSWERS = Slots(has_data="yes", examples=5000, priority="consistency", budget="medium",
                 hardware="datacenter_gpu", monthly_tokens=20_000_000)
@@ -90,16 +86,16 @@ def main() -> None:
             def draw(k=kind, f=fmt, s=size):  # type: ignore[no-untyped-def]
                 return uncached.picture(k, f, ANSWERS, s)
         draws = _cpu_ms(draw, n)
-        floor = statistics.median(_cpu_ms(lambda w=width, h=height, f=fmt: _floor(w, h, f), n))
+        floor = percentile(_cpu_ms(lambda w=width, h=height, f=fmt: _floor(w, h, f), n), 0.5)
         data = uncached.picture(kind, fmt, ANSWERS, size).data
-        p50 = statistics.median(draws)
+        p50 = percentile(draws, 0.5)
         print(f"{kind:8} {fmt} {size:5} {how:10} {width}x{height}: p50 {p50:6.1f} ms, max "
               f"{max(draws):6.1f} ms CPU; floor (empty figure) {floor:5.1f} ms; ratio "
               f"{p50 / floor:4.1f}x; {len(data):,} bytes")
     cached = PictureMaker(kb)
     cached.picture("cost", "svg", ANSWERS)
     hits = _cpu_ms(lambda: cached.picture("cost", "svg", ANSWERS), n * 10)
-    print(f"cached draw: p50 {statistics.median(hits) * 1000:.1f} us CPU")
+    print(f"cached draw: p50 {percentile(hits, 0.5) * 1000:.1f} us CPU")
     print(f"import matplotlib.figure (first picture only): {import_ms:.0f} ms CPU")
 
 

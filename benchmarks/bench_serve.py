@@ -1,8 +1,8 @@
 """`serve` as a process: start-up to ready, and the resident memory (RSS) of an idle server.
 Measured, printed, never asserted.
 
-    python benchmarks/bench_serve.py            # in-memory store, 5 starts
-    python benchmarks/bench_serve.py --redis    # on a redis-server of its own (loopback)
+    python -m benchmarks.bench_serve            # in-memory store, 5 starts
+    python -m benchmarks.bench_serve --redis    # on a redis-server of its own (loopback)
 
 Start-up to ready: from spawning `python -m bot serve` to the first 200 from /readyz.
 RSS: VmRSS of the server after it is ready and has answered one web turn, then sat idle.
@@ -22,11 +22,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bot.settings import Settings
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
 
-from bot.settings import Settings  # noqa: E402
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _ready(base: str) -> bool:

@@ -1,7 +1,7 @@
 """Slack (issue 3's figure): slash commands that each start a conversation, acked over HTTP on
 loopback with 50 concurrent signed requests. Printed, never asserted:
 
-    python benchmarks/bench_slack.py [--concurrency 50] [--requests 1500] [--rounds 9]
+    python -m benchmarks.bench_slack [--concurrency 50] [--requests 1500] [--rounds 9]
 
 Three servers, each in a process of its own, in one run, their rounds alternating (floor,
 redis, memory; then redis, memory, floor; ...: each takes each place in a round in turn) so
@@ -51,13 +51,13 @@ from typing import Any
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
-    sys.path.insert(0, str(ROOT))
+from testsupport import slack_requests as req
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
+from testsupport.slack_standin import BOT_TOKEN, StandIn
+from testsupport.stats import percentile
 
-from tests.bot.adapters.slack import slack_requests as req  # noqa: E402
-from tests.bot.adapters.slack.standin import BOT_TOKEN, StandIn  # noqa: E402
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SIGNING_SECRET = "bench-signing-secret-5d1e"
 RATIO_TARGET = 0.8
@@ -238,10 +238,6 @@ def signed(body: str) -> tuple[bytes, dict[str, str]]:
     return body.encode(), {"Content-Type": FORM, **req.sign(SIGNING_SECRET, body)}
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    return sorted_values[max(0, min(len(sorted_values) - 1, int(len(sorted_values) * q) - 1))]
-
-
 async def fire(session: aiohttp.ClientSession, url: str,
                requests: list[tuple[bytes, dict[str, str]]], concurrency: int
                ) -> tuple[float, list[float]]:
@@ -344,7 +340,7 @@ class AckTarget:
                 self.store_cpu += cpu_seconds(self.store_pid) - before_store
 
     async def figure(self) -> AckFigure:
-        latencies = sorted(self.latencies)
+        latencies = self.latencies
         n = max(1, len(latencies))
         return AckFigure(statistics.median(self.rates), statistics.median(self.drained),
                          1000 * percentile(latencies, 0.50), 1000 * percentile(latencies, 0.99),
@@ -390,7 +386,7 @@ def load_line() -> str:
 
 
 def server_argv(*args: str) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), *args]
+    return [sys.executable, "-m", "benchmarks.bench_slack", *args]
 
 
 async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
@@ -427,7 +423,7 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
                     await target.round(sizes.warmup, timed=False)  # connections, auth.test
                 for round_no in range(sizes.rounds):
                     # Each server takes each place in turn: the place in a round is not neutral
-                    # (the last one ran ~20% slower, whichever it was).
+                    # (benchmarks/RESULTS-http.md).
                     shift = round_no % len(targets)
                     for target in targets[shift:] + targets[:shift]:
                         await target.round(sizes.per_round)

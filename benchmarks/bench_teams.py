@@ -7,7 +7,7 @@ runs the Bot Connector stand-in the replies are posted to, and the load. Both ge
 conversations (the advisor's typed answers, which the echo bot echoes). Printed, never
 asserted:
 
-    python benchmarks/bench_teams.py [--conversations 50] [--rounds 3]
+    python -m benchmarks.bench_teams [--conversations 50] [--rounds 3]
 
 A request returns once the turn has posted its replies, so its latency is activity in to
 reply posted. The floor's process never loads our adapter, so it runs msrest unpatched.
@@ -28,10 +28,10 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from testsupport.ports import free_port
+from testsupport.stats import percentile
 
-from tests.redis_server import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # The typed conversation every simulated person has (answers for the advisor's questions).
 SCRIPT = [
@@ -169,7 +169,8 @@ async def load(url: str, service_url: str, conversations: int, run: str,
 async def measure(which: str, conversations: int, rounds: int, service_url: str,
                   posted: list[int]) -> dict[str, float]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, __file__, "--serve", which, "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_teams", "--serve", which,
+                               "--port", str(port)],
                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     url = f"http://127.0.0.1:{port}"
     connector = aiohttp.TCPConnector(limit=conversations * 2)
@@ -188,10 +189,9 @@ async def measure(which: str, conversations: int, rounds: int, service_url: str,
     finally:
         server.terminate()
         server.wait(timeout=10)
-    latencies.sort()
     return {"per_second": statistics.median(rates),
-            "p50_ms": 1000 * latencies[len(latencies) // 2],
-            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1],
+            "p50_ms": 1000 * percentile(latencies, 0.5),
+            "p99_ms": 1000 * percentile(latencies, 0.99),
             "activities": len(latencies), "replies": replies}
 
 

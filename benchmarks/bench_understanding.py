@@ -7,13 +7,12 @@ read as a reply to its question (descriptions as first messages). For each messa
 CPU time of `parse` (the understanding alone) and of a whole `step` (commands, answers,
 follow-ups), and, as the floor measured in the same run on the same text, one plain regex pass
 (lower-case and split into words), so the figures compare across machines as a ratio. Then the
-most expensive of the hostile inputs (tests/dialogs/test_understanding_cpu.py).
+most expensive of the hostile inputs (testsupport/hostile_messages.py).
 """
 
 from __future__ import annotations
 
 import re
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +27,8 @@ from dialogs.state import ConversationState
 from dialogs.understanding import parse
 from dialogs.understanding.text import clean, normalise
 from knowledge import default_knowledge
+from testsupport.hostile_messages import HOSTILE, turn_cpu_seconds
+from testsupport.stats import percentile
 
 AT = datetime(2026, 12, 6, tzinfo=UTC)
 _WORDS = re.compile(r"\w+")
@@ -77,18 +78,17 @@ def main(argv: list[str]) -> None:
             stepped.append(_cpu_us(lambda s=state, e=event: step(s, e, kb)))
 
     def line(name: str, values: list[float]) -> str:
-        p50 = statistics.median(values)
-        p99 = statistics.quantiles(values, n=100)[98]
+        p50 = percentile(values, 0.5)
+        p99 = percentile(values, 0.99)
         return (f"{name:28} p50 {p50:8.1f} us  p99 {p99:8.1f} us  max {max(values):8.1f} us"
-                f"  p50/floor {p50 / statistics.median(floor):6.1f}x")
+                f"  p50/floor {p50 / percentile(floor, 0.5):6.1f}x")
 
     print(f"{len(msgs)} messages x {rounds} rounds (thread CPU time per message)")
     print(line("floor: one regex pass", floor))
     print(line("parse (understanding)", parsed))
     print(line("step (whole turn)", stepped))
 
-    from tests.dialogs.test_understanding_cpu import HOSTILE, _cpu
-    worst = max(((name, pending, _cpu(pending, text))
+    worst = max(((name, pending, turn_cpu_seconds(kb, pending, text))
                  for name, text in HOSTILE.items()
                  for pending in ("examples", "budget", "hardware", None)),
                 key=lambda x: x[2])

@@ -2,13 +2,14 @@
 time under valgrind's callgrind, and each prints the instructions its process executed per
 command. Printed, never asserted:
 
-    python benchmarks/icount_slack.py [--commands 300] [--concurrency 50] [--servers floor,redis]
+    python -m benchmarks.icount_slack [--commands 300] [--concurrency 50] [--servers floor,redis]
 
-Seconds on a shared VM move by 10-50% between runs; instruction counts repeat to about 1% for
-the same code, whatever else the machine is doing, which makes this the tool for telling
-whether a change to the turn made it cheaper (a few percent is invisible in bench_slack's
-noise). It counts user-space instructions only: system calls (socket I/O) and cache misses are
-not in it, so its ratio is not bench_slack's; that one is the figure, this one is the ruler.
+Seconds on a shared VM move between runs far more than instruction counts do for the same
+code, whatever else the machine is doing (benchmarks/RESULTS-http.md), which makes this the tool
+for telling whether a change to the turn made it cheaper (a few percent is invisible in
+bench_slack's noise). It counts user-space instructions only: system calls (socket I/O) and
+cache misses are not in it, so its ratio is not bench_slack's; that one is the figure, this one
+is the ruler.
 
 Each server (bench_slack's Bolt floor, ours on Redis, ours in memory) starts under callgrind
 with instrumentation off; 100 commands warm it up, instrumentation goes on, `--commands` more
@@ -28,12 +29,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: make `benchmarks.*` and `tests.*` importable
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import bench_slack  # noqa: E402
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+from benchmarks import bench_slack
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
 
 SERVERS = ("floor", "redis", "memory")
 WARMUP = 100
@@ -66,7 +64,7 @@ async def count(name: str, commands: int, concurrency: int, tmp: Path) -> float:
     target = bench_slack.AckTarget(name, bench_slack.Server(argv, port), api, concurrency)
     pid = str(target.server.proc.pid)
     try:
-        for _ in range(40):  # valgrind makes start-up ~20 times slower than ready() allows
+        for _ in range(40):  # under valgrind start-up takes far longer than ready() allows
             try:
                 await target.server.ready(target.session)
                 break

@@ -1,7 +1,7 @@
 """How many questions a conversation takes (issue 14), over a fixed set of personas.
 
-    python benchmarks/interview_questions.py            # this checkout's dialogs
-    python benchmarks/interview_questions.py --budget 400   # rule 9's search bound raised
+    python -m benchmarks.interview_questions            # this checkout's dialogs
+    python -m benchmarks.interview_questions --budget 400   # rule 9's search bound raised
 
 Each persona has an answer for every slot; it answers whatever it is asked (a button's value,
 or the number typed) until the recommendation card arrives. Printed: the mean number of

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import RedisServer
+from testsupport.redis_server import RedisServer
 
 
 def _start(workdir: Path, **kw: object) -> RedisServer:

@@ -71,13 +71,13 @@ def imported_packages(*folders: str) -> set[str]:
                     names.update(alias.name.split(".")[0] for alias in node.names)
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     names.add(node.module.split(".")[0])
-    ours = {"knowledge", "dialogs", "bot", "tests", "benchmarks", "__future__"}
+    ours = {"knowledge", "dialogs", "bot", "tests", "testsupport", "benchmarks", "__future__"}
     return {n for n in names if n not in sys.stdlib_module_names and n not in ours}
 
 
 @pytest.mark.parametrize(("folders", "extra"), [
     (("knowledge", "dialogs", "bot"), None),
-    (("knowledge", "dialogs", "bot", "tests", "benchmarks"), "test"),
+    (("knowledge", "dialogs", "bot", "tests", "testsupport", "benchmarks"), "test"),
 ])
 def test_every_package_the_code_imports_is_declared(folders: tuple[str, ...], extra: str | None):
     from importlib.metadata import packages_distributions

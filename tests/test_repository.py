@@ -3,6 +3,7 @@ it points at a file outside the repository (a design kept elsewhere, a sibling c
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 from pathlib import Path
@@ -37,3 +38,37 @@ def test_readme_commands_install_from_files_that_exist_and_ci_runs_the_test_comm
             assert (ROOT / lock).is_file(), lock
         assert "$" not in command  # nothing the shell would expand
     assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _python_files(*folders: str) -> list[Path]:
+    return sorted(path for folder in folders for path in (ROOT / folder).rglob("*.py")
+                  if ".venv" not in path.parts)
+
+
+def test_no_test_or_benchmark_edits_the_import_path():
+    """pytest (tests/ is a package) and `python -m benchmarks.<name>` both import from the
+    repository root; a module that edits sys.path instead hides an import that only works by
+    accident (how benchmarks once reached into tests/)."""
+    found = []
+    for path in _python_files("tests", "testsupport", "benchmarks"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            uses_path = (isinstance(node, ast.Attribute) and node.attr == "path"
+                         and isinstance(node.value, ast.Name) and node.value.id == "sys") or (
+                isinstance(node, ast.ImportFrom) and node.module == "sys"
+                and any(alias.name == "path" for alias in node.names))
+            if uses_path:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
+
+
+def test_benchmarks_and_test_support_never_import_the_tests():
+    """Imports run one way: tests -> testsupport and benchmarks -> testsupport (tests may also
+    import a benchmark to smoke-test it); anything both need lives in testsupport/."""
+    found = []
+    for path in _python_files("testsupport", "benchmarks"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{path.relative_to(ROOT)}:{node.lineno} {name}"
+                      for name in names if name.split(".")[0] == "tests"]
+    assert found == []

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_picture_is_measured_against_the_floor() -> None:
-    result = subprocess.run([sys.executable, "benchmarks/bench_pictures.py", "--quick"],
+    result = subprocess.run([sys.executable, "-m", "benchmarks.bench_pictures", "--quick"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -18,7 +18,7 @@ from dialogs.recommendation import NotAsked, Recommendation
 from dialogs.replies import RecommendationReply
 from dialogs.slots import Slots
 from knowledge import default_knowledge
-from tests.bot.adapters.slack.blockkit import texts_of
+from testsupport.blockkit import texts_of
 
 KB = default_knowledge()
 

@@ -17,7 +17,7 @@ import pytest
 
 from bot.settings import Settings
 from knowledge import default_knowledge
-from tests.redis_server import free_port
+from testsupport.ports import free_port
 
 KB = default_knowledge()
 pytestmark = pytest.mark.slow  # a CLI subprocess a test

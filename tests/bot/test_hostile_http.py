@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from bot.server import build_app
 from bot.settings import Settings
 from bot.store.memory import MemoryStore
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.standin import BOT_TOKEN, TEAM_ID, StandIn
-from tests.bot.adapters.teams.standin import ConnectorStandIn
+from testsupport import slack_requests as req
+from testsupport.slack_standin import BOT_TOKEN, TEAM_ID, StandIn
+from testsupport.teams_standin import ConnectorStandIn
 
 pytestmark = pytest.mark.slow  # many hostile requests, megabyte bodies
 

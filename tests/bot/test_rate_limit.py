@@ -26,7 +26,7 @@ from dialogs.machine import StepResult
 from dialogs.state import ConversationState
 from knowledge import default_knowledge
 from knowledge.models import Knowledge
-from tests.redis_server import RedisServer
+from testsupport.redis_server import RedisServer
 
 KEY = "slack:T1:U1"
 LIMIT = 3

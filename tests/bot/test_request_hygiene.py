@@ -34,9 +34,9 @@ from bot.logging_setup import setup_logging
 from bot.server import build_app
 from bot.settings import Settings
 from bot.store.memory import MemoryStore
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.standin import BOT_TOKEN, StandIn
-from tests.bot.adapters.teams.standin import ConnectorStandIn, TeamsClient
+from testsupport import slack_requests as req
+from testsupport.slack_standin import BOT_TOKEN, StandIn
+from testsupport.teams_standin import ConnectorStandIn, TeamsClient
 
 SIGNING_SECRET = "hygiene-signing-secret-5e1c"
 MARK = "ZEBRA-PRIVATE-4d1e"  # stands for a person's words: must never reach the log at INFO

@@ -23,7 +23,7 @@ from dialogs.replies import Answer, ErrorReply, Notice, Question, Recommendation
 from dialogs.state import SCHEMA_VERSION, ConversationState
 from knowledge import default_knowledge
 from knowledge.models import Knowledge
-from tests.redis_server import free_port
+from testsupport.ports import free_port
 
 KEY = "slack:T1:U1"
 

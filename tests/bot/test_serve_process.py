@@ -22,7 +22,8 @@ import pytest
 import redis
 
 from bot.settings import Settings
-from tests.redis_server import RedisServer, free_port
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow  # serve subprocesses
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from tests.redis_server import free_port
+from testsupport.ports import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ from bot.server import RUNNER_KEY, STORE_KEY, build_app
 from bot.settings import Settings
 from bot.store import MemoryStore, StateStore
 from bot.store.redis_store import RedisStore
-from tests.redis_server import free_port
+from testsupport.ports import free_port
 
 MakeClient = Callable[[web.Application], Awaitable[TestClient]]
 

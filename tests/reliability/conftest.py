@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.redis_server import RedisServer
+from testsupport.redis_server import RedisServer
 
 DURABLE = ["--appendonly", "yes", "--appendfsync", "always", "--enable-debug-command", "yes"]
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.load_run import describe, run_load
-from tests.redis_server import RedisServer
 from tests.reliability.test_load_small import assert_clean
+from testsupport.load.report import describe
+from testsupport.load.run import run_load
+from testsupport.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow  # a real serve under Redis faults
 

@@ -1,9 +1,7 @@
 """A burst of turns larger than redis-py's connection pool waits for a connection instead of
-failing: under load, the friendly "I can't reach my memory" is for outages only.
-
-Found by benchmarks/load_run.py: at 500 concurrent conversations a third of the turns got the
-store-down reply while Redis was fine (redis-py 8 refuses the 101st concurrent command with
-MaxConnectionsError).
+failing: under load, the friendly "I can't reach my memory" is for outages only (redis-py 8
+refuses a command past its pool's size with MaxConnectionsError). How the load run found it:
+benchmarks/RESULTS-outage.md.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from bot.store.breaker import CircuitBreaker
 from bot.store.redis_store import RedisStore
 from dialogs.events import Event
 from knowledge import default_knowledge
-from tests.redis_server import RedisServer
+from testsupport.redis_server import RedisServer
 
 
 class Probe:

@@ -13,7 +13,7 @@ import redis
 from bot.store import StoreUnavailable
 from bot.store.batching import ScriptBatcher
 from bot.store.redis_store import RedisStore
-from tests.redis_server import free_port
+from testsupport.ports import free_port
 
 # Keeps Redis busy for ARGV[1] milliseconds (DEBUG SLEEP is disabled in the test server).
 STALL_LUA = """

@@ -10,7 +10,7 @@ import pytest
 from redis.crc import key_slot
 
 from bot.store.redis_store import RedisStore
-from tests.redis_server import RedisServer, create_cluster, free_cluster_port
+from testsupport.redis_server import RedisServer, create_cluster, free_cluster_port
 
 pytestmark = pytest.mark.slow  # a six-node Redis Cluster
 

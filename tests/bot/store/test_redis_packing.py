@@ -1,5 +1,5 @@
 """Commands reach Redis packed by hiredis's C serializer, which redis-py (8.x) picks itself when
-hiredis is installed: a save's dozen arguments cost ~2 us there against ~11 us in Python."""
+hiredis is installed, several times cheaper than its Python packer (benchmarks/RESULTS-http.md)."""
 
 from __future__ import annotations
 

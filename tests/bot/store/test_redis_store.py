@@ -12,7 +12,8 @@ from redis.crc import key_slot
 from bot.settings import Settings
 from bot.store import MemoryStore, StoreUnavailable, make_store
 from bot.store.redis_store import RedisStore
-from tests.redis_server import RedisServer, free_port
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
 
 KEY = "slack:T1:U1"
 

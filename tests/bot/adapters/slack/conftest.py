@@ -4,7 +4,6 @@ over real HTTP on loopback with `attach_slack` on a fresh aiohttp application.""
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +20,8 @@ from bot.store.base import StateStore
 from bot.store.memory import MemoryStore
 from dialogs.state import ConversationState
 from knowledge import default_knowledge
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.standin import BOT_TOKEN, TEAM_ID, StandIn
+from testsupport import slack_requests as req
+from testsupport.slack_standin import BOT_TOKEN, TEAM_ID, StandIn
 
 SIGNING_SECRET = "stand-in-signing-secret-8f2b"
 
@@ -88,12 +87,6 @@ class SlackApp:
     def message(self, channel: str, ts: str) -> dict[str, Any]:
         """A posted message as it stands now in the stand-in (after any chat.update)."""
         return self.api.messages[(channel, ts)]
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -4,28 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.bot.adapters.slack.blockkit import block_ids, button
 from tests.bot.adapters.slack.conftest import SlackApp
-
-# A path the buttons alone can finish (numeric questions have no buttons).
-# With no data, rule 9 asks only what can still change the card: budget and accuracy (together
-# they add an ensemble), knowledge updates (RAG) and explanations (chain-of-thought prompting).
-CLICK_PATH = {
-    "use_case": "Something else", "has_data": "No, not yet", "budget": "High",
-    "accuracy": "Perfect", "knowledge_updates": "Often (weekly or more)",
-    "explainability": "Yes, show the reasoning",
-}
-
-
-def question_id(message: dict[str, Any]) -> str | None:
-    for block_id in block_ids(message):
-        if block_id.startswith("question:"):
-            return block_id.removeprefix("question:")
-    return None
-
-
-def is_card(message: dict[str, Any]) -> bool:
-    return bool(message.get("blocks")) and message["blocks"][0]["type"] == "header"
+from testsupport.blockkit import button, is_card, question_id
+from testsupport.click_path import CLICK_PATH
 
 
 async def card_by_clicks(app: SlackApp, *, user: str = "U1",

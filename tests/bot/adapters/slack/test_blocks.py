@@ -18,7 +18,7 @@ from dialogs.recommendation import Change, Reason, Recommendation
 from dialogs.replies import Answer, Choice, Notice, Question, RecommendationReply
 from dialogs.slots import Slots
 from knowledge import default_knowledge
-from tests.bot.adapters.slack.blockkit import assert_valid_message, texts_of
+from testsupport.blockkit import assert_valid_message, texts_of
 
 KB = default_knowledge()
 

@@ -10,17 +10,19 @@ from bot.adapters.slack.mrkdwn import escape
 from bot.store.base import Saved
 from bot.store.memory import MemoryStore
 from knowledge import default_knowledge
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.blockkit import (
+from tests.bot.adapters.slack.conftest import MakeApp, SlackApp
+from tests.bot.adapters.slack.flows import card_by_clicks
+from testsupport import slack_requests as req
+from testsupport.blockkit import (
     assert_valid_message,
     block_ids,
     button,
     buttons_of,
+    question_id,
     texts_of,
 )
-from tests.bot.adapters.slack.conftest import MakeApp, SlackApp
-from tests.bot.adapters.slack.flows import CLICK_PATH, card_by_clicks, question_id
-from tests.bot.adapters.slack.standin import APP_ID, TEAM_ID
+from testsupport.click_path import CLICK_PATH
+from testsupport.slack_standin import APP_ID, TEAM_ID
 
 WELCOME = escape(default_knowledge().message("welcome"))
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import copy
 
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.blockkit import assert_valid_message, button, texts_of
 from tests.bot.adapters.slack.conftest import SlackApp
-from tests.bot.adapters.slack.flows import question_id
+from testsupport import slack_requests as req
+from testsupport.blockkit import assert_valid_message, button, question_id, texts_of
 
 
 async def first_question(app: SlackApp) -> tuple[str, str, dict[str, object]]:

@@ -10,9 +10,9 @@ from dialogs.machine import StepResult
 from dialogs.replies import Answer, Choice, Notice, Question, Table
 from dialogs.state import ConversationState
 from knowledge.models import Knowledge
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.blockkit import assert_valid_message, texts_of
 from tests.bot.adapters.slack.conftest import MakeApp, SlackApp
+from testsupport import slack_requests as req
+from testsupport.blockkit import assert_valid_message, texts_of
 
 # What Slack sends when a person writes @channel, @here and mentions a user.
 PINGS = "<!channel> <!here> <@U0BOSS> & <https://evil.example|click>"

@@ -9,11 +9,12 @@ import pytest
 
 from bot.store.redis_store import RedisStore
 from knowledge import default_knowledge
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.blockkit import assert_valid_message, button, texts_of
 from tests.bot.adapters.slack.conftest import MakeApp, SlackApp
 from tests.bot.adapters.slack.flows import question_id
-from tests.redis_server import RedisServer, free_port
+from testsupport import slack_requests as req
+from testsupport.blockkit import assert_valid_message, button, texts_of
+from testsupport.ports import free_port
+from testsupport.redis_server import RedisServer
 
 STORE_DOWN = default_knowledge().message("store_down")
 

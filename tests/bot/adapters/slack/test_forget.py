@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from knowledge import default_knowledge
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.blockkit import button, buttons_of
 from tests.bot.adapters.slack.conftest import SlackApp
+from testsupport import slack_requests as req
+from testsupport.blockkit import button, buttons_of
 
 KB = default_knowledge()
 

@@ -5,10 +5,9 @@ in place; a typed answer collapses it with chat.update too)."""
 from __future__ import annotations
 
 from knowledge import default_knowledge
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.blockkit import assert_valid_message, button, texts_of
 from tests.bot.adapters.slack.conftest import SlackApp
-from tests.bot.adapters.slack.flows import is_card, question_id
+from testsupport import slack_requests as req
+from testsupport.blockkit import assert_valid_message, button, is_card, question_id, texts_of
 
 KB = default_knowledge()
 NOW = KB.message("action_now")

@@ -18,8 +18,8 @@ from aiohttp import web
 from bot.server import build_app
 from bot.settings import Settings
 from bot.store.redis_store import RedisStore
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.standin import BOT_TOKEN, TEAM_ID, StandIn
+from testsupport import slack_requests as req
+from testsupport.slack_standin import BOT_TOKEN, TEAM_ID, StandIn
 
 SIGNING_SECRET = "leak-test-signing-secret-7c1e9d"
 USER = "U0LEAKYUSER"

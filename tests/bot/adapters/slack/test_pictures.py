@@ -24,11 +24,11 @@ from bot.store.memory import MemoryStore
 from dialogs.engine import decide
 from dialogs.slots import Slots
 from knowledge import default_knowledge
-from tests.bot.adapters.slack.blockkit import button
 from tests.bot.adapters.slack.conftest import SlackApp, slack_settings
 from tests.bot.adapters.slack.flows import card_by_clicks
-from tests.bot.adapters.slack.standin import StandIn
-from tests.redis_server import free_port
+from testsupport.blockkit import button
+from testsupport.ports import free_port
+from testsupport.slack_standin import StandIn
 
 pytestmark = pytest.mark.slow  # matplotlib draws
 

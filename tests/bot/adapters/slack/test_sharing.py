@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.bot.adapters.slack import slack_requests as req
-from tests.bot.adapters.slack.blockkit import assert_valid_message, button, buttons_of, texts_of
 from tests.bot.adapters.slack.conftest import SlackApp
 from tests.bot.adapters.slack.flows import card_by_clicks, is_card
-from tests.bot.adapters.slack.standin import BOT_USER_ID
+from testsupport import slack_requests as req
+from testsupport.blockkit import assert_valid_message, button, buttons_of, texts_of
+from testsupport.slack_standin import BOT_USER_ID
 
 
 async def share(app: SlackApp, card: dict[str, object], user: str = "U1") -> None:

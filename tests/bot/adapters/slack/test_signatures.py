@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from tests.bot.adapters.slack import slack_requests as req
 from tests.bot.adapters.slack.conftest import SlackApp
+from testsupport import slack_requests as req
 
 
 async def test_url_verification_echoes_the_challenge(slack_app: SlackApp) -> None:

@@ -8,9 +8,9 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from bot.adapters.slack import BOLT_APP_KEY, EVENTS_PATH, attach_slack
-from tests.bot.adapters.slack import slack_requests as req
 from tests.bot.adapters.slack.conftest import MakeApp, slack_settings
-from tests.bot.adapters.slack.standin import APP_TOKEN, StandIn
+from testsupport import slack_requests as req
+from testsupport.slack_standin import APP_TOKEN, StandIn
 
 
 async def test_a_slash_command_over_socket_mode(make_slack_app: MakeApp,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,8 @@ from bot.runner import TurnRunner
 from bot.settings import Settings
 from bot.store import MemoryStore
 from knowledge import default_knowledge
-from tests.bot.adapters.teams.standin import ConnectorStandIn, TeamsClient
+from testsupport.ports import free_port
+from testsupport.teams_standin import ConnectorStandIn, TeamsClient
 
 
 def make_settings(**overrides: Any) -> Settings:
@@ -51,10 +51,8 @@ async def connector() -> AsyncIterator[ConnectorStandIn]:
 
 @pytest.fixture
 def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on."""
+    return free_port()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from jwt.algorithms import RSAAlgorithm
 from msrest.authentication import Authentication, BasicTokenAuthentication
 
 from tests.bot.adapters.teams.conftest import ServeBot, ServedBot, make_settings
-from tests.bot.adapters.teams.standin import ConnectorStandIn, TeamsClient
+from testsupport.teams_standin import ConnectorStandIn, TeamsClient
 
 APP_ID = "8d8b9a3e-1c2b-4d5e-8f90-0a1b2c3d4e5f"
 CHANNEL_ISSUER = "https://api.botframework.com"

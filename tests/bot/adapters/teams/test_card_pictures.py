@@ -17,7 +17,7 @@ from dialogs.engine import decide
 from dialogs.replies import RecommendationReply
 from dialogs.slots import Slots
 from knowledge import default_knowledge
-from tests.bot.adapters.teams.standin import MESSAGE_LIMIT_BYTES, card_problems
+from testsupport.teams_standin import MESSAGE_LIMIT_BYTES, card_problems
 
 pytestmark = pytest.mark.slow  # matplotlib draws
 

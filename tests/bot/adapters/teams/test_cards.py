@@ -24,7 +24,7 @@ from dialogs.replies import (
 )
 from dialogs.slots import Slots
 from knowledge import default_knowledge
-from tests.bot.adapters.teams.standin import (
+from testsupport.teams_standin import (
     MESSAGE_LIMIT_BYTES,
     card_problems,
     card_texts,

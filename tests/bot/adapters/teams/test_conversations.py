@@ -13,7 +13,7 @@ import pytest
 from dialogs.state import ConversationState
 from knowledge import default_knowledge
 from tests.bot.adapters.teams.conftest import ServedBot
-from tests.bot.adapters.teams.standin import (
+from testsupport.teams_standin import (
     BOT,
     Call,
     ConnectorStandIn,

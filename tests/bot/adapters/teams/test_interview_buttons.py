@@ -4,14 +4,14 @@ tell me now" buttons, each collapsing the card it was pressed on (no button left
 from __future__ import annotations
 
 from knowledge import default_knowledge
-from tests.bot.adapters.teams.standin import (
+from tests.bot.adapters.teams.test_conversations import question_id
+from testsupport.teams_standin import (
     ConnectorStandIn,
     TeamsClient,
     card_texts,
     choice_actions,
     submit_actions,
 )
-from tests.bot.adapters.teams.test_conversations import question_id
 
 KB = default_knowledge()
 

@@ -18,7 +18,6 @@ from jwt.algorithms import RSAAlgorithm
 
 from bot.adapters.teams import adapter as teams_adapter
 from tests.bot.adapters.teams.conftest import ServeBot, make_settings
-from tests.bot.adapters.teams.standin import ConnectorStandIn, TeamsClient
 from tests.bot.adapters.teams.test_auth import (
     APP_ID,
     CHANNEL_ISSUER,
@@ -27,6 +26,7 @@ from tests.bot.adapters.teams.test_auth import (
     FixedTokenCredentials,
     token,
 )
+from testsupport.teams_standin import ConnectorStandIn, TeamsClient
 
 pytestmark = pytest.mark.slow  # waits out key-endpoint timeouts
 

@@ -13,7 +13,6 @@ import re
 import aiohttp
 
 from tests.bot.adapters.teams.conftest import ServeBot, make_settings
-from tests.bot.adapters.teams.standin import ConnectorStandIn, TeamsClient
 from tests.bot.adapters.teams.test_auth import (  # noqa: F401 (openid_metadata is a fixture)
     APP_ID,
     OUTGOING_TOKEN,
@@ -21,6 +20,7 @@ from tests.bot.adapters.teams.test_auth import (  # noqa: F401 (openid_metadata 
     openid_metadata,
     token,
 )
+from testsupport.teams_standin import ConnectorStandIn, TeamsClient
 
 APP_PASSWORD = "leak-test-app-password-3e8a"
 PHRASE = "walrus-lantern-basalt"

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from bot.adapters.teams.package import SOURCE, build_manifest, write_package
-from tests.bot.adapters.teams.standin import SCHEMAS
+from testsupport.teams_standin import SCHEMAS
 
 APP_ID = "8d8b9a3e-1c2b-4d5e-8f90-0a1b2c3d4e5f"
 

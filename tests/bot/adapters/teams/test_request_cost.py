@@ -15,7 +15,6 @@ import aiohttp
 import pytest
 
 from tests.bot.adapters.teams.conftest import ServedBot
-from tests.bot.adapters.teams.standin import ConnectorStandIn, TeamsClient
 from tests.bot.adapters.teams.test_auth import (  # noqa: F401 (fixtures)
     ATTACKER_KEY,
     ada_secured,
@@ -23,6 +22,7 @@ from tests.bot.adapters.teams.test_auth import (  # noqa: F401 (fixtures)
     secured_bot,
     token,
 )
+from testsupport.teams_standin import ConnectorStandIn, TeamsClient
 
 pytestmark = pytest.mark.slow  # megabyte bodies, CPU bounds
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.adapters.teams.cards import escape_markdown
 from tests.bot.adapters.teams.conftest import ServedBot
-from tests.bot.adapters.teams.standin import ConnectorStandIn, TeamsClient
+from testsupport.teams_standin import ConnectorStandIn, TeamsClient
 
 HOSTILE = ["https://evil.example/login", "www.evil.example",
            "budget\u202egnp.exe", "\u2066hidden\u2069", "x\x07y"]

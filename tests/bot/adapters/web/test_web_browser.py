@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.server import build_app
 from bot.settings import Settings
 from bot.store.memory import MemoryStore
-from tests.redis_server import free_port
+from testsupport.ports import free_port
 
 pytestmark = pytest.mark.slow  # a real browser
 

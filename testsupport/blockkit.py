@@ -1,4 +1,5 @@
-"""Checks a Slack message payload against slack_sdk's Block Kit models and Slack's limits."""
+"""Reading Slack messages: checked against slack_sdk's Block Kit models and Slack's limits, their
+texts, buttons and block ids, the question one asks."""
 
 from __future__ import annotations
 
@@ -70,3 +71,14 @@ def button(message: dict[str, Any], label: str) -> dict[str, Any]:
 
 def block_ids(message: dict[str, Any]) -> list[str]:
     return [b.get("block_id", "") for b in message.get("blocks") or []]
+
+
+def question_id(message: dict[str, Any]) -> str | None:
+    for block_id in block_ids(message):
+        if block_id.startswith("question:"):
+            return block_id.removeprefix("question:")
+    return None
+
+
+def is_card(message: dict[str, Any]) -> bool:
+    return bool(message.get("blocks")) and message["blocks"][0]["type"] == "header"

@@ -11,7 +11,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.bot.adapters.slack.standin import APP_ID, BOT_USER_ID, TEAM_ID
+from testsupport.slack_standin import APP_ID, BOT_USER_ID, TEAM_ID
 
 _ids = itertools.count(1)
 

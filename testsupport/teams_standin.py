@@ -21,7 +21,7 @@ import aiohttp
 import jsonschema
 from aiohttp import web
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[1] / "tests" / "schemas"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_LIMIT_BYTES = 28 * 1024
 BOT = {"id": "28:which-approach-bot", "name": "which-approach"}
