@@ -23,6 +23,7 @@ from bot.settings import Settings
 from dialogs.events import Event
 from dialogs.replies import RecommendationReply, Reply, reply_json
 from dialogs.view import view_json, view_of
+from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,16 @@ def _headers(client: Client | None) -> dict[str, str]:
 def _error(status: int, text: str, client: Client | None = None) -> web.Response:
     return web.json_response([{"kind": "error", "text": text}], status=status,
                              headers=_headers(client))
+
+
+def page_json(reply: Reply, kb: Knowledge) -> dict[str, Any]:
+    """The reply as `chat --json` prints it, plus its view: the page draws the view's sections,
+    headings and labels as they are, worded by the knowledge."""
+    data = reply_json(reply)
+    view = view_of(reply, kb)
+    if view is not None:
+        data["view"] = view_json(view)
+    return data
 
 
 def event_from_body(conversation: str, body: Any) -> Event:
@@ -106,12 +117,7 @@ class WebEndpoint:
         self.pictures = pictures
 
     def _json(self, reply: Reply) -> dict[str, Any]:
-        """The reply as `chat --json` prints it, plus its view: the page draws the view's
-        sections, headings and labels as they are, worded by the knowledge."""
-        data = reply_json(reply)
-        view = view_of(reply, self.runner.kb)
-        if view is not None:
-            data["view"] = view_json(view)
+        data = page_json(reply, self.runner.kb)
         if (self.pictures is not None and isinstance(reply, RecommendationReply)
                 and reply.answers is not None):
             data.update(self.pictures.web_json(reply.answers))
