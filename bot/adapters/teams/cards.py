@@ -404,17 +404,12 @@ class CardRenderer:
 
 
 def _card_text(view: CardView) -> list[str]:
-    """The card as plain lines, for clients without cards: its headline, the facts and the
-    roadmap, and why."""
+    """The card as plain lines, for clients without cards: its headline and the roadmap. Short,
+    since it travels inside the card and counts against Teams' limit."""
     lines = [view.title, view.summary, *(f"{f.label}: {f.value}" for f in view.facts)]
     for section in view.sections:
-        if section.id in ("costs", "data_needed"):
-            lines += [f"{f.label}: {f.value}" for f in section.facts]
-        elif section.id == "roadmap":
-            lines += [stage.heading + (f" ({view.start_here})" if stage.current else "")
-                      for stage in section.stages]
-        elif section.id == "why":
-            lines += [f"- {line}" for line in section.bullets]
+        lines += [stage.heading + (f" ({view.start_here})" if stage.current else "")
+                  for stage in section.stages]
     return lines
 
 
