@@ -1,4 +1,5 @@
-"""Neutral replies drawn as Slack Block Kit, with slack_sdk's block models.
+"""Neutral replies drawn as Slack Block Kit, with slack_sdk's block models: each from its view
+(dialogs/view.py), which words every heading and label; this module only styles it.
 
 Every message gets a plain-text `text` fallback (notifications, screen readers). Slack's limits
 are kept here, never left to Slack to reject: at most 50 blocks a message, 3,000 characters a

@@ -1,4 +1,5 @@
-"""Neutral replies drawn as Adaptive Cards (schema 1.5, what Teams renders).
+"""Neutral replies drawn as Adaptive Cards (schema 1.5, what Teams renders): each from its view
+(dialogs/view.py), which words every heading and label; this module only styles it.
 
 Cards are built as plain data (dicts) and sent with `CardFactory.adaptive_card`. Every text a
 reply carries is treated as plain text: knowledge sentences and words a person typed (echoed

@@ -1,4 +1,5 @@
-"""Neutral replies drawn for a terminal with rich.
+"""Neutral replies drawn for a terminal with rich: each from its view (dialogs/view.py), which
+words every heading and label; this module only styles it.
 
 Every string that reaches the screen is wrapped in `Text`, never parsed as rich markup: the
 replies carry knowledge-file and user-echoed text, and "[...]" in it must print as written.
