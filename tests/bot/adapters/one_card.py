@@ -18,7 +18,7 @@ from dialogs.engine import decide
 from dialogs.recommendation import Change, NotAsked, Recommendation
 from dialogs.replies import Answer, Choice, Question, RecommendationReply, Reply, Table
 from dialogs.slots import Slots
-from knowledge import default_knowledge
+from knowledge import Knowledge, default_knowledge
 
 KB = default_knowledge()
 
@@ -90,11 +90,11 @@ def _teams_text(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text.replace("\u200b", ""))
 
 
-def slack_card_headings(rec: Recommendation) -> list[str]:
+def slack_card_headings(rec: Recommendation, kb: Knowledge = KB) -> list[str]:
     """The card's section headings: a section whose text opens with a bold line of its own
     (stages are bold too, and are not sections)."""
     headings = []
-    for block in (b.to_dict() for b in kit.card_blocks(rec, KB, state_version=1)):
+    for block in (b.to_dict() for b in kit.card_blocks(rec, kb, state_version=1)):
         text = (block.get("text") or {}).get("text") or ""
         match = re.match(r"\*([^*\n]+)\*(?:\n|$)", text)
         if block["type"] == "section" and match and \
@@ -103,16 +103,16 @@ def slack_card_headings(rec: Recommendation) -> list[str]:
     return headings
 
 
-def teams_card_headings(rec: Recommendation) -> list[str]:
-    card = CardRenderer(KB).recommendation(RecommendationReply(recommendation=rec)).content
+def teams_card_headings(rec: Recommendation, kb: Knowledge = KB) -> list[str]:
+    card = CardRenderer(kb).recommendation(RecommendationReply(recommendation=rec)).content
     return [_teams_text(b["text"]) for b in card["body"]
             if b.get("type") == "TextBlock" and b.get("separator")]
 
 
-def terminal_ansi(reply: Reply) -> str:
+def terminal_ansi(reply: Reply, kb: Knowledge = KB) -> str:
     console = Console(record=True, width=120, file=StringIO(), force_terminal=True,
                       color_system="standard")
-    console.print(reply_renderable(reply, KB))
+    console.print(reply_renderable(reply, kb))
     return console.export_text(styles=True)
 
 
@@ -122,9 +122,9 @@ def terminal_plain(reply: Reply) -> str:
     return console.export_text()
 
 
-def terminal_headings(reply: Reply) -> list[str]:
+def terminal_headings(reply: Reply, kb: Knowledge = KB) -> list[str]:
     """Headings are the bold and underlined lines."""
-    return [h.strip() for h in re.findall(r"\x1b\[1;4m(.*?)\x1b\[0m", terminal_ansi(reply))]
+    return [h.strip() for h in re.findall(r"\x1b\[1;4m(.*?)\x1b\[0m", terminal_ansi(reply, kb))]
 
 
 def slack_text(blocks: list[dict[str, Any]]) -> str:

@@ -6,8 +6,10 @@ question, and the same title and follow-ups for an answer. Every heading is the 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.adapters.slack import blocks as kit
 from bot.adapters.slack.mrkdwn import unescape
@@ -15,6 +17,8 @@ from bot.adapters.teams.cards import CardRenderer
 from dialogs.recommendation import Recommendation
 from dialogs.replies import Answer, Question, RecommendationReply
 from dialogs.view import CARD_SECTION_IDS, answer_view, card_view, question_view
+from knowledge import load_knowledge
+from knowledge.loader import DEFAULT_DIR
 from tests.bot.adapters.one_card import (
     KB,
     answers,
@@ -184,3 +188,18 @@ def test_every_surface_heads_an_answer_and_offers_its_follow_ups_the_same_way(
                                else [])
     for drawn in (slack_answer(answer), teams_answer(answer), terminal_answer(answer)):
         assert drawn == expected
+
+
+def test_an_organisations_wording_reaches_every_surface(tmp_path: Path) -> None:
+    """No surface words a heading itself: reworded in the knowledge, every surface follows."""
+    surfaces = yaml.safe_load((DEFAULT_DIR / "surfaces.yaml").read_text(encoding="utf-8"))
+    for section in CARD_SECTION_IDS:
+        surfaces["labels"][section] = f"Ours: {surfaces['labels'][section].lower()}"
+    (tmp_path / "surfaces.yaml").write_text(yaml.safe_dump(surfaces), encoding="utf-8")
+    ours = load_knowledge(tmp_path)
+    rec = CARDS["everything"]
+    expected = card_view(rec, ours).headings()
+    assert len(expected) >= 7 and all(h.startswith("Ours: ") for h in expected)
+    assert slack_card_headings(rec, ours) == expected
+    assert teams_card_headings(rec, ours) == expected
+    assert terminal_headings(RecommendationReply(recommendation=rec), ours) == expected
