@@ -17,6 +17,7 @@ from dialogs.pictures import (
 )
 from dialogs.recommendation import Recommendation
 from dialogs.slots import ALL_SLOTS, Slots
+from dialogs.view import display_name, slot_label
 from knowledge.models import Knowledge
 
 
@@ -50,20 +51,20 @@ def decision_record(rec: Recommendation, answers: Slots, kb: Knowledge) -> str:
                         if slot in given and slot in kb.questions)
     if rec.unknown:
         context += ["", f"{p.label('record_not_answered')}: " + _escape(", ".join(
-            _slot_name(slot, kb) for slot in rec.unknown))]
+            slot_label(kb, slot) for slot in rec.unknown))]
     section("record_context", context)
 
     stage = next((s for s in rec.roadmap if s.stage == rec.start_stage), rec.roadmap[0])
     decision = [p.label("record_decision_line", title=_escape(rec.title), stage=stage.stage,
                         stage_title=_escape(stage.title)), "", _escape(rec.summary), ""]
-    decision += _bullets([f"{p.label('record_approach')}: {kb.approaches[rec.approach].name}"])
+    decision += _bullets([f"{p.label('record_approach')}: "
+                          f"{display_name(kb, 'approach', rec.approach)}"])
     if rec.method:
-        method = kb.methods.get(rec.method)
         decision += _bullets([f"{p.label('record_method')}: "
-                              f"{method.name if method else rec.method}"])
+                              f"{display_name(kb, 'method', rec.method)}"])
     if rec.hybrids:
         decision += _bullets([f"{p.label('record_combine')}: " + ", ".join(
-            kb.hybrids[h].name if h in kb.hybrids else h for h in rec.hybrids)])
+            display_name(kb, "hybrid", h) for h in rec.hybrids)])
     section("record_decision", decision)
 
     why = [r.text for r in rec.reasons if r.points_to == rec.approach and r.text]
@@ -110,7 +111,7 @@ def decision_record(rec: Recommendation, answers: Slots, kb: Knowledge) -> str:
     assumed = list(rec.notes) + not_asked_lines(rec)
     if rec.unknown:
         assumed.append(p.label("record_assumed_unknown", slots=", ".join(
-            _slot_name(slot, kb) for slot in rec.unknown)))
+            slot_label(kb, slot) for slot in rec.unknown)))
     assumed.append(p.label("record_assumed_prices", gpu_low=f"{gpu.low:g}",
                            gpu_high=f"{gpu.high or gpu.low:g}"))
     section("record_assumed", _bullets(assumed))
@@ -118,6 +119,3 @@ def decision_record(rec: Recommendation, answers: Slots, kb: Knowledge) -> str:
     out.append(f"---\n\n{p.label('record_footer')}")
     return "\n".join(out) + "\n"
 
-
-def _slot_name(slot: str, kb: Knowledge) -> str:
-    return kb.questions[slot].short_label if slot in kb.questions else slot.replace("_", " ")

@@ -7,6 +7,7 @@ the guide is silent). Nothing here imports the rest of the project.
 
 from __future__ import annotations
 
+import string
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -425,6 +426,60 @@ class PicturesInfo(_Strict):
     def label(self, key: str, **fmt: object) -> str:
         text = self.labels[key]
         return text.format(**fmt) if fmt else text
+# The words every surface writes around the replies (surfaces.yaml), and the str.format fields
+# the code fills for each; a label not listed takes none.
+SURFACE_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "stage": frozenset({"stage", "title"}),
+    "next": frozenset({"next"}),
+    "not_answered": frozenset({"slots"}),
+    "shared_by": frozenset({"user"}),
+    "share_cannot_post": frozenset({"channel"}),
+    "shared": frozenset({"channel"}),
+    "dm_pointer": frozenset({"dm"}),
+}
+REQUIRED_SURFACE_LABELS: frozenset[str] = frozenset({
+    "approach", "method", "start_at", "combine_with", "why", "costs", "training", "inference",
+    "monthly_guide_volume", "best_for", "data_needed", "minimum", "better", "best", "you_have",
+    "roadmap", "stage", "start_here", "next", "notes", "why_not", "what_would_change",
+    "not_asked", "not_answered", "recommendation", "follow_up_hint", "explain", "start_over",
+    "share", "choose_answer", "more_options", "follow_up_topics", "ask_about", "your_answers",
+    "answers_in", "answers_done", "shared_by", "shared_thread", "trimmed", "share_no_channel",
+    "share_cannot_post", "share_cannot_post_short", "shared", "shared_short", "dm_pointer",
+    "dm_name", "welcome_title", "welcome_fallback", "start", "help",
+})
+
+
+def _format_fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+class SurfaceTexts(_Strict):
+    """The card's headings and labels, the buttons' words and the surfaces' own sentences."""
+
+    labels: dict[str, str]
+    source: Source
+
+    @model_validator(mode="after")
+    def _complete(self) -> SurfaceTexts:
+        missing = REQUIRED_SURFACE_LABELS - set(self.labels)
+        if missing:
+            raise ValueError(f"surfaces is missing labels: {', '.join(sorted(missing))}")
+        for key, text in self.labels.items():
+            try:
+                fields = _format_fields(text)
+            except ValueError as problem:
+                raise ValueError(f"labels.{key}: {problem}") from None
+            unknown = fields - SURFACE_PLACEHOLDERS.get(key, frozenset())
+            if unknown:
+                raise ValueError(f"labels.{key}: unknown placeholder "
+                                 f"{', '.join('{' + f + '}' for f in sorted(unknown))}")
+        return self
+
+    def label(self, key: str, **fmt: object) -> str:
+        text = self.labels[key]
+        return text.format(**fmt) if fmt else text
+
+
 class Band(_Strict):
     below: float | None  # None: no upper bound
     value: str
@@ -504,6 +559,8 @@ class Knowledge(_Strict):
     advice: Texts
     pictures: PicturesInfo
     understanding: UnderstandingInfo
+    # The words every surface writes around the replies.
+    surfaces: SurfaceTexts
 
     @model_validator(mode="after")
     def _complete(self) -> Knowledge:

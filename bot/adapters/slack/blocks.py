@@ -1,4 +1,5 @@
-"""Neutral replies drawn as Slack Block Kit, with slack_sdk's block models.
+"""Neutral replies drawn as Slack Block Kit, with slack_sdk's block models: each from its view
+(dialogs/view.py), which words every heading and label; this module only styles it.
 
 Every message gets a plain-text `text` fallback (notifications, screen readers). Slack's limits
 are kept here, never left to Slack to reject: at most 50 blocks a message, 3,000 characters a
@@ -29,8 +30,19 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.adapters.slack.mrkdwn import escape, split, trim
+from dialogs.bounded_cache import BoundedCache
 from dialogs.recommendation import Recommendation
 from dialogs.replies import Answer, ErrorReply, Notice, Question, RecommendationReply, Reply
+from dialogs.view import (
+    CardView,
+    QuestionView,
+    Section,
+    StageView,
+    answer_view,
+    card_view,
+    question_view,
+)
+from knowledge import default_knowledge
 from knowledge.models import Knowledge
 
 MAX_BLOCKS = 50
@@ -65,7 +77,8 @@ QUESTION_COMMAND_PREFIX = "question_command:"
 # The section that holds the answered questions' one-liners ("✓ Budget: medium").
 ANSWERED_BLOCK_ID = "answered"
 ANSWERED_MARK = "✓ "
-START_HERE = "👉 *You start here*"
+# Beside the stage to start at, before the knowledge's "You start here".
+START_HERE_MARK = "👉 "
 
 
 _B = TypeVar("_B", bound="Block | dict[str, Any]")
@@ -141,15 +154,10 @@ def markup_message(mrkdwn: str, fallback: str) -> SlackMessage:
                             mrkdwn, SECTION_TEXT_MAX)))])
 
 
-def display_name(kind: str, value: str, kb: Knowledge | None) -> str:
-    """The knowledge base's name for an approach, method or hybrid id."""
-    if kb is not None:
-        catalogs: dict[str, Mapping[Any, Any]] = {
-            "approach": kb.approaches, "method": kb.methods, "hybrid": kb.hybrids}
-        info = catalogs[kind].get(value)
-        if info is not None:
-            return str(info.name)
-    return value.replace("_", " ").capitalize()
+def _markup(template: str, **marks: str) -> str:
+    """A knowledge sentence escaped, with our own Slack markup (a mention, a channel link)
+    put in its placeholders afterwards, so the markup is not escaped with it."""
+    return escape(template).format(**marks)
 
 
 # --- choices carried by buttons --------------------------------------------------------------
@@ -170,65 +178,42 @@ def decode_choice(raw: str) -> tuple[str, str, int] | None:
 
 # --- one reply each --------------------------------------------------------------------------
 
-def question_blocks(question: Question) -> list[Block]:
+def question_blocks(question: Question, kb: Knowledge | None = None) -> list[Block]:
+    view = question_view(question, kb or default_knowledge())
     # The welcome rides on a conversation's first question; a redraw keeps it (lead blocks).
-    blocks: list[Block] = _sections(escape(question.intro)) if question.intro else []
-    blocks += _sections(f"*{escape(question.text)}*",
-                        block_id=f"question:{question.question_id}")
-    notes: list[str] = []
-    if question.progress:
-        notes.append(escape(question.progress))
-    elif question.step is not None and question.total_steps is not None:
-        notes.append(f"Question {question.step} of {question.total_steps}")
-    if question.hint:
-        notes.append(escape(question.hint))
+    blocks: list[Block] = _sections(escape(view.intro)) if view.intro else []
+    blocks += _sections(f"*{escape(view.text)}*", block_id=f"question:{view.question_id}")
+    notes = [escape(note) for note in (view.progress, view.hint) if note]
     if notes:
         blocks.append(_context(" · ".join(notes)))
-    choices = question.choices
+    choices = view.choices
     if not choices:
-        return blocks + _question_actions(question)
+        return blocks + _question_actions(view)
     if len(choices) <= BUTTONS_MAX:
         buttons = [
             _button(c.label, f"{ANSWER_ACTION_PREFIX}{i}",
-                    encode_choice(question.question_id, c.value, question.state_version))
+                    encode_choice(view.question_id, c.value, view.state_version))
             for i, c in enumerate(choices)]
-        blocks.append(ActionsBlock(block_id=f"answers:{question.question_id}", elements=buttons))
-        return blocks + _question_actions(question)
+        blocks.append(ActionsBlock(block_id=f"answers:{view.question_id}", elements=buttons))
+        return blocks + _question_actions(view)
     options = [
-        Option(value=encode_choice(question.question_id, c.value, question.state_version),
+        Option(value=encode_choice(view.question_id, c.value, view.state_version),
                text=_plain(c.label, OPTION_TEXT_MAX))
         for c in choices[:OPTIONS_MAX]
-        if len(encode_choice(question.question_id, c.value, question.state_version))
+        if len(encode_choice(view.question_id, c.value, view.state_version))
         <= OPTION_VALUE_MAX]
-    select = StaticSelectElement(placeholder=PlainTextObject(text="Choose an answer"),
+    select = StaticSelectElement(placeholder=_plain(view.choose_label, OPTION_TEXT_MAX),
                                  action_id=ANSWER_SELECT_ACTION, options=options)
-    blocks.append(ActionsBlock(block_id=f"answers:{question.question_id}", elements=[select]))
-    return blocks + _question_actions(question)
+    blocks.append(ActionsBlock(block_id=f"answers:{view.question_id}", elements=[select]))
+    return blocks + _question_actions(view)
 
 
-def _question_actions(question: Question) -> list[Block]:
-    if not question.actions:
+def _question_actions(view: QuestionView) -> list[Block]:
+    if not view.commands:
         return []
-    return [ActionsBlock(block_id=f"commands:{question.question_id}", elements=[
-        _button(a.label, f"{QUESTION_COMMAND_PREFIX}{a.value}", str(question.state_version))
-        for a in question.actions])]
-
-
-_DRAWN_QUESTIONS: dict[tuple[Any, ...], tuple[dict[str, Any], ...]] = {}
-_DRAWN_QUESTIONS_MAX = 1024
-
-
-def drawn_question(question: Question) -> list[dict[str, Any]]:
-    """question_blocks() as JSON, drawn once per distinct question: everyone gets the same
-    first question, and slack_sdk's validating to_dict() is the costly part of a reply. The
-    key is every field's value (Choices are frozen, so hashable), cheaper than its JSON."""
-    key = tuple(tuple(v) if isinstance(v, list) else v for v in question.__dict__.values())
-    drawn = _DRAWN_QUESTIONS.get(key)
-    if drawn is None:
-        if len(_DRAWN_QUESTIONS) >= _DRAWN_QUESTIONS_MAX:
-            _DRAWN_QUESTIONS.clear()
-        drawn = _DRAWN_QUESTIONS[key] = tuple(b.to_dict() for b in question_blocks(question))
-    return list(drawn)
+    return [ActionsBlock(block_id=f"commands:{view.question_id}", elements=[
+        _button(a.label, f"{QUESTION_COMMAND_PREFIX}{a.value}", str(view.state_version))
+        for a in view.commands])]
 
 
 def answered_block(lines: Sequence[str]) -> Block:
@@ -253,41 +238,71 @@ def error_blocks(error: ErrorReply) -> list[Block]:
     return _sections(":warning: " + escape(error.text))
 
 
-def answer_blocks(answer: Answer) -> list[Block]:
-    blocks = _sections(escape(answer.text), block_id=f"answer:{answer.topic}")
-    if answer.table is not None and answer.table.rows:
-        columns = answer.table.columns
+def answer_blocks(answer: Answer, kb: Knowledge | None = None) -> list[Block]:
+    view = answer_view(answer, kb or default_knowledge())
+    text = escape(view.text)
+    if view.title:
+        text = f"*{escape(view.title)}*\n{text}"
+    blocks = _sections(text, block_id=f"answer:{view.topic}")
+    if view.table is not None and view.table.rows:
+        columns = view.table.columns
         lines = []
-        for row in answer.table.rows:
+        for row in view.table.rows:
             head, *cells = row
             described = " · ".join(
                 f"_{escape(columns[i + 1])}:_ {escape(cell)}" if i + 1 < len(columns)
                 else escape(cell) for i, cell in enumerate(cells))
             lines.append(f"• *{escape(head)}*" + (f" — {described}" if described else ""))
         blocks += _sections("\n".join(lines))
-    if answer.choices:
+    if view.choices:
         buttons = [_button(c.label, f"{TOPIC_ACTION_PREFIX}{i}", c.value)
-                   for i, c in enumerate(answer.choices[:25])]
+                   for i, c in enumerate(view.choices[:25])]
         for start in range(0, len(buttons), BUTTONS_PER_ROW):
             blocks.append(ActionsBlock(elements=buttons[start:start + BUTTONS_PER_ROW]))
     return blocks
 
 
-def _stage_text(stage: Any) -> str:
-    title = f"*Stage {stage.stage}: {escape(stage.title)}*"
+def _stage_text(stage: StageView, start_here: str) -> str:
+    title = f"*{escape(stage.heading)}*"
     if stage.subtitle:
         title += f" — _{escape(stage.subtitle)}_"
     if stage.current:
-        title += f"   {START_HERE}"
+        title += f"   {START_HERE_MARK}*{escape(start_here)}*"
     lines = [title, _bullets(stage.steps)]
     if stage.next:
-        lines.append(f"➜ _Next:_ {escape(stage.next)}")
+        lines.append(f"➜ {escape(stage.next)}")
     return "\n".join(line for line in lines if line)
 
 
 def _image(url: str, alt: str, title: str) -> ImageBlock:
     return ImageBlock(image_url=url, alt_text=trim(alt, IMAGE_ALT_MAX),
                       title=PlainTextObject(text=trim(title, IMAGE_TITLE_MAX)))
+
+
+def _section_blocks(section: Section, view: CardView, pictures: Any | None) -> list[Block]:
+    """One section of the card: its heading, then its facts, bullets or stages."""
+    heading = f"*{escape(section.heading)}*"
+    blocks: list[Block] = []
+    if section.stages:
+        blocks.append(DividerBlock())
+        blocks += _sections(heading)
+        if pictures is not None:
+            blocks.append(_image(pictures.links.roadmap_png, pictures.roadmap_alt,
+                                 pictures.roadmap_title))
+        for stage in section.stages:
+            blocks += _sections(_stage_text(stage, view.start_here),
+                                block_id=f"stage:{stage.number}")
+    elif section.facts:
+        blocks.append(SectionBlock(text=_mrkdwn(heading), fields=[
+            _field(f.label, f.value) for f in section.facts[:FIELDS_MAX]]))
+    else:
+        blocks += _sections(heading + "\n" + _bullets(section.bullets))
+    if section.small_print:
+        blocks.append(_context(escape(" ".join(section.small_print))))
+    if section.id == "costs" and pictures is not None:
+        blocks.append(_image(pictures.links.cost_png, pictures.cost_alt, pictures.cost_title))
+        blocks.append(_context(escape(pictures.caption)))
+    return blocks
 
 
 def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
@@ -297,95 +312,45 @@ def card_blocks(rec: Recommendation, kb: Knowledge | None = None, *,
     to that person, without the buttons that act on their own conversation. `pictures`
     (bot.pictures.http.CardPictures) adds the Export button and, `with_images`, the cost and
     roadmap pictures as image blocks that Slack fetches from our own signed links."""
-    blocks: list[Block] = [HeaderBlock(text=_plain(rec.title, HEADER_TEXT_MAX))]
+    kb = kb or default_knowledge()
+    say = kb.surfaces.labels
+    view = card_view(rec, kb)
+    blocks: list[Block] = [HeaderBlock(text=_plain(view.title, HEADER_TEXT_MAX))]
     if shared_by:
-        blocks.append(_context(f"Shared by <@{escape(shared_by)}>"))
-    blocks += _sections(escape(rec.summary))
-
-    headline = [_field("Approach", display_name("approach", rec.approach, kb))]
-    if rec.method:
-        headline.append(_field("Method", display_name("method", rec.method, kb)))
-    stage = next((s for s in rec.roadmap if s.stage == rec.start_stage), None)
-    if stage is not None:
-        headline.append(_field("Start at", f"Stage {stage.stage}: {stage.title}"))
-    if rec.hybrids:
-        headline.append(_field("Combine with", ", ".join(
-            display_name("hybrid", h, kb) for h in rec.hybrids)))
-    blocks.append(SectionBlock(fields=headline))
-    if rec.method_reason:
-        blocks.append(_context(escape(rec.method_reason)))
-    if rec.assumptions:
-        blocks.append(_context(escape(" ".join(rec.assumptions))))
-
-    why = [r.text for r in rec.reasons if r.text]
-    if why:
-        blocks += _sections("*Why*\n" + _bullets(why))
-    if rec.hybrid_reasons:
-        blocks += _sections("*Combine with*\n" + _bullets(rec.hybrid_reasons))
-
-    costs = rec.costs
-    blocks.append(SectionBlock(text=_mrkdwn("*Costs*"), fields=[
-        _field("Training", costs.training),
-        _field("Inference", costs.inference_per_1k_tokens),
-        _field(costs.monthly_label or "A month at 1M tokens",
-               costs.monthly or costs.monthly_at_1m_tokens),
-        _field("Best for", costs.best_for)]))
-    cost_lines = [x for x in (costs.hosting, costs.payback, costs.prices_note) if x]
-    if cost_lines:
-        blocks.append(_context(escape(" ".join(cost_lines))))
-    data = rec.data_needed
-    blocks.append(SectionBlock(text=_mrkdwn("*Data needed*"), fields=[
-        _field("Minimum", data.minimum), _field("Better", data.better),
-        _field("Best", data.best), _field("You have", data.you_have)]))
-    if pictures is not None and with_images:
-        blocks.append(_image(pictures.links.cost_png, pictures.cost_alt, pictures.cost_title))
-        blocks.append(_context(escape(pictures.caption)))
-
-    if rec.roadmap:
-        blocks.append(DividerBlock())
-        blocks += _sections("*Roadmap*")
-        if pictures is not None and with_images:
-            blocks.append(_image(pictures.links.roadmap_png, pictures.roadmap_alt,
-                                 pictures.roadmap_title))
-        for roadmap_stage in rec.roadmap:
-            blocks += _sections(_stage_text(roadmap_stage),
-                                block_id=f"stage:{roadmap_stage.stage}")
-    if rec.notes:
-        blocks += _sections("*Note*\n" + _bullets(rec.notes))
-    if rec.why_not:
-        blocks += _sections("*Why not the others*\n" + _bullets(rec.why_not))
-    if rec.what_would_change:
-        blocks += _sections("*What would change this*\n"
-                            + _bullets([c.text for c in rec.what_would_change]))
-    if rec.not_asked:
-        blocks += _sections("*Not asked*\n" + _bullets([n.text for n in rec.not_asked]))
-    elif rec.unknown:  # not_asked, where the dialog filled it, already names each of these
-        blocks.append(_context(escape(
-            "Not answered yet (answering may change the advice): "
-            + ", ".join(s.replace("_", " ") for s in rec.unknown))))
+        blocks.append(_context(_markup(say["shared_by"], user=f"<@{escape(shared_by)}>")))
+    blocks += _sections(escape(view.summary))
+    blocks.append(SectionBlock(fields=[_field(f.label, f.value) for f in view.facts]))
+    if view.remarks:
+        blocks.append(_context(escape("\n".join(view.remarks))))
+    images = pictures if pictures is not None and with_images else None
+    for section in view.sections:
+        blocks += _section_blocks(section, view, images)
+    if view.footnote:
+        blocks.append(_context(escape(view.footnote)))
 
     if shared_by:
-        tail: Block = _context("Reply in this thread to ask about this recommendation.")
+        tail: Block = _context(escape(say["shared_thread"]))
     else:
+        action_ids = {"card": SHARE_ACTION, "explain": EXPLAIN_ACTION, "restart": RESTART_ACTION}
         tail = ActionsBlock(block_id="card_actions", elements=[
-            _button("Share in channel", SHARE_ACTION, str(state_version), style="primary"),
-            _button("Explain", EXPLAIN_ACTION, str(state_version)),
-            _button("Start over", RESTART_ACTION, str(state_version)),
+            *(_button(a.label, action_ids[a.value], str(state_version),
+                      style="primary" if a.value == "card" else None) for a in view.actions),
             *([_button(pictures.export_label, EXPORT_ACTION, pictures.links.token)]
               if pictures is not None else []),
         ])
-    return fit_blocks(blocks, tail)
+    return fit_blocks(blocks, tail, note=say["trimmed"])
 
 
 def fit_blocks(blocks: Sequence[_B], tail: Block | None = None,
-               limit: int = MAX_BLOCKS) -> list[_B | Block]:
+               limit: int = MAX_BLOCKS, *, note: str | None = None) -> list[_B | Block]:
     """At most `limit` (50) blocks, `tail` (the buttons) always last; over that the end is cut
-    and a note says so, rather than Slack rejecting the whole message."""
+    and `note` (the knowledge's "trimmed") says so, rather than Slack rejecting the whole
+    message."""
     room = limit - (1 if tail is not None else 0)
     fitted: list[_B | Block] = list(blocks)
     if len(fitted) > room:
-        fitted = fitted[:room - 1] + [
-            _context("_Trimmed to fit in Slack: ask “explain” for the full reasoning._")]
+        said = note if note is not None else default_knowledge().surfaces.label("trimmed")
+        fitted = fitted[:room - 1] + [_context(f"_{escape(said)}_")]
     return fitted + ([tail] if tail is not None else [])
 
 
@@ -400,34 +365,6 @@ def card_pictures(reply: RecommendationReply, pictures: Any | None) -> Any | Non
     return pictures.card(reply.answers)
 
 
-def card_message(reply: RecommendationReply, kb: Knowledge | None = None, *,
-                 shared_by: str | None = None,
-                 metadata: dict[str, Any] | None = None,
-                 pictures: Any | None = None) -> SlackMessage:
-    """`pictures`: bot.pictures.http.Pictures; its links need a public URL for the images."""
-    return SlackMessage(text=card_fallback(reply.recommendation),
-                        blocks=card_blocks(reply.recommendation, kb,
-                                           state_version=reply.state_version,
-                                           shared_by=shared_by,
-                                           pictures=card_pictures(reply, pictures),
-                                           with_images=bool(pictures is not None
-                                                            and pictures.links.base_url)),
-                        metadata=metadata)
-
-
-def reply_blocks(reply: Reply, kb: Knowledge | None = None,
-                 pictures: Any | None = None) -> Sequence[Block | dict[str, Any]]:
-    if isinstance(reply, Question):
-        return list(drawn_question(reply))
-    if isinstance(reply, RecommendationReply):
-        return card_message(reply, kb, pictures=pictures).blocks
-    if isinstance(reply, Answer):
-        return answer_blocks(reply)
-    if isinstance(reply, Notice):
-        return notice_blocks(reply)
-    return error_blocks(reply)
-
-
 def reply_fallback(reply: Reply) -> str:
     if isinstance(reply, Question):
         # The question first: it is what a notification preview should show.
@@ -437,65 +374,139 @@ def reply_fallback(reply: Reply) -> str:
     return reply.text
 
 
-# --- a turn's replies as messages ------------------------------------------------------------
+# Distinct questions whose drawing is remembered: everyone gets the same first question.
+DRAWN_QUESTIONS_MAX = 1024
+
+
+class SlackRenderer:
+    """Draws neutral replies as Slack messages with one knowledge base and one set of
+    pictures, remembering the questions it has drawn (the listeners share one, SlackDeps)."""
+
+    def __init__(self, kb: Knowledge | None = None, pictures: Any | None = None,
+                 drawn_questions: int = DRAWN_QUESTIONS_MAX) -> None:
+        self.kb = kb or default_knowledge()
+        self.pictures = pictures  # bot.pictures.http.Pictures
+        self._questions: BoundedCache[tuple[Any, ...], tuple[dict[str, Any], ...]] = \
+            BoundedCache(drawn_questions)
+
+    def label(self, key: str) -> str:
+        return self.kb.surfaces.label(key)
+
+    def question(self, question: Question) -> list[dict[str, Any]]:
+        """question_blocks() as JSON, drawn once per distinct question: slack_sdk's validating
+        to_dict() is the costly part of a reply. The key is every field's value (Choices are
+        frozen, so hashable), cheaper than its JSON."""
+        key = tuple(tuple(v) if isinstance(v, list) else v for v in question.__dict__.values())
+        return list(self._questions.get_or_make(key, lambda: tuple(
+            b.to_dict() for b in question_blocks(question, self.kb))))
+
+    def card(self, reply: RecommendationReply, *, shared_by: str | None = None,
+             metadata: dict[str, Any] | None = None) -> SlackMessage:
+        """The card as a message of its own; its images need the pictures' public URL."""
+        pictures = self.pictures
+        return SlackMessage(text=card_fallback(reply.recommendation),
+                            blocks=card_blocks(reply.recommendation, self.kb,
+                                               state_version=reply.state_version,
+                                               shared_by=shared_by,
+                                               pictures=card_pictures(reply, pictures),
+                                               with_images=bool(pictures is not None
+                                                                and pictures.links.base_url)),
+                            metadata=metadata)
+
+    def reply_blocks(self, reply: Reply) -> Sequence[Block | dict[str, Any]]:
+        if isinstance(reply, Question):
+            return self.question(reply)
+        if isinstance(reply, RecommendationReply):
+            return self.card(reply).blocks
+        if isinstance(reply, Answer):
+            return answer_blocks(reply, self.kb)
+        if isinstance(reply, Notice):
+            return notice_blocks(reply)
+        return error_blocks(reply)
+
+    def replies(self, replies: Sequence[Reply], answered: Sequence[str] = ()
+                ) -> list[SlackMessage]:
+        """A turn's replies packed into as few messages as fit: accepted answers collapse into
+        the one-line record at the top, and a recommendation card is always a message of its
+        own (it carries the Share button and, shared, the answers as metadata). `answered`
+        lines (mrkdwn, from an earlier message being redrawn) head the record."""
+        messages: list[SlackMessage] = []
+        lines: list[str] = list(answered)
+        new_lines: list[str] = []  # this turn's accepted answers, as plain text for the fallback
+        blocks: list[Block | dict[str, Any]] = []
+        texts: list[str] = []
+        trimmed = self.label("trimmed")
+
+        def flush() -> None:
+            nonlocal lines, new_lines, blocks, texts
+            head: list[Block] = [answered_block(lines)] if lines else []
+            if head or blocks:
+                messages.append(SlackMessage(
+                    text=fallback_text(texts or new_lines or [self.label("your_answers")]),
+                    blocks=head + blocks))
+            lines, new_lines, blocks, texts = [], [], [], []
+
+        for reply in replies:
+            if isinstance(reply, Notice) and reply.slot:
+                lines.append(answered_line(reply))
+                new_lines.append(reply.text)
+                continue
+            if isinstance(reply, RecommendationReply):
+                flush()
+                messages.append(self.card(reply))
+                continue
+            new = self.reply_blocks(reply)
+            head = 1 if lines else 0
+            if blocks and len(blocks) + len(new) + head > MAX_BLOCKS:
+                flush()
+                head = 0
+            blocks += fit_blocks(new, limit=MAX_BLOCKS - head - len(blocks), note=trimmed)
+            texts.append(reply_fallback(reply))
+        flush()
+        return messages
+
+    def in_place(self, lines: Sequence[str], question: Question | None,
+                 more_below: bool = False, lead: Sequence[Block] = ()) -> SlackMessage:
+        """The clicked question's message redrawn: what led it (`lead`, e.g. the welcome), the
+        record of answers (`lines`, mrkdwn) and the next question, or a pointer to what
+        follows when there is no next question."""
+        blocks: list[Block | dict[str, Any]] = list(lead)
+        blocks += [answered_block(lines)] if lines else []
+        if question is not None:
+            blocks += self.question(question)
+            text = fallback_text([question.text])
+        else:
+            if more_below:
+                blocks.append(_context(escape(self.label("answers_done"))))
+            text = fallback_text([self.label("answers_in")])
+        return SlackMessage(text=text, blocks=fit_blocks(blocks, note=self.label("trimmed")))
+
+    def text(self, text: str) -> SlackMessage:
+        """A sentence as a message of its own, escaped."""
+        return SlackMessage(text=fallback_text([text]), blocks=notice_blocks(Notice(text=text)))
+
+
+# One-off drawings with a renderer of their own (no remembered questions): for callers that
+# draw once, such as the tests and the export.
+
+def card_message(reply: RecommendationReply, kb: Knowledge | None = None, *,
+                 shared_by: str | None = None,
+                 metadata: dict[str, Any] | None = None,
+                 pictures: Any | None = None) -> SlackMessage:
+    """`pictures`: bot.pictures.http.Pictures; its links need a public URL for the images."""
+    return SlackRenderer(kb, pictures).card(reply, shared_by=shared_by, metadata=metadata)
+
 
 def render_replies(replies: Sequence[Reply], kb: Knowledge | None = None,
                    answered: Sequence[str] = (), pictures: Any | None = None
                    ) -> list[SlackMessage]:
-    """A turn's replies packed into as few messages as fit: accepted answers collapse into the
-    one-line record at the top, and a recommendation card is always a message of its own (it
-    carries the Share button and, shared, the answers as metadata). `answered` lines (mrkdwn,
-    from an earlier message being redrawn) head the record."""
-    messages: list[SlackMessage] = []
-    lines: list[str] = list(answered)
-    new_lines: list[str] = []  # this turn's accepted answers, as plain text for the fallback
-    blocks: list[Block | dict[str, Any]] = []
-    texts: list[str] = []
-
-    def flush() -> None:
-        nonlocal lines, new_lines, blocks, texts
-        head: list[Block] = [answered_block(lines)] if lines else []
-        if head or blocks:
-            messages.append(SlackMessage(text=fallback_text(texts or new_lines or ["Your answers"]),
-                                         blocks=head + blocks))
-        lines, new_lines, blocks, texts = [], [], [], []
-
-    for reply in replies:
-        if isinstance(reply, Notice) and reply.slot:
-            lines.append(answered_line(reply))
-            new_lines.append(reply.text)
-            continue
-        if isinstance(reply, RecommendationReply):
-            flush()
-            messages.append(card_message(reply, kb, pictures=pictures))
-            continue
-        new = reply_blocks(reply, kb, pictures)
-        head = 1 if lines else 0
-        if blocks and len(blocks) + len(new) + head > MAX_BLOCKS:
-            flush()
-            head = 0
-        blocks += fit_blocks(new, limit=MAX_BLOCKS - head - len(blocks))
-        texts.append(reply_fallback(reply))
-    flush()
-    return messages
+    return SlackRenderer(kb, pictures).replies(replies, answered)
 
 
 def in_place_message(lines: Sequence[str], question: Question | None,
-                     more_below: bool = False,
-                     lead: Sequence[Block] = ()) -> SlackMessage:
-    """The clicked question's message redrawn: what led it (`lead`, e.g. the welcome), the
-    record of answers (`lines`, mrkdwn) and the next question, or a pointer to what follows
-    when there is no next question."""
-    blocks: list[Block | dict[str, Any]] = list(lead)
-    blocks += [answered_block(lines)] if lines else []
-    if question is not None:
-        blocks += drawn_question(question)
-        text = fallback_text([question.text])
-    else:
-        if more_below:
-            blocks.append(_context("Thanks, that's everything I need: see below."))
-        text = fallback_text(["Your answers are in."])
-    return SlackMessage(text=text, blocks=fit_blocks(blocks))
+                     more_below: bool = False, lead: Sequence[Block] = (),
+                     kb: Knowledge | None = None) -> SlackMessage:
+    return SlackRenderer(kb).in_place(lines, question, more_below, lead)
 
 
 def lead_blocks_of(blocks: Sequence[Mapping[str, Any]]) -> list[Block]:

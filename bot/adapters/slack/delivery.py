@@ -16,7 +16,7 @@ import orjson
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.blocks import SlackMessage
+from bot.adapters.slack.blocks import SlackMessage, SlackRenderer
 from dialogs.events import Event
 from dialogs.replies import ErrorReply
 from knowledge.models import Knowledge
@@ -80,6 +80,11 @@ class SlackDeps:
     kb: Knowledge | None = None
     pictures: Any | None = None
     open_questions: OpenQuestions = field(default_factory=OpenQuestions)
+    # Draws every reply, with the knowledge and pictures above (and the questions it drew).
+    renderer: SlackRenderer = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "renderer", SlackRenderer(self.kb, self.pictures))
 
 
 @dataclass

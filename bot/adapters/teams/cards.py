@@ -1,4 +1,5 @@
-"""Neutral replies drawn as Adaptive Cards (schema 1.5, what Teams renders).
+"""Neutral replies drawn as Adaptive Cards (schema 1.5, what Teams renders): each from its view
+(dialogs/view.py), which words every heading and label; this module only styles it.
 
 Cards are built as plain data (dicts) and sent with `CardFactory.adaptive_card`. Every text a
 reply carries is treated as plain text: knowledge sentences and words a person typed (echoed
@@ -15,14 +16,13 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
-from dialogs.recommendation import Recommendation
 from dialogs.replies import (
     Answer,
     Choice,
@@ -33,6 +33,8 @@ from dialogs.replies import (
     Reply,
     Table,
 )
+from dialogs.view import CardView, Section, answer_view, card_view, question_view
+from knowledge import default_knowledge
 from knowledge.models import Knowledge
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -42,7 +44,8 @@ CARD_VERSION = "1.5"
 MESSAGE_LIMIT_BYTES = 28 * 1024
 CARD_BUDGET_BYTES = MESSAGE_LIMIT_BYTES - 3 * 1024
 SUMMARY_CHARS = 120
-START_HERE = "you start here"
+# Beside the stage to start at, before the knowledge's "You start here".
+START_HERE_MARK = "▶ "
 
 Card = dict[str, Any]
 Data = dict[str, Any]
@@ -172,13 +175,6 @@ def _notes_text(notes: Sequence[Notice | ErrorReply]) -> list[str]:
     return [n.text for n in notes]
 
 
-def _heading_index(body: list[Card], title: str) -> int:
-    """Where a section heading (see _heading) stands in a card's body; -1 if it has none."""
-    text = escape_markdown(title)
-    return next((i for i, block in enumerate(body)
-                 if block.get("separator") and block.get("text") == text), -1)
-
-
 def _size(card: Card) -> int:
     return len(json.dumps(card, ensure_ascii=False).encode())
 
@@ -207,7 +203,8 @@ class CardRenderer:
     """Draws neutral replies as Adaptive Cards; the knowledge gives display names."""
 
     def __init__(self, kb: Knowledge | None = None, pictures: Any | None = None) -> None:
-        self._kb = kb
+        self._kb = kb or default_knowledge()
+        self._say = self._kb.surfaces.label
         self._pictures = pictures  # bot.pictures.http.Pictures: the card's images
 
     def _images(self, reply: RecommendationReply) -> dict[str, Card]:
@@ -230,62 +227,47 @@ class CardRenderer:
                             "url": url}
         return images
 
-    def _name(self, catalog: str, value: str) -> str:
-        if self._kb is not None:
-            entries: Mapping[str, Any] = getattr(self._kb, catalog)
-            info = entries.get(value)
-            if info is not None:
-                return str(info.name)
-        return value.replace("_", " ").capitalize()
-
-    def _topic_title(self, topic: str) -> str | None:
-        if self._kb is not None and topic in self._kb.topics:
-            return self._kb.topics[topic].title
-        return None
-
-    def _message(self, key: str, default: str) -> str:
-        if self._kb is not None and key in self._kb.messages:
-            return self._kb.message(key)
-        return default
+    def _message(self, key: str) -> str:
+        return self._kb.message(key)
 
     def command_label(self, command: str) -> str:
         """The label of a question's own button (Back, "Just tell me now")."""
-        return self._message(f"action_{command}", command.capitalize())
+        return self._message(f"action_{command}")
 
     # Welcome, shown when the bot is added to a chat, team or group.
     def welcome(self) -> RenderedCard:
-        text = self._message("greeting", "Hi!")
-        body = [{"type": "TextBlock", "text": "which-approach", "size": "Large",
-                 "weight": "Bolder", "wrap": True}, *_text_blocks(text)]
-        fallback = text + "\nType 'start' to begin."
-        actions = [_submit("Start", command_data("start")),
-                   _submit("Help", command_data("help"))]
+        say = self._say
+        text = self._message("greeting")
+        body = [{"type": "TextBlock", "text": escape_markdown(say("welcome_title")),
+                 "size": "Large", "weight": "Bolder", "wrap": True}, *_text_blocks(text)]
+        fallback = text + "\n" + say("welcome_fallback")
+        actions = [_submit(say("start"), command_data("start")),
+                   _submit(say("help"), command_data("help"))]
         return _fit(_card(body, fallback, actions), _summary(text))
 
     def question(self, question: Question,
                  notes: Sequence[Notice | ErrorReply] = ()) -> RenderedCard:
+        view = question_view(question, self._kb)
         body = _note_blocks(notes)
-        if question.intro:
-            body += _text_blocks(question.intro)
-        if question.progress or (question.step is not None and question.total_steps is not None):
+        if view.intro:
+            body += _text_blocks(view.intro)
+        if view.progress:
             body.append({"type": "TextBlock", "isSubtle": True, "size": "Small", "wrap": True,
-                         "text": escape_markdown(question.progress or
-                                                 f"Question {question.step} of "
-                                                 f"{question.total_steps}")})
-        body.append({"type": "TextBlock", "text": escape_markdown(question.text),
+                         "text": escape_markdown(view.progress)})
+        body.append({"type": "TextBlock", "text": escape_markdown(view.text),
                      "weight": "Bolder", "size": "Medium", "wrap": True})
-        if question.hint:
-            body += _text_blocks(question.hint, isSubtle=True, size="Small")
+        if view.hint:
+            body += _text_blocks(view.hint, isSubtle=True, size="Small")
         actions = [_submit(c.label, choice_data(question, c)) for c in question.choices]
         # Back and "just tell me now", beside the answers.
-        actions += [_submit(a.label, command_data(a.value)) for a in question.actions]
-        fallback_lines = [*_notes_text(notes), *([question.intro] if question.intro else []),
-                          question.text]
-        fallback_lines += [f"{i}. {c.label}" for i, c in enumerate(question.choices, start=1)]
-        if question.hint:
-            fallback_lines.append(question.hint)
-        card = _fit(_card(body, "\n".join(fallback_lines), actions), _summary(question.text))
-        return replace(card, question_id=question.question_id)
+        actions += [_submit(a.label, command_data(a.value)) for a in view.commands]
+        fallback_lines = [*_notes_text(notes), *([view.intro] if view.intro else []),
+                          view.text]
+        fallback_lines += [f"{i}. {c.label}" for i, c in enumerate(view.choices, start=1)]
+        if view.hint:
+            fallback_lines.append(view.hint)
+        card = _fit(_card(body, "\n".join(fallback_lines), actions), _summary(view.text))
+        return replace(card, question_id=view.question_id)
 
     def answered(self, notices: Sequence[Notice]) -> RenderedCard:
         """An answered question collapsed to one line per accepted answer ("Budget: medium")."""
@@ -297,19 +279,20 @@ class CardRenderer:
 
     def answer(self, answer: Answer,
                notes: Sequence[Notice | ErrorReply] = ()) -> RenderedCard:
+        view = answer_view(answer, self._kb)
         body = _note_blocks(notes)
-        title = self._topic_title(answer.topic)
-        if title:
-            body.append({"type": "TextBlock", "text": escape_markdown(title),
+        if view.title:
+            body.append({"type": "TextBlock", "text": escape_markdown(view.title),
                          "weight": "Bolder", "size": "Medium", "wrap": True})
-        body += _text_blocks(answer.text)
-        fallback = [*_notes_text(notes), answer.text]
-        if answer.table is not None:
-            body.append(self._table(answer.table))
-            fallback += [" | ".join(answer.table.columns)]
-            fallback += [" | ".join(row) for row in answer.table.rows]
-        actions = [_submit(c.label, command_data("topic", c.value)) for c in answer.choices]
-        return _fit(_card(body, "\n".join(fallback), actions), _summary(title or answer.text))
+        body += _text_blocks(view.text)
+        fallback = [*_notes_text(notes), view.text]
+        if view.table is not None:
+            body.append(self._table(view.table))
+            fallback += [" | ".join(view.table.columns)]
+            fallback += [" | ".join(row) for row in view.table.rows]
+        actions = [_submit(c.label, command_data("topic", c.value)) for c in view.choices]
+        return _fit(_card(body, "\n".join(fallback), actions),
+                    _summary(view.title or view.text))
 
     @staticmethod
     def _table(table: Table) -> Card:
@@ -334,108 +317,70 @@ class CardRenderer:
 
     def recommendation(self, reply: RecommendationReply,
                        notes: Sequence[Notice | ErrorReply] = ()) -> RenderedCard:
-        rec = reply.recommendation
+        view = card_view(reply.recommendation, self._kb)
         body = _note_blocks(notes)
-        body.append({"type": "TextBlock", "text": escape_markdown(rec.title), "size": "Large",
+        body.append({"type": "TextBlock", "text": escape_markdown(view.title), "size": "Large",
                      "weight": "Bolder", "wrap": True})
-        facts = [("Approach", self._name("approaches", rec.approach))]
-        if rec.method:
-            facts.append(("Method", self._name("methods", rec.method)))
-        body.append(_facts(facts))
-        body += _text_blocks(rec.summary)
-        if rec.method_reason:
-            body += _text_blocks(rec.method_reason, isSubtle=True)
-        if rec.assumptions:
-            body += _bullets(rec.assumptions, isSubtle=True)
-        if rec.notes:
-            body += _bullets(rec.notes, color="Warning")
+        body.append(_facts([(f.label, f.value) for f in view.facts]))
+        body += _text_blocks(view.summary)
+        for remark in view.remarks:
+            body += _text_blocks(remark, isSubtle=True)
+        # Where the pictures go: the cost chart ends the costs, the roadmap's opens the roadmap.
+        places: dict[str, int] = {}
+        for section in view.sections:
+            body.append(_heading(section.heading))
+            if section.id == "roadmap":
+                places["roadmap"] = len(body)
+            body += self._section_body(section, view)
+            if section.id == "costs":
+                places["cost"] = len(body)
+        if view.footnote:
+            body += _text_blocks(view.footnote, isSubtle=True, size="Small")
 
-        body.append(_heading("Costs"))
-        body.append(_facts([
-            ("Training", rec.costs.training),
-            ("Inference", rec.costs.inference_per_1k_tokens),
-            (rec.costs.monthly_label or "At 1M tokens a month",
-             rec.costs.monthly or rec.costs.monthly_at_1m_tokens),
-            ("Best for", rec.costs.best_for),
-        ]))
-        cost_lines = [x for x in (rec.costs.hosting, rec.costs.payback, rec.costs.prices_note)
-                      if x]
-        if cost_lines:
-            body += _text_blocks("\n".join(cost_lines), isSubtle=True, size="Small")
-        body.append(_heading("Data needed"))
-        body.append(_facts([
-            ("Minimum", rec.data_needed.minimum),
-            ("Better", rec.data_needed.better),
-            ("Best", rec.data_needed.best),
-            ("You have", rec.data_needed.you_have),
-        ]))
-
-        body.append(_heading("Roadmap"))
-        for stage in rec.roadmap:
-            current = stage.current or stage.stage == rec.start_stage
-            title = f"Stage {stage.stage}: {stage.title}"
-            if stage.subtitle:
-                title += f" ({stage.subtitle})"
-            items: list[Card] = [{"type": "TextBlock", "text": escape_markdown(title),
-                                  "weight": "Bolder", "wrap": True}]
-            if current:
-                items.append({"type": "TextBlock", "text": f"▶ {START_HERE}",
-                              "color": "Good", "weight": "Bolder", "spacing": "None"})
-            items += _bullets(stage.steps)
-            if stage.next:
-                items += _text_blocks(stage.next, isSubtle=True, size="Small")
-            container: Card = {"type": "Container", "items": items, "spacing": "Small"}
-            if current:
-                container["style"] = "emphasis"
-            body.append(container)
-
-        if rec.reasons:
-            body.append(_heading("Why"))
-            body += _bullets(r.text for r in rec.reasons)
-        if rec.hybrids:
-            body.append(_heading("Combine with"))
-            body += _bullets(self._name("hybrids", h) for h in rec.hybrids)
-            if rec.hybrid_reasons:
-                body += _text_blocks("\n".join(rec.hybrid_reasons), isSubtle=True)
-        if rec.what_would_change:
-            body.append(_heading("What would change this"))
-            body += _bullets((c.text for c in rec.what_would_change), isSubtle=True)
-        if rec.not_asked:
-            body.append(_heading("Not asked"))
-            body += _bullets((n.text for n in rec.not_asked), isSubtle=True)
-
-        actions = [_submit("Explain", command_data("explain")),
-                   _submit("Start over", command_data("restart"))]
-        fallback = "\n".join([*_notes_text(notes), *self._recommendation_text(rec)])
+        actions = [_submit(a.label, command_data(a.value)) for a in view.actions
+                   if a.value in ("explain", "restart")]
+        fallback = "\n".join([*_notes_text(notes), *_card_text(view)])
         images = self._images(reply)
-        # The cost chart ends the costs (before "Data needed"), the roadmap's picture opens
-        # the roadmap. Only while the card still fits Teams' limit: the roadmap's picture
-        # goes first (the card has the roadmap as text too), then the cost chart.
-        places = {"cost": _heading_index(body, "Data needed"),
-                  "roadmap": _heading_index(body, "Roadmap") + 1}
+        # Only while the card still fits Teams' limit: the roadmap's picture goes first (the
+        # card has the roadmap as text too), then the cost chart.
         for keep in (("cost", "roadmap"), ("cost",), ()):
-            shown = [k for k in keep if k in images and places[k] >= 0]
+            shown = [k for k in keep if k in images and k in places]
             full = list(body)
             for kind in sorted(shown, key=lambda k: -places[k]):
                 full.insert(places[kind], images[kind])
             card = _card(full, fallback, actions)
             if not shown or _size(card) <= CARD_BUDGET_BYTES:
                 break
-        return _fit(card, _summary(rec.title))
+        return _fit(card, _summary(view.title))
 
-    def _recommendation_text(self, rec: Recommendation) -> list[str]:
-        lines = [rec.title, rec.summary, f"Approach: {self._name('approaches', rec.approach)}"]
-        if rec.method:
-            lines.append(f"Method: {self._name('methods', rec.method)}")
-        lines += [f"Training: {rec.costs.training}",
-                  f"Inference: {rec.costs.inference_per_1k_tokens}",
-                  f"Data: minimum {rec.data_needed.minimum}, best {rec.data_needed.best}; "
-                  f"you have {rec.data_needed.you_have}"]
-        for stage in rec.roadmap:
-            marker = f" ({START_HERE})" if stage.stage == rec.start_stage else ""
-            lines.append(f"Stage {stage.stage}: {stage.title}{marker}")
-        lines += [f"- {r.text}" for r in rec.reasons]
-        return lines
+    @staticmethod
+    def _section_body(section: Section, view: CardView) -> list[Card]:
+        body: list[Card] = []
+        if section.facts:
+            body.append(_facts([(f.label, f.value) for f in section.facts]))
+        # Notes are warnings; the rest of the bullets after the card's reasons, quieter.
+        props: dict[str, Any] = ({"color": "Warning"} if section.id == "notes" else
+                                 {} if section.id in ("why", "combine_with") else
+                                 {"isSubtle": True})
+        body += _bullets(section.bullets, **props)
+        if section.small_print:
+            body += _text_blocks("\n".join(section.small_print), isSubtle=True, size="Small")
+        for stage in section.stages:
+            title = stage.heading + (f" ({stage.subtitle})" if stage.subtitle else "")
+            items: list[Card] = [{"type": "TextBlock", "text": escape_markdown(title),
+                                  "weight": "Bolder", "wrap": True}]
+            if stage.current:
+                items.append({"type": "TextBlock",
+                              "text": f"{START_HERE_MARK}{escape_markdown(view.start_here)}",
+                              "color": "Good", "weight": "Bolder", "spacing": "None"})
+            items += _bullets(stage.steps)
+            if stage.next:
+                items += _text_blocks(stage.next, isSubtle=True, size="Small")
+            container: Card = {"type": "Container", "items": items, "spacing": "Small"}
+            if stage.current:
+                container["style"] = "emphasis"
+            body.append(container)
+        return body
 
     # A turn's replies, in order. Notices and errors ride at the top of the card after them;
     # any left at the end become a card of their own.
@@ -457,6 +402,16 @@ class CardRenderer:
         if pending:
             cards.append(self.notes(pending))
         return cards
+
+
+def _card_text(view: CardView) -> list[str]:
+    """The card as plain lines, for clients without cards: its headline and the roadmap. Short,
+    since it travels inside the card and counts against Teams' limit."""
+    lines = [view.title, view.summary, *(f"{f.label}: {f.value}" for f in view.facts)]
+    for section in view.sections:
+        lines += [stage.heading + (f" ({view.start_here})" if stage.current else "")
+                  for stage in section.stages]
+    return lines
 
 
 def accepted_answers(replies: Sequence[Reply]) -> tuple[list[Notice], list[Reply]]:

@@ -1,7 +1,8 @@
 """The web try-out page: `GET /` and its static files, and `POST /web/turn`, which turns a
 browser's JSON into a neutral Event, runs it, and answers with the reply objects.
 
-Thin, like the other adapters: the page renders the same replies `chat --json` prints.
+Thin, like the other adapters: the page renders the same replies `chat --json` prints, each
+with its view (dialogs/view.py), which the page draws without wording anything itself.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from bot.rate_limit import WindowCounter
 from bot.settings import Settings
 from dialogs.events import Event
 from dialogs.replies import RecommendationReply, Reply, reply_json
+from dialogs.view import view_json, view_of
+from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,16 @@ def _headers(client: Client | None) -> dict[str, str]:
 def _error(status: int, text: str, client: Client | None = None) -> web.Response:
     return web.json_response([{"kind": "error", "text": text}], status=status,
                              headers=_headers(client))
+
+
+def page_json(reply: Reply, kb: Knowledge) -> dict[str, Any]:
+    """The reply as `chat --json` prints it, plus its view: the page draws the view's sections,
+    headings and labels as they are, worded by the knowledge."""
+    data = reply_json(reply)
+    view = view_of(reply, kb)
+    if view is not None:
+        data["view"] = view_json(view)
+    return data
 
 
 def event_from_body(conversation: str, body: Any) -> Event:
@@ -104,7 +117,7 @@ class WebEndpoint:
         self.pictures = pictures
 
     def _json(self, reply: Reply) -> dict[str, Any]:
-        data = reply_json(reply)
+        data = page_json(reply, self.runner.kb)
         if (self.pictures is not None and isinstance(reply, RecommendationReply)
                 and reply.answers is not None):
             data.update(self.pictures.web_json(reply.answers))

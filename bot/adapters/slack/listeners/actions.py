@@ -28,14 +28,9 @@ from bot.adapters.slack.blocks import (
     SlackMessage,
     answered_line,
     answered_lines_of,
-    card_message,
     decode_choice,
-    fallback_text,
-    in_place_message,
     lead_blocks_of,
     markup_message,
-    notice_blocks,
-    render_replies,
 )
 from bot.adapters.slack.delivery import (
     Respond,
@@ -54,11 +49,6 @@ from bot.adapters.slack.sharing import card_metadata
 from dialogs.events import Event
 from dialogs.replies import Notice, Question, RecommendationReply, Reply
 
-NO_CHANNEL = ("I don't know which channel to share to yet: type /which-approach in that "
-              "channel, then press Share again.")
-CANNOT_POST = ("I couldn't post in <#{channel}>. Invite me there (/invite @which-approach) "
-               "and press Share again.")
-SHARED = "Shared in <#{channel}>."
 CHANNEL_ID = re.compile(r"[A-Z0-9]{2,32}")
 
 
@@ -115,21 +105,17 @@ async def reply_near(click: Click, client: AsyncWebClient, respond: Respond,
         await post_quietly(client, click.channel, messages, thread_ts=click.thread_ts)
 
 
-def _text_message(text: str) -> SlackMessage:
-    return SlackMessage(text=fallback_text([text]), blocks=notice_blocks(Notice(text=text)))
-
-
 async def _answer(click: Click, replies: list[Reply], deps: SlackDeps, client: AsyncWebClient,
                   respond: Respond) -> None:
     accepted = [r for r in replies if isinstance(r, Notice) and r.slot]
     if not accepted:
         await tell_privately(click, client, respond,
-                             render_replies(replies, deps.kb, pictures=deps.pictures))
+                             deps.renderer.replies(replies))
         return
     question = next((r for r in replies if isinstance(r, Question)), None)
     rest = [r for r in replies if r not in accepted and r is not question]
     lines = answered_lines_of(click.old_blocks) + [answered_line(n) for n in accepted]
-    redrawn = in_place_message(lines, question, more_below=bool(rest),
+    redrawn = deps.renderer.in_place(lines, question, more_below=bool(rest),
                                lead=lead_blocks_of(click.old_blocks))
     if click.ephemeral:
         done = await respond_all(respond, [redrawn], replace_original=True)
@@ -142,7 +128,7 @@ async def _answer(click: Click, replies: list[Reply], deps: SlackDeps, client: A
     if not done:  # could not redraw: say it as a new message instead
         rest = replies
     await reply_near(click, client, respond,
-                     render_replies(rest, deps.kb, pictures=deps.pictures))
+                     deps.renderer.replies(rest))
 
 
 async def _share(click: Click, turn_state: Any, replies: list[Reply], deps: SlackDeps,
@@ -150,23 +136,25 @@ async def _share(click: Click, turn_state: Any, replies: list[Reply], deps: Slac
     card = next((r for r in replies if isinstance(r, RecommendationReply)), None)
     if card is None:  # no recommendation yet, or the store is down: the core says which
         await tell_privately(click, client, respond,
-                             render_replies(replies, deps.kb, pictures=deps.pictures))
+                             deps.renderer.replies(replies))
         return
     # A card only comes with an applied turn, which always carries its state.
+    say = deps.renderer.label
     channel = turn_state.surface.get("channel")
     if not channel or not CHANNEL_ID.fullmatch(channel):
-        await tell_privately(click, client, respond, [_text_message(NO_CHANNEL)])
+        await tell_privately(click, client, respond, [deps.renderer.text(say("share_no_channel"))])
         return
-    message = card_message(card, deps.kb, shared_by=click.user, pictures=deps.pictures,
-                           metadata=card_metadata(turn_state.slots.answered(), click.user))
+    message = deps.renderer.card(card, shared_by=click.user,
+                                 metadata=card_metadata(turn_state.slots.answered(), click.user))
     try:
         await post(client, channel, [message])
     except SlackApiError:
         await tell_privately(click, client, respond, [markup_message(
-            CANNOT_POST.format(channel=channel), "I couldn't post in that channel.")])
+            escape(say("share_cannot_post")).format(channel=f"<#{channel}>"),
+            say("share_cannot_post_short"))])
         return
     await tell_privately(click, client, respond, [markup_message(
-        SHARED.format(channel=channel), "Shared.")])
+        escape(say("shared")).format(channel=f"<#{channel}>"), say("shared_short"))])
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -204,7 +192,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                                               event_id=click.event_id))
         if not turn.duplicate:
             await reply_near(click, client, respond,
-                             render_replies(turn.replies, deps.kb, pictures=deps.pictures))
+                             deps.renderer.replies(turn.replies))
 
     @app.action(EXPLAIN_ACTION)
     async def on_explain(ack: Any, body: dict[str, Any], action: dict[str, Any],
@@ -226,7 +214,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         told = await export_record(client, deps, click.user, str(action.get("value") or ""),
                                    click.channel)
         if told:
-            await tell_privately(click, client, respond, [_text_message(told)])
+            await tell_privately(click, client, respond, [deps.renderer.text(told)])
 
     @app.action(re.compile("^" + re.escape(QUESTION_COMMAND_PREFIX)))
     async def on_question_command(ack: Any, body: dict[str, Any], action: dict[str, Any],
@@ -243,15 +231,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if turn.duplicate:
             return
         label = (action.get("text") or {}).get("text") or command
-        redrawn = in_place_message(
+        redrawn = deps.renderer.in_place(
             answered_lines_of(click.old_blocks) + [ANSWERED_MARK + escape(str(label))], None,
             more_below=True, lead=lead_blocks_of(click.old_blocks))
         if click.ephemeral:
             await respond_all(respond, [redrawn], replace_original=True)
         elif click.channel and click.message_ts:
             await update(client, click.channel, click.message_ts, redrawn)
-        await reply_near(click, client, respond, render_replies(turn.replies, deps.kb,
-                                                             pictures=deps.pictures))
+        await reply_near(click, client, respond, deps.renderer.replies(turn.replies))
 
     @app.action(re.compile("^" + re.escape(TOPIC_ACTION_PREFIX)))
     async def on_topic(ack: Any, body: dict[str, Any], action: dict[str, Any],

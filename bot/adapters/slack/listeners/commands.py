@@ -11,7 +11,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.blocks import render_replies
 from bot.adapters.slack.delivery import (
     Respond,
     SlackDeps,
@@ -21,7 +20,7 @@ from bot.adapters.slack.delivery import (
     run_turn,
 )
 from bot.adapters.slack.keys import command_event_id, conversation_key
-from bot.adapters.slack.mrkdwn import unescape
+from bot.adapters.slack.mrkdwn import escape, unescape
 from dialogs.events import Event
 
 # The app defines one slash command; matching any keeps a renamed command (say
@@ -29,11 +28,12 @@ from dialogs.events import Event
 ANY_COMMAND = re.compile(r"^/")
 
 
-def dm_link(body: dict[str, Any]) -> str:
+def dm_link(body: dict[str, Any], name: str) -> str:
+    """The person's DM with the app as a link named `name` (mrkdwn), or the name alone."""
     app_id, team_id = body.get("api_app_id"), body.get("team_id")
     if app_id and team_id:
-        return f"<https://slack.com/app_redirect?app={app_id}&team={team_id}|your DM with me>"
-    return "your DM with me"
+        return f"<https://slack.com/app_redirect?app={app_id}&team={team_id}|{escape(name)}>"
+    return escape(name)
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -52,17 +52,17 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
         if not text:
             await ack(response_type="ephemeral",
-                      text=f"Let's work out your approach in {dm_link(body)}.")
+                      text=escape(deps.renderer.label("dm_pointer")).format(
+                          dm=dm_link(body, deps.renderer.label("dm_name"))))
             turn = await run_turn(deps, Event.cmd(conversation, "start", **extra))
             if not turn.duplicate:
-                await post_remembered(deps, client, user, render_replies(
-                    turn.replies, deps.kb, pictures=deps.pictures))
+                await post_remembered(deps, client, user, deps.renderer.replies(turn.replies))
             return
 
         await ack()
         turn = await run_turn(deps, Event.typed(conversation, text, **extra))
         if turn.duplicate:
             return
-        messages = render_replies(turn.replies, deps.kb, pictures=deps.pictures)
+        messages = deps.renderer.replies(turn.replies)
         if not await respond_all(respond, messages) and channel:
             await post_ephemeral(client, channel, user, messages)

@@ -11,9 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import (
     answered_line,
     answered_lines_of,
-    in_place_message,
     lead_blocks_of,
-    render_replies,
 )
 from bot.adapters.slack.delivery import SlackDeps, post_remembered, run_turn, update
 from bot.adapters.slack.keys import conversation_key, events_api_event_id
@@ -55,8 +53,7 @@ async def _direct_message(deps: SlackDeps, client: AsyncWebClient, body: dict[st
         return
     channel = event["channel"]
     replies = await _collapse_answered(deps, client, channel, turn.replies)
-    await post_remembered(deps, client, channel, render_replies(replies, deps.kb,
-                                                                 pictures=deps.pictures))
+    await post_remembered(deps, client, channel, deps.renderer.replies(replies))
 
 
 async def _collapse_answered(deps: SlackDeps, client: AsyncWebClient, channel: str,
@@ -71,7 +68,7 @@ async def _collapse_answered(deps: SlackDeps, client: AsyncWebClient, channel: s
         return replies
     ts, old_blocks = previous
     lines = answered_lines_of(old_blocks) + [answered_line(n) for n in accepted]
-    redrawn = in_place_message(lines, None, lead=lead_blocks_of(old_blocks))
+    redrawn = deps.renderer.in_place(lines, None, lead=lead_blocks_of(old_blocks))
     if await update(client, channel, ts, redrawn):
         return [r for r in replies if r not in accepted]
     return replies

@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.blocks import render_replies
 from bot.adapters.slack.delivery import SlackDeps, post_quietly, run_turn
 from bot.adapters.slack.keys import conversation_key, events_api_event_id
 from bot.adapters.slack.mrkdwn import unescape
@@ -51,5 +50,5 @@ async def answer_in_thread(deps: SlackDeps, client: AsyncWebClient, body: dict[s
     if turn.duplicate:
         return
     await post_quietly(client, channel,
-                       render_replies(turn.replies, deps.kb, pictures=deps.pictures),
+                       deps.renderer.replies(turn.replies),
                        thread_ts=thread_ts or event.get("ts"))

@@ -9,12 +9,6 @@
   const busy = document.getElementById("busy");
   let pending = false;
 
-  const APPROACHES = {
-    prompt_engineering: "prompt engineering",
-    fine_tuning: "fine-tuning",
-    training_from_scratch: "training from scratch",
-  };
-
   function el(tag, opts, children) {
     const node = document.createElement(tag);
     if (opts) {
@@ -68,26 +62,25 @@
     return group;
   }
 
+  // Each reply comes with its view (dialogs/view.py): every heading, label and line worded by
+  // the server. The page only lays it out.
   function renderQuestion(q) {
+    const v = q.view;
     const box = el("div", { cls: "msg question" });
-    box.dataset.questionId = q.question_id;
-    if (q.progress) {
-      box.appendChild(el("p", { cls: "step", text: q.progress }));
-    } else if (q.step && q.total_steps) {
-      box.appendChild(el("p", { cls: "step", text: `Question ${q.step} of ${q.total_steps}` }));
-    }
-    box.appendChild(el("p", { cls: "question-text", text: q.text }));
-    if (q.hint) box.appendChild(el("p", { cls: "hint", text: q.hint }));
-    if (q.choices && q.choices.length) {
-      box.appendChild(choiceButtons(q.choices, (c) => ({
-        question_id: q.question_id, value: c.value, state_version: q.state_version,
+    box.dataset.questionId = v.question_id;
+    if (v.progress) box.appendChild(el("p", { cls: "step", text: v.progress }));
+    box.appendChild(el("p", { cls: "question-text", text: v.text }));
+    if (v.hint) box.appendChild(el("p", { cls: "hint", text: v.hint }));
+    if (v.choices.length) {
+      box.appendChild(choiceButtons(v.choices, (c) => ({
+        question_id: v.question_id, value: c.value, state_version: v.state_version,
         event_id: eventId(),
-      }), q.text));
+      }), v.text));
     }
     // Back (undo the last answer) and "just tell me now": commands, drawn from the reply.
-    if (q.actions && q.actions.length) {
-      const actions = choiceButtons(q.actions, (a) => ({ command: a.value, event_id: eventId() }),
-        "More options");
+    if (v.commands.length) {
+      const actions = choiceButtons(v.commands, (a) => ({ command: a.value, event_id: eventId() }),
+        v.commands_label);
       actions.classList.add("question-actions");
       box.appendChild(actions);
     }
@@ -107,72 +100,61 @@
     return (reply.pictures || []).find((p) => p.kind === kind);
   }
 
-  function sectionTitled(card, title) {
-    return [...card.querySelectorAll("section")].find((s) => s.firstChild.textContent === title);
-  }
-
-  function renderRecommendation(reply) {
-    const r = reply.recommendation;
-    const card = el("article", { cls: "msg card", attrs: { "aria-label": "Recommendation" } });
-    card.appendChild(el("p", { cls: "step", text: "Recommendation" }));
-    card.appendChild(el("h2", { text: r.title }));
-    card.appendChild(el("p", { text: r.summary }));
-    if (r.method_reason) card.appendChild(el("p", { text: r.method_reason }));
-    if (r.assumptions && r.assumptions.length) {
-      card.appendChild(el("div", { cls: "hint" }, [list(r.assumptions)]));
-    }
-    if (r.reasons && r.reasons.length) {
-      card.appendChild(section("Why", list(r.reasons.map((x) => x.text))));
-    }
-    if (r.hybrid_reasons && r.hybrid_reasons.length) {
-      card.appendChild(section("Combine it with", list(r.hybrid_reasons)));
-    }
-    const c = r.costs || {};
-    card.appendChild(section("Costs", definitions([
-      ["Training", c.training], ["Inference", c.inference_per_1k_tokens],
-      [c.monthly_label || "At 1M tokens a month", c.monthly || c.monthly_at_1m_tokens],
-      ["Best for", c.best_for],
-    ])));
-    const costLines = [c.hosting, c.payback, c.prices_note].filter(Boolean);
-    if (costLines.length) card.appendChild(el("div", { cls: "hint" }, [list(costLines)]));
-    const d = r.data_needed || {};
-    card.appendChild(section("Data needed", definitions([
-      ["Minimum", d.minimum], ["Better", d.better], ["Best", d.best], ["You have", d.you_have],
-    ])));
-    const stages = el("ol", { cls: "roadmap" });
-    for (const s of r.roadmap || []) {
-      const heading = el("h4", { text: `Stage ${s.stage}: ${s.title}` });
-      if (s.current) heading.appendChild(el("span", { cls: "badge", text: "You start here" }));
+  function roadmap(stages, startHere) {
+    const list = el("ol", { cls: "roadmap" });
+    for (const s of stages) {
+      const heading = el("h4", { text: s.heading });
+      if (s.current) heading.appendChild(el("span", { cls: "badge", text: startHere }));
       const li = el("li", { cls: "stage" + (s.current ? " current" : "") }, [
         heading,
         s.subtitle ? el("p", { text: s.subtitle }) : null,
-        list(s.steps || []),
-        s.next ? el("p", { cls: "next", text: "Next: " + s.next }) : null,
+        list_(s.steps),
+        s.next ? el("p", { cls: "next", text: s.next }) : null,
       ]);
       if (s.current) li.setAttribute("aria-current", "step");
-      stages.appendChild(li);
+      list.appendChild(li);
     }
-    card.appendChild(section("Roadmap", picture(pictureOf(reply, "roadmap")), stages));
-    if (r.notes && r.notes.length) card.appendChild(section("Notes", list(r.notes)));
-    if (r.why_not && r.why_not.length) card.appendChild(section("Why not the others", list(r.why_not)));
-    if (r.what_would_change && r.what_would_change.length) {
-      card.appendChild(section("What would change it",
-        list(r.what_would_change.map((x) => x.text))));
-    }
-    if (r.not_asked && r.not_asked.length) {
-      card.appendChild(section("Not asked", list(r.not_asked.map((x) => x.text))));
-    } else if (r.unknown && r.unknown.length) {
-      card.appendChild(el("p", { cls: "hint", text: "Not answered: " + r.unknown.join(", ") }));
-    }
-    card.appendChild(el("p", { cls: "hint",
-      text: "Ask a follow-up below, e.g. what about QLoRA? or how much will it cost?" }));
-    const costs = sectionTitled(card, "Costs");
-    if (costs) costs.appendChild(picture(pictureOf(reply, "cost")));
+    return list;
+  }
+
+  function list_(items) {
+    return items.length ? list(items) : null;
+  }
+
+  function facts(items) {
+    return items.length ? definitions(items.map((f) => [f.label, f.value])) : null;
+  }
+
+  // One section of the card, drawn from what it holds; the pictures go where they belong:
+  // the roadmap's opens the roadmap, the cost chart ends the costs.
+  function cardSection(reply, v, s) {
+    const node = section(s.heading,
+      s.id === "roadmap" ? picture(pictureOf(reply, "roadmap")) : null,
+      facts(s.facts), list_(s.bullets),
+      s.small_print.length ? el("div", { cls: "hint" }, [list(s.small_print)]) : null,
+      s.stages.length ? roadmap(s.stages, v.start_here) : null,
+      s.id === "costs" ? picture(pictureOf(reply, "cost")) : null);
+    node.dataset.section = s.id;
+    return node;
+  }
+
+  function renderRecommendation(reply) {
+    const v = reply.view;
+    const card = el("article", { cls: "msg card", attrs: { "aria-label": v.label } });
+    card.appendChild(el("p", { cls: "step", text: v.label }));
+    card.appendChild(el("h2", { text: v.title }));
+    card.appendChild(el("p", { text: v.summary }));
+    const headline = facts(v.facts);
+    if (headline) card.appendChild(headline);
+    if (v.remarks.length) card.appendChild(el("div", { cls: "hint" }, [list(v.remarks)]));
+    for (const s of v.sections) card.appendChild(cardSection(reply, v, s));
+    if (v.footnote) card.appendChild(el("p", { cls: "hint", text: v.footnote }));
+    card.appendChild(el("p", { cls: "hint", text: v.follow_up }));
     if (reply.export) {
       card.appendChild(el("p", { cls: "export" }, [el("a", { cls: "button", text: reply.export.label,
         attrs: { href: reply.export.url, download: reply.export.filename } })]));
     }
-    card.dataset.approach = APPROACHES[r.approach] ? r.approach : "";
+    card.dataset.approach = v.approach;
     return card;
   }
 
@@ -183,12 +165,14 @@
   }
 
   function renderAnswer(a) {
-    const box = el("div", { cls: "msg answer" }, paragraphs(a.text));
-    box.dataset.topic = a.topic;
-    if (a.table) box.appendChild(renderTable(a.table));
-    if (a.choices && a.choices.length) {
-      box.appendChild(choiceButtons(a.choices, (c) => ({ command: "topic", value: c.value,
-        event_id: eventId() }), "Follow-up topics"));
+    const v = a.view;
+    const box = el("div", { cls: "msg answer" }, [
+      v.title ? el("h3", { text: v.title }) : null, ...paragraphs(v.text)]);
+    box.dataset.topic = v.topic;
+    if (v.table) box.appendChild(renderTable(v.table));
+    if (v.choices.length) {
+      box.appendChild(choiceButtons(v.choices, (c) => ({ command: "topic", value: c.value,
+        event_id: eventId() }), v.choices_label));
     }
     return box;
   }

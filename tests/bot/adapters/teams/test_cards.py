@@ -154,18 +154,20 @@ def test_the_recommendation_card() -> None:
         assert fact in texts
     stage_titles = [t for t in texts if t.startswith("Stage ")]
     assert [t.split(":")[0] for t in stage_titles] == [f"Stage {n}" for n in (1, 2, 3, 4)]
-    # "you start here" once, right under the start stage.
-    marker = texts.index("▶ you start here")
+    # "You start here" once, right under the start stage.
+    start_here = KB.surfaces.label("start_here")
+    marker = texts.index(f"▶ {start_here}")
     assert texts[marker - 1].startswith(f"Stage {rec.start_stage}:")
-    assert sum("you start here" in t for t in texts) == 1
+    assert sum(start_here in t for t in texts) == 1
     for reason in rec.reasons:
         assert f"• {reason.text}" in texts
-    assert "• RAG (Retrieval Augmented Generation)" in texts
+    assert any(t.startswith("Combine with: RAG (Retrieval Augmented Generation)")
+               for t in texts)
     assert [(a["title"], a["data"]) for a in submit_actions(card)] == [
         ("Explain", {"command": "explain"}), ("Start over", {"command": "restart"})]
     assert card["fallbackText"].startswith(rec.title)
     # Rules version 2, rule 4: a deadline of today ships a prompt first, at stage 1.
-    assert "Stage 1: Prompt Engineering (you start here)" in card["fallbackText"]
+    assert f"Stage 1: Prompt Engineering ({start_here})" in card["fallbackText"]
 
 
 def test_a_huge_reply_is_trimmed_to_fit_teams_message_limit() -> None:

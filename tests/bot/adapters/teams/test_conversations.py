@@ -168,7 +168,7 @@ async def test_a_whole_conversation_by_card_buttons_updates_each_card_in_place(
     assert "Approach: Fine-Tuning" in texts
     assert f"Training: {KB.costs['fine_tuning'].training}" in [
         t.replace("\\", "") for t in texts]
-    assert sum(t.endswith("you start here") for t in texts) == 1
+    assert sum(t.endswith(KB.surfaces.label("start_here")) for t in texts) == 1
     assert recommendation.card["fallbackText"].startswith("Fine-Tuning")
 
     state = await stored(bot)

@@ -9,12 +9,15 @@ from typing import Any
 from rich.console import Console
 
 from bot.adapters.terminal.chat import conversation_key, run_json_chat
-from bot.adapters.terminal.render import START_MARKER, render_reply
+from bot.adapters.terminal.render import START_MARK, render_reply
 from bot.runner import TurnRunner
 from bot.store import MemoryStore
 from dialogs.events import Event
 from dialogs.replies import RecommendationReply
 from knowledge import default_knowledge
+
+# The marker the terminal draws beside the stage to start at, worded by the knowledge.
+START_MARKER = START_MARK + default_knowledge().surfaces.label("start_here")
 
 
 def replies_of(stdout: StringIO) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from io import StringIO
 
 from rich.console import Console
 
-from bot.adapters.terminal.render import START_MARKER, render_reply
+from bot.adapters.terminal.render import START_MARK, render_reply
 from dialogs.recommendation import (
     Change,
     CostLine,
@@ -25,6 +25,10 @@ from dialogs.replies import (
     Reply,
     Table,
 )
+from knowledge import default_knowledge
+
+# The marker the terminal draws beside the stage to start at, worded by the knowledge.
+START_MARKER = START_MARK + default_knowledge().surfaces.label("start_here")
 
 
 def draw(reply: Reply) -> str:
@@ -82,7 +86,8 @@ def test_start_marker_is_on_the_current_stage_only() -> None:
 
 def test_roadmap_stages_are_drawn_in_order() -> None:
     text = draw(RecommendationReply(recommendation=card()))
-    positions = [text.index(f"Stage {n}: Stage title {n}") for n in range(1, 5)]
+    roadmap = text.index("Roadmap")  # the headline names the start stage too, above it
+    positions = [text.index(f"Stage {n}: Stage title {n}", roadmap) for n in range(1, 5)]
     assert positions == sorted(positions)
 
 
@@ -96,7 +101,7 @@ def test_question_shows_numbered_choices_and_the_hint() -> None:
     assert "What's your budget?" in text
     assert "1. Low  2. Medium  3. High" in text
     assert "Say low, medium or high." in text
-    assert "(5/8)" in text
+    assert "(Question 5 of 8)" in text
 
 
 def test_numeric_question_has_no_choice_list() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,6 +13,9 @@ from bot.adapters.web.session import COOKIE_NAME, CookieSigner
 from bot.server import build_app
 from bot.settings import Settings
 from bot.store.memory import MemoryStore
+from dialogs.replies import Question, reply_json
+from dialogs.view import question_view, view_json
+from knowledge import default_knowledge
 
 
 def _settings(**kw: object) -> Settings:
@@ -146,3 +150,17 @@ async def test_web_can_be_turned_off() -> None:
         assert (await c.get("/healthz")).status == 200
     finally:
         await c.close()
+
+
+async def test_each_reply_is_the_json_lines_object_plus_its_view(client: TestClient) -> None:
+    """The page gets what `chat --json` prints, unchanged, with the view it draws beside it."""
+    replies = await _turn(client, {"command": "start"})
+    question = replies[-1]
+    view = question.pop("view")
+    kb = default_knowledge()
+    from_core = Question.model_validate(question)
+    assert reply_json(from_core) == question  # nothing renamed, nothing dropped
+    assert view == json.loads(json.dumps(view_json(question_view(from_core, kb))))
+    assert view["headings"] == [question["text"]] and view["progress"] == question["progress"]
+    notices = await _turn(client, {"command": "help"})
+    assert all("view" not in reply for reply in notices if reply["kind"] == "notice")

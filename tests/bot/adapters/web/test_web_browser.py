@@ -172,3 +172,76 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
             assert page_errors == []
         finally:
             await browser.close()
+
+
+async def test_the_page_draws_every_view_as_the_other_surfaces_do(base_url: str,
+                                                                  tmp_path: Path) -> None:
+    """The page's half of tests/bot/adapters/test_one_card_every_surface.py: for the same
+    cards, questions and answers, the page shows the same headings in the same order (the
+    view's, which Slack, Teams and the terminal are checked against), the same progress line
+    and the same buttons. The replies are served to the page as the web adapter sends them."""
+    _ensure_chromium()
+    import json
+
+    from playwright.async_api import Route, async_playwright, expect
+
+    from bot.adapters.web.adapter import page_json
+    from dialogs.replies import RecommendationReply, Reply
+    from dialogs.view import answer_view, card_view, question_view
+    from tests.bot.adapters.one_card import KB, answers, cards, questions
+
+    recs = list(cards().values())
+    asked = list(questions().values())
+    answered = list(answers().values())
+    replies: list[Reply] = [*asked, *(RecommendationReply(recommendation=r) for r in recs),
+                            *answered]
+    body = json.dumps([page_json(r, KB) for r in replies])
+
+    async def serve(route: Route) -> None:
+        await route.fulfill(status=200, content_type="application/json", body=body)
+
+    async with async_playwright() as pw:
+        try:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as error:  # fail, never skip: the page must be proven in a browser
+            pytest.fail(f"cannot start Chromium: {error}", pytrace=False)
+        try:
+            page = await browser.new_page(viewport={"width": 1000, "height": 900})
+            page_errors: list[str] = []
+            page.on("pageerror", lambda e: page_errors.append(str(e)))
+            await page.route("**/web/turn", serve)
+            await page.goto(base_url + "/")
+            log = page.locator("#log")
+            shown = log.locator("article.card")
+            await expect(shown).to_have_count(len(recs))
+            for i, rec in enumerate(recs):
+                card = shown.nth(i)
+                headings = await card.locator(":scope > section > h3").all_text_contents()
+                assert headings == card_view(rec, KB).headings()
+                view = card_view(rec, KB)
+                if view.footnote:
+                    await expect(card).to_contain_text(view.footnote)
+                for fact in view.facts:
+                    await expect(card).to_contain_text(fact.value)
+            boxes = log.locator(".msg.question")
+            await expect(boxes).to_have_count(len(asked))
+            for i, question in enumerate(asked):
+                box, qview = boxes.nth(i), question_view(question, KB)
+                step = await box.locator(".step").all_text_contents()
+                assert step == ([qview.progress] if qview.progress else [])
+                assert await box.locator(".question-text").text_content() == qview.text
+                assert await box.locator(".choices:not(.question-actions) button"
+                                         ).all_text_contents() == [c.label for c in qview.choices]
+                assert await box.locator(".question-actions button").all_text_contents() == [
+                    c.label for c in qview.commands]
+            drawn = log.locator(".msg.answer")
+            await expect(drawn).to_have_count(len(answered))
+            for i, answer in enumerate(answered):
+                box, aview = drawn.nth(i), answer_view(answer, KB)
+                assert await box.locator("h3").all_text_contents() == aview.headings()
+                assert await box.locator("button").all_text_contents() == [
+                    c.label for c in aview.choices]
+            await shown.nth(0).screenshot(path=str(tmp_path / "card-from-view.png"))
+            assert page_errors == []
+        finally:
+            await browser.close()
