@@ -128,7 +128,7 @@ def terminal_headings(reply: Reply, kb: Knowledge = KB) -> list[str]:
 
 
 def slack_text(blocks: list[dict[str, Any]]) -> str:
-    from tests.bot.adapters.slack.blockkit import texts_of
+    from testsupport.blockkit import texts_of
 
     return unescape(texts_of({"blocks": blocks}))
 
