@@ -52,6 +52,7 @@ if str(ROOT) not in sys.path:  # run as a script: make `tests.*` importable
 from bot.adapters.slack.keys import conversation_key as slack_conversation_key  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.store.redis_store import RedisStore  # noqa: E402
+from dialogs.compiled import compile_knowledge  # noqa: E402
 from dialogs.events import Event  # noqa: E402
 from dialogs.machine import step  # noqa: E402
 from dialogs.state import ConversationState  # noqa: E402
@@ -68,6 +69,7 @@ from tests.bot.adapters.teams.standin import (  # noqa: E402
 from tests.redis_server import RedisServer, free_port  # noqa: E402
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 SIGNING_SECRET = "load-run-signing-secret"
 TENANT = "7a1d0000-0000-4000-8000-00000000load"
 STORE_DOWN = KB.message("store_down")
@@ -191,7 +193,7 @@ def _pending_after(turns: tuple[Turn, ...]) -> tuple[str, ...]:
             event = Event.choice("load:script", str(turn.slot), str(turn.value))
         else:
             event = Event.typed("load:script", turn.text or "")
-        state = step(state, event, KB).state
+        state = step(state, event, CK).state
         assert state.pending is not None, "a script must end on a question, not the card"
         pending.append(state.pending)
     return tuple(pending)

@@ -40,5 +40,21 @@ class BoundedCache(Generic[K, V]):
         entries.move_to_end(key)
         return value
 
+    def get(self, key: K) -> V | None:
+        """The value remembered for `key` (now the most recently used), or None."""
+        entries = self._entries
+        value = entries.get(key)
+        if value is not None:
+            entries.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Remember `value` for `key`, dropping the least recently used entry when full."""
+        entries = self._entries
+        entries[key] = value
+        entries.move_to_end(key)
+        if len(entries) > self._size:
+            entries.popitem(last=False)
+
     def clear(self) -> None:
         self._entries.clear()

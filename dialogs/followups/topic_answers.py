@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dialogs.engine import choose_method
 from dialogs.followups.context import Context, topic_choices
 from dialogs.followups.formatting import answer_line, answers_in_words, bullets, count, gigabytes
 from dialogs.followups.intent import APPROACH_TOPICS, HYBRID_TOPICS, METHOD_TOPICS
@@ -184,7 +183,7 @@ def method_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
         parts.append(facts)
         parts.append(f"{info.name} would be the pick when: {info.best_when}")
     else:
-        would = choose_method(ctx.slots.answered(), kb)
+        would = ctx.fine_tuning_method
         if rec.approach == "fine_tuning":
             parts.append(f"Your plan is {rec.title}.")
         else:
