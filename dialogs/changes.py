@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from dialogs.method_fit import fit_method, size_regions
 from dialogs.recommendation import Change
-from dialogs.slots import MAX_MODEL_SIZE_B, Approach, Method
+from dialogs.slots import MAX_MODEL_SIZE_B, Approach, Method, settled_count
 from dialogs.votes import VOTING_SLOTS, choose, example_count, volume_vote
 from knowledge.models import Knowledge
 
@@ -43,8 +43,10 @@ def with_change(answers: dict[str, Any], slot: str, value: object) -> dict[str, 
     changed = {**answers, slot: value}
     if slot == "examples":
         changed["has_data"] = "yes"
-    elif slot == "has_data" and value == "no":
-        changed["examples"] = 0
+    elif slot == "has_data":
+        settled = settled_count(changed)
+        if settled is not None:
+            changed["examples"] = settled
     return changed
 
 
@@ -62,7 +64,7 @@ def _alternatives(answers: dict[str, Any], approach: Approach,
             if c.value != answers.get(slot):
                 out.append((slot, c.value, "change_to",
                             {"question": q.short_label.lower(), "label": c.label}))
-    if answers.get("has_data") != "no":
+    if settled_count(answers) is None:
         out.append(("has_data", "no", "change_no_data", {}))
     n = example_count(answers)
     # One value per region of rule 2's count thresholds, worded as the whole region.

@@ -26,7 +26,7 @@ from dialogs.recommendation import (
     Recommendation,
     RoadmapStage,
 )
-from dialogs.slots import Approach, Hybrid, Method, Slots
+from dialogs.slots import Approach, Hybrid, Method, Slots, settled_count
 from dialogs.votes import (
     APPROACH_ORDER,
     VOTING_SLOTS,
@@ -168,7 +168,7 @@ def decide(slots: Slots, ck: CompiledKnowledge) -> Recommendation:
         unknown=[
             s
             for s in ("has_data", "examples", *VOTING_SLOTS)
-            if s not in answers and not (s == "examples" and answers.get("has_data") == "no")
+            if s not in answers and not (s == "examples" and settled_count(answers) is not None)
         ],
     )
 
@@ -185,7 +185,7 @@ def _reasons(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -> list[Rea
     reasons: list[Reason] = []
     t = kb.thresholds
     n = answers.get("examples")
-    if answers.get("has_data") == "no":
+    if settled_count(answers) is not None:  # no data: the data answer is the reason
         reasons.append(
             Reason(
                 slot="has_data",
@@ -272,8 +272,8 @@ def _roadmap(approach: Approach, start: int, answers: dict[str, Any],
 
 def _data_needed(approach: Approach, answers: dict[str, Any], kb: Knowledge) -> DataNeeded:
     d = kb.data_requirements[approach]
-    n = answers.get("examples")
-    if answers.get("has_data") == "no" or n == 0:
+    n = example_count(answers)
+    if n == 0:
         have = kb.say("you_have_none")
     elif n is not None:
         have = kb.say("you_have_count", count=_count(n))

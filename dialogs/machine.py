@@ -29,7 +29,7 @@ from dialogs.replies import (
     RecommendationReply,
     Reply,
 )
-from dialogs.slots import ALL_SLOTS, Slots, slot_values
+from dialogs.slots import ALL_SLOTS, Slots, settled_count, slot_values
 from dialogs.state import HISTORY_LIMIT, UNDO_LIMIT, ConversationState, HistoryEntry
 from dialogs.understanding import (
     Extraction,
@@ -547,8 +547,9 @@ class _Turn:
             return
         self._remember_undo()
         # No data means no count to ask about; a count means there is data.
-        if s.slots.has_data == "no" and s.slots.examples is None:
-            s.slots.examples = 0
+        settled = settled_count(s.slots.answered())
+        if settled is not None and s.slots.examples is None:
+            s.slots.examples = settled
         if was_advised:
             old_title = self._decide(before).title
             new_title = self._decide(s.slots).title
@@ -607,8 +608,9 @@ class _Turn:
         s = self.state
         answers = s.slots.answered()
         done = sum(1 for slot in ALL_SLOTS if slot in answers or slot in s.asked)
-        if answers.get("has_data") == "no" and answers.get("examples") == 0:
-            done -= 1  # a count of zero that followed from "no data" was never a question
+        settled = settled_count(answers)
+        if settled is not None and answers.get("examples") == settled:
+            done -= 1  # a count that followed from "no data" was never a question
         remaining = worth_asking(s, self.ck)
         if asking not in remaining:
             remaining.append(asking)

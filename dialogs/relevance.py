@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from dialogs.engine import card_outcome
 from dialogs.method_fit import FIT_ORDER, hardware_memory_gb, largest_fitting
-from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, Slots, slot_values
+from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, Slots, settled_count, slot_values
 from knowledge.models import Knowledge
 
 if TYPE_CHECKING:
@@ -121,11 +121,12 @@ SETTLES = {"has_data": "examples"}
 def consistent(answers: dict[str, Any]) -> dict[str, Any] | None:
     """The answers as the dialog would hold them (no data means a count of zero), or None
     for a set no one could give (no data, yet a count above zero)."""
-    if answers.get("has_data") == "no":
+    settled = settled_count(answers)
+    if settled is not None:
         n = answers.get("examples")
         if n is None:
-            return {**answers, "examples": 0}
-        if n != 0:
+            return {**answers, "examples": settled}
+        if n != settled:
             return None
     return answers
 

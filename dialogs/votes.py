@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dialogs.slots import Approach
+from dialogs.slots import Approach, settled_count
 from knowledge.models import Knowledge
 
 if TYPE_CHECKING:
@@ -35,8 +35,9 @@ class Choice:
 
 def example_count(answers: dict[str, Any]) -> int | None:
     """The count the rules use: none where the person said they have no data."""
-    if answers.get("has_data") == "no":
-        return 0
+    settled = settled_count(answers)
+    if settled is not None:
+        return settled
     n = answers.get("examples")
     return n if isinstance(n, int) else None
 

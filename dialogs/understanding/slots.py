@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from dialogs.slots import ALL_SLOTS, slot_values
+from dialogs.slots import ALL_SLOTS, settled_count, slot_values
 from dialogs.understanding.amounts import Amount, as_int, read_amounts, said
 from dialogs.understanding.lexicon import (
     FUZZY_MAX_LOOKUPS,
@@ -410,8 +410,9 @@ def _consistency(out: Extraction) -> None:
     values = out.values
     if "examples" in values and "has_data" not in values:
         values["has_data"] = "yes" if values["examples"] else "no"
-    if values.get("has_data") == "no" and "examples" not in values:
-        values["examples"] = 0
+    settled = settled_count(values)
+    if settled is not None and "examples" not in values:
+        values["examples"] = settled
     if values.get("has_data") == "yes" and values.get("examples") == 0:
         del values["examples"]
     if values.get("has_data") == "no" and values.get("examples"):
