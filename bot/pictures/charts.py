@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from dialogs.compiled import compile_knowledge
 from dialogs.engine import decide
-from dialogs.followups.formatting import count
+from dialogs.formatting import count
 from dialogs.pictures import CostChart, RoadmapPicture, cost_chart, roadmap_picture
 from dialogs.slots import Slots
 from knowledge.models import Knowledge

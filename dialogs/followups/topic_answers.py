@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dialogs.followups.context import Context, topic_choices
-from dialogs.followups.formatting import answer_line, answers_in_words, bullets, count, gigabytes
 from dialogs.followups.intent import APPROACH_TOPICS, HYBRID_TOPICS, METHOD_TOPICS
 from dialogs.followups.memory import estimate, max_params_for
+from dialogs.formatting import answer_line, answers_in_words, bullets, count, gigabytes
 from dialogs.replies import Answer, Table
 from knowledge.models import ApproachId, Knowledge
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from dialogs.engine import decide
 from dialogs.followups.context import Context, topic_choices
-from dialogs.followups.formatting import answer_label, bullets
+from dialogs.formatting import answer_label, bullets
 from dialogs.recommendation import Recommendation
 from dialogs.replies import Answer, Table
 from dialogs.slots import Slots

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from dialogs.costing import monthly_inference_usd
+from dialogs.formatting import format_usd_range
 from knowledge import default_knowledge
 from knowledge.loader import MESSAGE_PLACEHOLDERS
-from knowledge.lookups import format_usd_range, monthly_inference_usd
 from knowledge.models import REQUIRED_MESSAGES, Range
 
 KB = default_knowledge()
