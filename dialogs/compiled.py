@@ -19,6 +19,7 @@ from knowledge.models import Knowledge
 
 if TYPE_CHECKING:
     from dialogs.followups.matcher import TopicMatcher
+    from dialogs.followups.quantities import GpuNames, ModelNames
     from dialogs.understanding.lexicon import Lexicon
 
 # Bounds of the caches whose keys come from what people type (counts, sizes, volumes), so the
@@ -64,6 +65,20 @@ class CompiledKnowledge:
         from dialogs.understanding.lexicon import build_lexicon
 
         return build_lexicon(self.kb)
+
+    @cached_property
+    def model_names(self) -> ModelNames:
+        """The model catalogue's names as one pattern (built on first use)."""
+        from dialogs.followups.quantities import model_names
+
+        return model_names(self.kb.model_catalogue)
+
+    @cached_property
+    def gpu_names(self) -> GpuNames:
+        """The GPU names as patterns (built on first use)."""
+        from dialogs.followups.quantities import gpu_names
+
+        return gpu_names(self.kb.gpu_memory)
 
     @cached_property
     def topic_matcher(self) -> TopicMatcher:

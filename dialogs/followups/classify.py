@@ -77,7 +77,7 @@ def hypothetical(text: str, ck: CompiledKnowledge) -> Intent | None:
     A statement naming one thing and asking nothing ("2x 80GB", "actually it's a 13B model")
     is an answer (to the pending question or as a change)."""
     text = text[:MAX_CLASSIFY_CHARS]
-    if model_size(text, ck.kb.model_catalogue) is None and gpu(text, ck.kb.gpu_memory) is None:
+    if model_size(text, ck.model_names) is None and gpu(text, ck.gpu_names) is None:
         return None                      # cheap first: most answers name neither
     intent = classify(text, ck)
     if intent is None or intent.kind == "whatif" or "offer" not in intent.params:
@@ -142,8 +142,8 @@ def _memory_params(text: str, ck: CompiledKnowledge, *,
                    force: bool = False) -> dict[str, Any] | None:
     """The memory question's numbers, or None when the text is not a memory question."""
     norm = normalise(text)
-    size = model_size(text, ck.kb.model_catalogue)
-    spec = gpu(text, ck.kb.gpu_memory)
+    size = model_size(text, ck.model_names)
+    spec = gpu(text, ck.gpu_names)
     if not (force or size is not None or _MEMORY.search(norm)
             or (spec is not None and re.search(r"\b\d+ ?gb\b", norm))):
         return None
@@ -172,7 +172,7 @@ def _training_params(text: str, ck: CompiledKnowledge) -> dict[str, Any]:
     amount = usd_amount(text)
     if amount is not None:
         params["budget_usd"] = amount
-    size = model_size(text, ck.kb.model_catalogue)
+    size = model_size(text, ck.model_names)
     if size is not None:
         params["model_params"] = size[0]
         if size[1] is not None:
