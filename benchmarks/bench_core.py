@@ -44,6 +44,7 @@ from bot.runner import TurnResult, TurnRunner
 from bot.store.memory import MemoryStore
 from bot.store.redis_store import SAVE_LUA, RedisStore
 from dialogs import machine
+from dialogs.compiled import CompiledKnowledge, compile_knowledge
 from dialogs.engine import decide
 from dialogs.events import Event
 from dialogs.replies import Question, RecommendationReply
@@ -131,35 +132,36 @@ class StepFigures:
     p99_us: float
 
 
-def state_before(kb: Knowledge, answered: int) -> ConversationState:
+def state_before(ck: CompiledKnowledge, answered: int) -> ConversationState:
     """The state after "start" and the first `answered` answers (pure steps, no store)."""
     conversation = "bench:step"
-    state = machine.step(ConversationState(), Event.cmd(conversation, "start"), kb).state
+    state = machine.step(ConversationState(), Event.cmd(conversation, "start"), ck).state
     for slot, value in ANSWERS[:answered]:
-        state = machine.step(state, answer_event(conversation, slot, value), kb).state
+        state = machine.step(state, answer_event(conversation, slot, value), ck).state
     return state
 
 
-def time_step(state: ConversationState, event: Event, kb: Knowledge, iterations: int,
+def time_step(state: ConversationState, event: Event, ck: CompiledKnowledge, iterations: int,
               check: Callable[[machine.StepResult], bool]) -> tuple[float, float]:
-    result = machine.step(state, event, kb)
+    result = machine.step(state, event, ck)
     if not check(result):
         raise RuntimeError(f"step gave an unexpected reply: {[r.kind for r in result.replies]}")
     for _ in range(max(10, iterations // 20)):  # warm-up
-        machine.step(state, event, kb)
+        machine.step(state, event, ck)
     samples: list[int] = []
     clock, step = time.perf_counter_ns, machine.step
     for _ in range(iterations):
         started = clock()
-        step(state, event, kb)
+        step(state, event, ck)
         samples.append(clock() - started)
     return percentile(samples, 0.50) / 1000, percentile(samples, 0.99) / 1000  # ns -> us
 
 
 def bench_step(kb: Knowledge, iterations: int) -> list[StepFigures]:
     conversation = "bench:step"
+    ck = compile_knowledge(kb)  # once, as the runner compiles it at start-up
     # (a) mid-conversation: "priority" answered by a click, the next question comes back.
-    mid = state_before(kb, 3)
+    mid = state_before(ck, 3)
     assert mid.pending == "priority", mid.pending
     mid_event = answer_event(conversation, "priority", "speed")
 
@@ -167,7 +169,7 @@ def bench_step(kb: Knowledge, iterations: int) -> list[StepFigures]:
         return any(isinstance(r, Question) and r.question_id == "budget" for r in result.replies)
 
     # (b) the last answer: the recommendation card comes back.
-    last = state_before(kb, len(ANSWERS) - 1)
+    last = state_before(ck, len(ANSWERS) - 1)
     last_slot, last_value = ANSWERS[-1]
     assert last.pending == last_slot, last.pending
     last_event = answer_event(conversation, last_slot, last_value)
@@ -178,7 +180,7 @@ def bench_step(kb: Knowledge, iterations: int) -> list[StepFigures]:
     figures = []
     for case, state, event, check in (("choice mid-conversation", mid, mid_event, asks_next),
                                       ("last answer -> card", last, last_event, recommends)):
-        p50, p99 = time_step(state, event, kb, iterations, check)
+        p50, p99 = time_step(state, event, ck, iterations, check)
         figures.append(StepFigures(case, iterations, p50, p99))
     return figures
 
@@ -347,7 +349,7 @@ async def worst_case_memory(kb: Knowledge, store: RedisStore) -> MemoryFigures:
         largest = MAX_MODEL_SIZE_B if slot == "model_size" else MAX_COUNT
         answers[slot] = max(values, key=len) if values else largest
     slots = Slots.model_validate(answers)
-    title = decide(slots, kb).title
+    title = decide(slots, compile_knowledge(kb)).title
     at = dt.datetime.now(dt.UTC)
     state = ConversationState(slots=slots, phase="advised", history=[
         HistoryEntry(at=at, slots=slots, title=title) for _ in range(HISTORY_LIMIT)])

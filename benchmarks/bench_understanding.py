@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import yaml
 
 from benchmarks.eval_understanding import DATA_DIR, PARTS
+from dialogs.compiled import compile_knowledge
 from dialogs.events import Event
 from dialogs.machine import step
 from dialogs.state import ConversationState
@@ -58,8 +59,9 @@ def _cpu_us(fn: Callable[[], object]) -> float:
 def main(argv: list[str]) -> None:
     rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
     kb = default_knowledge()
+    ck = compile_knowledge(kb)
     msgs = messages()
-    parse("warm up: 5k tickets, tight budget", kb)
+    parse("warm up: 5k tickets, tight budget", ck)
     floor: list[float] = []
     parsed: list[float] = []
     stepped: list[float] = []
@@ -70,12 +72,12 @@ def main(argv: list[str]) -> None:
             floor.append(_cpu_us(lambda t=text: _WORDS.findall(t.lower())))
             clean.cache_clear()
             normalise.cache_clear()
-            parsed.append(_cpu_us(lambda t=text, p=pending: parse(t, kb, pending=p)))
+            parsed.append(_cpu_us(lambda t=text, p=pending: parse(t, ck, pending=p)))
             # A slot without a question of its own (yet) is never pending in a conversation.
             state = (ConversationState(phase="asking", pending=pending)
                      if pending in kb.questions else ConversationState())
             event = Event.typed("bench:T:U", text + ".", at=AT)
-            stepped.append(_cpu_us(lambda s=state, e=event: step(s, e, kb)))
+            stepped.append(_cpu_us(lambda s=state, e=event: step(s, e, ck)))
 
     def line(name: str, values: list[float]) -> str:
         p50 = percentile(values, 0.5)

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from dialogs.compiled import compile_knowledge
 from dialogs.understanding import parse
 from knowledge import default_knowledge
 from knowledge.models import Knowledge
@@ -100,25 +101,25 @@ def _judge(report: Report, key: str, slot: str, expected: Any, values: dict[str,
 
 
 def evaluate(part: str, kb: Knowledge | None = None) -> Report:
-    kb = kb or default_knowledge()
+    ck = compile_knowledge(kb or default_knowledge())
     data = yaml.safe_load((DATA_DIR / f"{part}.yaml").read_text(encoding="utf-8"))
     report = Report()
     for slot, by_value in (data.get("answers") or {}).items():
         for value, texts in by_value.items():
             for item in texts:
                 text = _text(item)
-                result = parse(text, kb, pending=slot)
+                result = parse(text, ck, pending=slot)
                 _judge(report, f"{slot}={value}", slot, _text(value), result.values,
                        result.clarify, text)
     for slot, items in (data.get("numbers") or {}).items():
         for text, expected in items:
-            result = parse(str(text), kb, pending=slot)
+            result = parse(str(text), ck, pending=slot)
             _judge(report, f"{slot}=<number>", slot, expected, result.values, result.clarify,
                    str(text))
     for item in data.get("descriptions") or []:
         text, expect = item["text"], {k: (_text(v) if isinstance(v, bool | str) else v)
                                       for k, v in item["expect"].items()}
-        result = parse(text, kb)
+        result = parse(text, ck)
         for slot, expected in expect.items():
             _judge(report, f"description:{slot}", slot, expected, result.values,
                    result.clarify, text)

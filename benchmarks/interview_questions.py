@@ -26,13 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dialogs.compiled import CompiledKnowledge, compile_knowledge
 from dialogs.events import Event
 from dialogs.machine import step
 from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, slot_values
 from dialogs.state import ConversationState
 from dialogs.understanding import parse
 from knowledge import default_knowledge
-from knowledge.models import Knowledge
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 COUNTS = (0, 30, 60, 400, 2_000, 8_000, 50_000, 3_000_000)
@@ -96,7 +96,7 @@ def _count_engine_runs() -> None:
     relevance.card_outcome = counted  # type: ignore[assignment]
 
 
-def interview(persona: dict[str, Any], kb: Knowledge, runs: list[int] | None = None
+def interview(persona: dict[str, Any], ck: CompiledKnowledge, runs: list[int] | None = None
               ) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any], list[float]]:
     """(each question asked with the answers known when it was asked, the answers on the card,
     CPU per turn); `runs` gets rule 9's engine runs per turn."""
@@ -107,7 +107,7 @@ def interview(persona: dict[str, Any], kb: Knowledge, runs: list[int] | None = N
     for _ in range(40):
         ENGINE_RUNS[0] = 0
         started = time.process_time()
-        result = step(state, event, kb)
+        result = step(state, event, ck)
         cpu.append(time.process_time() - started)
         if runs is not None:
             runs.append(ENGINE_RUNS[0])
@@ -137,13 +137,13 @@ def main() -> None:
                              "its questions with this one's rule 9")
     parser.add_argument("--dump", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    kb = default_knowledge()
+    ck = compile_knowledge(default_knowledge())
     # The parser compiles its patterns on first use, once a process: not the interview's cost.
-    parse("about 2,000 examples", kb)
+    parse("about 2,000 examples", ck)
     runs = list(personas(args.personas))
     if args.dump:  # the --before subprocess: the interviews as JSON, judged by the caller
         for persona in runs:
-            asked, card, cpu = interview(persona, kb)
+            asked, card, cpu = interview(persona, ck)
             print(json.dumps({"asked": asked, "card": card, "cpu": cpu}))
         return
     from dialogs import relevance
@@ -155,34 +155,34 @@ def main() -> None:
              "--personas", str(args.personas)],
             cwd=args.before, env={**os.environ, "PYTHONPATH": args.before},
             check=True, capture_output=True, text=True).stdout.splitlines()
-        report("before", [json.loads(line) for line in lines], kb, args.wide)
+        report("before", [json.loads(line) for line in lines], ck, args.wide)
     _count_engine_runs()
     now = []
     engine_runs: list[int] = []
     for persona in runs:
-        asked, card, cpu = interview(persona, kb, engine_runs)
+        asked, card, cpu = interview(persona, ck, engine_runs)
         now.append({"asked": asked, "card": card, "cpu": cpu})
-    report("after", now, kb, args.wide)
+    report("after", now, ck, args.wide)
     started = time.thread_time()
     for _ in range(200):
-        relevance.card_outcome(dict(runs[0]), kb)
+        relevance.card_outcome(dict(runs[0]), ck)
     each = (time.thread_time() - started) / 200
     print(f"rule 9 engine runs per turn: mean {statistics.mean(engine_runs):.1f}, worst "
           f"{max(engine_runs)} (one run {each * 1e6:.0f} us here, so the worst is "
           f"~{max(engine_runs) * each * 1e3:.1f} ms)")
 
 
-def report(name: str, runs: list[dict[str, Any]], kb: Knowledge, wide: int) -> None:
+def report(name: str, runs: list[dict[str, Any]], ck: CompiledKnowledge, wide: int) -> None:
     from dialogs import relevance
     counts = [len(r["asked"]) for r in runs]
     useless = missed = 0
     for r in runs:
         for slot, answers in r["asked"]:
             still_open = [s for s in ALL_SLOTS if s not in answers]
-            useless += relevance.can_change(slot, answers, still_open, kb, wide) is not True
+            useless += relevance.can_change(slot, answers, still_open, ck, wide) is not True
         card = r["card"]
         unanswered = [s for s in ALL_SLOTS if s not in card]
-        missed += sum(relevance.can_change(s, card, unanswered, kb, wide) is True
+        missed += sum(relevance.can_change(s, card, unanswered, ck, wide) is True
                       for s in unanswered)
     turns = [t for r in runs for t in r["cpu"]]
     print(f"{name}: {len(runs)} personas, questions mean {statistics.mean(counts):.2f} "

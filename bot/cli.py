@@ -252,9 +252,10 @@ def recommend(
             kb.say("contradiction_no_data_count", count=f"{answers['examples']:,}"),
             param_hint="'--has-data' / '--examples'")
     slots = Slots.model_validate(answers)
+    from dialogs.compiled import compile_knowledge
     from dialogs.machine import card
 
-    recommendation = card(slots, kb)
+    recommendation = card(slots, compile_knowledge(kb))
     if as_json:
         typer.echo(json.dumps(recommendation.model_dump(mode="json"), ensure_ascii=False))
         return

@@ -31,6 +31,7 @@ from bot.rate_limit import WINDOW_SECONDS
 from bot.state_cache import StateCache
 from bot.store.base import Loaded, StateStore, StoreBusy, StoreUnavailable
 from dialogs import machine
+from dialogs.compiled import CompiledKnowledge, compile_knowledge
 from dialogs.events import Event
 from dialogs.machine import StepResult
 from dialogs.replies import ErrorReply, Notice, Question, RecommendationReply, Reply
@@ -40,7 +41,7 @@ from knowledge.models import Knowledge
 log = logging.getLogger(__name__)
 
 Outcome = Literal["ok", "duplicate", "store_error", "error", "rate_limited"]
-StepFn = Callable[[ConversationState, Event, Knowledge], StepResult]
+StepFn = Callable[[ConversationState, Event, CompiledKnowledge], StepResult]
 
 _BACKOFF_BASE_SECONDS = 0.002
 _BACKOFF_CAP_SECONDS = 0.1
@@ -140,6 +141,8 @@ class TurnRunner:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.kb = kb
+        # Compiled once: its tables and caches serve every conversation this runner steps.
+        self.compiled = compile_knowledge(kb)
         self._step: StepFn = step if step is not None else machine.step
         self._max_attempts = max(1, max_attempts)
         self.metrics = metrics if metrics is not None else default_metrics()
@@ -211,7 +214,7 @@ class TurnRunner:
                 else:
                     state, notices = self._read_state(loaded, event)
                 try:
-                    stepped = self._step(state, event, self.kb)
+                    stepped = self._step(state, event, self.compiled)
                 except Exception as error:  # a bug in the dialog: never shown as a traceback
                     return self._step_failed(event, error)
                 if stepped.erase:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextlib import suppress
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -33,12 +34,37 @@ class BoundedCache(Generic[K, V]):
         try:
             value = entries[key]
         except KeyError:
-            value = entries[key] = make()
-            if len(entries) > self._size:
-                entries.popitem(last=False)
+            value = make()
+            self.put(key, value)
             return value
-        entries.move_to_end(key)
+        self._touch(key)
         return value
+
+    def get(self, key: K) -> V | None:
+        """The value remembered for `key` (now the most recently used), or None."""
+        entries = self._entries
+        value = entries.get(key)
+        if value is not None:
+            try:  # noqa: SIM105 - inline: the hot paths' look-up, suppress() would cost more
+                entries.move_to_end(key)
+            except KeyError:
+                pass  # dropped by another thread meanwhile (see _touch)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Remember `value` for `key`, dropping the least recently used entry when full."""
+        entries = self._entries
+        entries[key] = value
+        self._touch(key)
+        if len(entries) > self._size:
+            with suppress(KeyError):  # another thread emptied it meanwhile
+                entries.popitem(last=False)
+
+    def _touch(self, key: K) -> None:
+        # A cache may be shared by threads (the pictures' worker and the event loop): an entry
+        # dropped by another between the look-up and here costs nothing but its recency.
+        with suppress(KeyError):
+            self._entries.move_to_end(key)
 
     def clear(self) -> None:
         self._entries.clear()

@@ -3,19 +3,22 @@ change that changes the approach or the method, each found by re-running rules 1
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogs.method_fit import fit_method, size_regions
 from dialogs.recommendation import Change
-from dialogs.slots import MAX_MODEL_SIZE_B, Approach, Method
+from dialogs.slots import MAX_MODEL_SIZE_B, Approach, Method, settled_count
 from dialogs.votes import VOTING_SLOTS, choose, example_count, volume_vote
 from knowledge.models import Knowledge
 
+if TYPE_CHECKING:
+    from dialogs.compiled import CompiledKnowledge
 
-def outcome(answers: dict[str, Any], kb: Knowledge) -> tuple[Approach, Method | None]:
+
+def outcome(answers: dict[str, Any], ck: CompiledKnowledge) -> tuple[Approach, Method | None]:
     """The approach and method these answers get: what rule 8's changes are judged by."""
-    approach = choose(answers, kb).approach
-    method = fit_method(answers, kb).method if approach == "fine_tuning" else None
+    approach = choose(answers, ck).approach
+    method = fit_method(answers, ck).method if approach == "fine_tuning" else None
     return approach, method
 
 
@@ -40,16 +43,19 @@ def with_change(answers: dict[str, Any], slot: str, value: object) -> dict[str, 
     changed = {**answers, slot: value}
     if slot == "examples":
         changed["has_data"] = "yes"
-    elif slot == "has_data" and value == "no":
-        changed["examples"] = 0
+    elif slot == "has_data":
+        settled = settled_count(changed)
+        if settled is not None:
+            changed["examples"] = settled
     return changed
 
 
 def _alternatives(answers: dict[str, Any], approach: Approach,
-                  kb: Knowledge) -> list[tuple[str, object, str, dict[str, str]]]:
+                  ck: CompiledKnowledge) -> list[tuple[str, object, str, dict[str, str]]]:
     """Every single-answer change worth judging: each other choice of a voting or hardware
     question, and one value per region of the numeric answers' thresholds.
     Each: (slot, value, text key, text fields)."""
+    kb = ck.kb
     t = kb.thresholds
     out: list[tuple[str, object, str, dict[str, str]]] = []
     for slot in (*VOTING_SLOTS, "hardware"):
@@ -58,7 +64,7 @@ def _alternatives(answers: dict[str, Any], approach: Approach,
             if c.value != answers.get(slot):
                 out.append((slot, c.value, "change_to",
                             {"question": q.short_label.lower(), "label": c.label}))
-    if answers.get("has_data") != "no":
+    if settled_count(answers) is None:
         out.append(("has_data", "no", "change_no_data", {}))
     n = example_count(answers)
     # One value per region of rule 2's count thresholds, worded as the whole region.
@@ -81,7 +87,7 @@ def _alternatives(answers: dict[str, Any], approach: Approach,
     if approach == "fine_tuning":
         size = answers.get("model_size")
         current = size if isinstance(size, int) else kb.hardware.default_model_size_b
-        for low, high, _method in size_regions(answers, kb):
+        for low, high, _method in size_regions(answers, ck):
             if low <= current <= high:
                 continue
             value = high if high < current else low
@@ -99,13 +105,14 @@ def _count_region(n: int, kb: Knowledge) -> int:
     return 0 if n < t.prompt_engineering_below else 1 if n < t.scratch_minimum else 2
 
 
-def what_would_change(answers: dict[str, Any], kb: Knowledge) -> list[Change]:
+def what_would_change(answers: dict[str, Any], ck: CompiledKnowledge) -> list[Change]:
     """The single-answer changes that change the approach or the method (rule 8), each found
     by re-running the rules on the changed answers."""
-    current = outcome(answers, kb)
+    kb = ck.kb
+    current = outcome(answers, ck)
     changes: list[Change] = []
-    for slot, value, key, fields in _alternatives(answers, current[0], kb):
-        approach, method = outcome(with_change(answers, slot, value), kb)
+    for slot, value, key, fields in _alternatives(answers, current[0], ck):
+        approach, method = outcome(with_change(answers, slot, value), ck)
         if (approach, method) == current:
             continue
         text = kb.say(key, outcome=outcome_words(approach, method, kb), **fields)

@@ -6,13 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.formatting import format_usd_range
 from dialogs.recommendation import CostLine
 from dialogs.slots import Approach, Method
-from knowledge.lookups import format_usd, format_usd_range, monthly_inference_usd
-from knowledge.models import Knowledge, Range
+from knowledge.models import CostInfo, Knowledge, Range
 
 # The guide quotes monthly figures at 1M tokens; the card uses it where no volume is known.
 GUIDE_REFERENCE_TOKENS = 1_000_000
+
+
+def monthly_inference_usd(cost: CostInfo, monthly_tokens: int) -> Range | None:
+    """Inference cost for a month at `monthly_tokens`; None where the guide gives no price."""
+    per_1k = cost.inference_per_1k_usd
+    if per_1k is None:
+        return None
+    thousands = monthly_tokens / 1000
+    high = None if per_1k.high is None else per_1k.high * thousands
+    return Range(low=per_1k.low * thousands, high=high)
 
 
 def _months(m: float) -> str:
@@ -92,4 +102,4 @@ def _payback(approach: Approach, tokens: int, hosting: Range | None,
     return kb.say("cost_payback", when=when, hosting=included)
 
 
-__all__ = ["GUIDE_REFERENCE_TOKENS", "costs_at_volume", "format_usd"]
+__all__ = ["GUIDE_REFERENCE_TOKENS", "costs_at_volume", "monthly_inference_usd"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dialogs.followups.formatting import answer_line, count
+from dialogs.formatting import answer_line, count
 from dialogs.pictures import (
     change_lines,
     cost_chart,

@@ -9,11 +9,10 @@ and sentences come from knowledge/; the rules' structure is here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogs.changes import outcome, outcome_words, what_would_change, with_change
 from dialogs.costing import costs_at_volume
-from dialogs.memo import knowledge_memo
 from dialogs.method_fit import (
     MethodFit,
     choose_method,
@@ -27,13 +26,12 @@ from dialogs.recommendation import (
     Recommendation,
     RoadmapStage,
 )
-from dialogs.slots import Approach, Hybrid, Method, Slots
+from dialogs.slots import Approach, Hybrid, Method, Slots, settled_count
 from dialogs.votes import (
     APPROACH_ORDER,
     VOTING_SLOTS,
     Choice,
     allowed_approaches,
-    approach_of,
     choose,
     data_vote,
     example_count,
@@ -41,12 +39,15 @@ from dialogs.votes import (
 )
 from knowledge.models import Knowledge, StageInfo
 
+if TYPE_CHECKING:
+    from dialogs.compiled import CompiledKnowledge
+
 # The rules' entry points, importable from here as before the split.
 __all__ = [
     "APPROACH_ORDER", "VOTING_SLOTS", "Choice", "MethodFit", "allowed_approaches",
-    "approach_of", "card_outcome", "choose", "choose_hybrids", "choose_method", "data_vote",
+    "card_outcome", "choose", "choose_hybrids", "choose_method", "data_vote",
     "decide",
-    "example_count", "fit_method", "knowledge_memo", "model_size_can_change_method", "outcome",
+    "example_count", "fit_method", "model_size_can_change_method", "outcome",
     "outcome_words", "size_regions", "start_stage", "volume_vote", "what_would_change",
     "with_change",
 ]
@@ -99,28 +100,29 @@ def _approach_title(approach: Approach, method: Method | None, kb: Knowledge) ->
 CardOutcome = tuple[Approach, Method | None, tuple[Hybrid, ...], int, tuple[tuple[str, ...], ...]]
 
 
-def card_outcome(answers: dict[str, Any], kb: Knowledge) -> CardOutcome:
+def card_outcome(answers: dict[str, Any], ck: CompiledKnowledge) -> CardOutcome:
     """What the card recommends, without its words: approach, method, hybrids, start stage and
     each stage's steps. Exactly the substance of decide() (a test holds them equal), at a
     fraction of its cost: rule 9 asks it many times per turn (dialogs/relevance.py)."""
-    approach = choose(answers, kb).approach
-    method = fit_method(answers, kb).method if approach == "fine_tuning" else None
+    kb = ck.kb
+    approach = choose(answers, ck).approach
+    method = fit_method(answers, ck).method if approach == "fine_tuning" else None
     stage = start_stage(approach, answers, kb)
-    memo = knowledge_memo(kb).setdefault("plan_steps", {})
     plan_key = (approach, stage, answers.get("data_quality"))
-    plan = memo.get(plan_key)
+    plan = ck.plans.get(plan_key)
     if plan is None:
-        plan = memo[plan_key] = tuple(
-            tuple(steps) for _, steps in _plan(approach, stage, plan_key[2], kb))
+        plan = tuple(tuple(steps) for _, steps in _plan(approach, stage, plan_key[2], kb))
+        ck.plans.put(plan_key, plan)
     return (approach, method, tuple(choose_hybrids(answers, approach)), stage, plan)
 
 
-def decide(slots: Slots, kb: Knowledge) -> Recommendation:
+def decide(slots: Slots, ck: CompiledKnowledge) -> Recommendation:
     """The recommendation for these answers (unknown answers simply do not count)."""
+    kb = ck.kb
     answers = slots.answered()
-    chosen = choose(answers, kb)
+    chosen = choose(answers, ck)
     approach = chosen.approach
-    fit = fit_method(answers, kb) if approach == "fine_tuning" else None
+    fit = fit_method(answers, ck) if approach == "fine_tuning" else None
     method: Method | None = fit.method if fit is not None else None
     hybrids = choose_hybrids(answers, approach)
     stage = start_stage(approach, answers, kb)
@@ -157,7 +159,7 @@ def decide(slots: Slots, kb: Knowledge) -> Recommendation:
         hybrid_reasons=[_hybrid_reason(h, answers, kb) for h in hybrids],
         notes=_notes(approach, method, answers, kb),
         why_not=_why_not(chosen, answers, kb),
-        what_would_change=what_would_change(answers, kb),
+        what_would_change=what_would_change(answers, ck),
         assumptions=_assumptions(fit, kb),
         model_size_b=fit.size_b if fit is not None and fit.memory_gb is not None else None,
         gpu_memory_gb=fit.memory_gb if fit is not None else None,
@@ -166,7 +168,7 @@ def decide(slots: Slots, kb: Knowledge) -> Recommendation:
         unknown=[
             s
             for s in ("has_data", "examples", *VOTING_SLOTS)
-            if s not in answers and not (s == "examples" and answers.get("has_data") == "no")
+            if s not in answers and not (s == "examples" and settled_count(answers) is not None)
         ],
     )
 
@@ -183,7 +185,7 @@ def _reasons(answers: dict[str, Any], chosen: Choice, kb: Knowledge) -> list[Rea
     reasons: list[Reason] = []
     t = kb.thresholds
     n = answers.get("examples")
-    if answers.get("has_data") == "no":
+    if settled_count(answers) is not None:  # no data: the data answer is the reason
         reasons.append(
             Reason(
                 slot="has_data",
@@ -270,8 +272,8 @@ def _roadmap(approach: Approach, start: int, answers: dict[str, Any],
 
 def _data_needed(approach: Approach, answers: dict[str, Any], kb: Knowledge) -> DataNeeded:
     d = kb.data_requirements[approach]
-    n = answers.get("examples")
-    if answers.get("has_data") == "no" or n == 0:
+    n = example_count(answers)
+    if n == 0:
         have = kb.say("you_have_none")
     elif n is not None:
         have = kb.say("you_have_count", count=_count(n))

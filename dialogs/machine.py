@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from dialogs import followups
-from dialogs.engine import decide, knowledge_memo
+from dialogs.engine import decide
 from dialogs.events import Event
 from dialogs.recommendation import NotAsked, Recommendation
 from dialogs.relevance import can_change
@@ -28,7 +29,7 @@ from dialogs.replies import (
     RecommendationReply,
     Reply,
 )
-from dialogs.slots import ALL_SLOTS, Slots, slot_values
+from dialogs.slots import ALL_SLOTS, Slots, settled_count, slot_values
 from dialogs.state import HISTORY_LIMIT, UNDO_LIMIT, ConversationState, HistoryEntry
 from dialogs.understanding import (
     Extraction,
@@ -38,7 +39,9 @@ from dialogs.understanding import (
     parse,
 )
 from dialogs.understanding.text import MAX_PARSE_CHARS, clean, normalise
-from knowledge.models import Knowledge
+
+if TYPE_CHECKING:
+    from dialogs.compiled import CompiledKnowledge
 
 # Longer messages are read up to this bound (what the parser reads), and the person is told so.
 MAX_TEXT_CHARS = MAX_PARSE_CHARS
@@ -92,9 +95,10 @@ class StepResult:
     erase: bool = False
 
 
-def step(state: ConversationState, event: Event, kb: Knowledge) -> StepResult:
-    """Apply one event. Pure: no I/O, no clock (the event carries its time)."""
-    turn = _Turn(state, event, kb)
+def step(state: ConversationState, event: Event, ck: CompiledKnowledge) -> StepResult:
+    """Apply one event. Pure: no I/O, no clock (the event carries its time); `ck` is the
+    knowledge compiled once by its owner (dialogs.compiled.compile_knowledge)."""
+    turn = _Turn(state, event, ck)
     turn.run()
     return StepResult(turn.state, turn.replies, turn.erase)
 
@@ -105,34 +109,35 @@ def open_slots(state: ConversationState) -> tuple[str, ...]:
     return tuple(s for s in ALL_SLOTS if s not in state.asked and getattr(slots, s) is None)
 
 
-def worth_asking(state: ConversationState, kb: Knowledge, budget: int | None = None
+def worth_asking(state: ConversationState, ck: CompiledKnowledge, budget: int | None = None
                  ) -> list[str]:
     """The open questions some answer to which was shown to change the card (rule 9)."""
-    return list(worth_asking_among(state.slots.answered(), open_slots(state), kb, budget))
+    return list(worth_asking_among(state.slots.answered(), open_slots(state), ck, budget))
 
 
-def next_question(state: ConversationState, kb: Knowledge) -> str | None:
+def next_question(state: ConversationState, ck: CompiledKnowledge) -> str | None:
     """The next question worth asking, or None when it is time to recommend."""
     if state.rushed:
         return None
     answers = state.slots.answered()
     still_open = open_slots(state)
     for slot in still_open:
-        if can_change(slot, answers, still_open, kb) is True:
+        if can_change(slot, answers, still_open, ck) is True:
             return slot
     return None
 
 
-def card(slots: Slots, kb: Knowledge) -> Recommendation:
+def card(slots: Slots, ck: CompiledKnowledge) -> Recommendation:
     """The card for these answers alone (no conversation): the rules, and what it was made
     without (for `which-approach recommend`)."""
-    return decide(slots, kb).model_copy(
-        update={"not_asked": not_asked(ConversationState(slots=slots), kb)})
+    return decide(slots, ck).model_copy(
+        update={"not_asked": not_asked(ConversationState(slots=slots), ck)})
 
 
-def not_asked(state: ConversationState, kb: Knowledge) -> list[NotAsked]:
+def not_asked(state: ConversationState, ck: CompiledKnowledge) -> list[NotAsked]:
     """What the card was made without, and why: skipped by rule 9, or left open (passed on,
     or not reached before "just tell me") and so counting for nothing."""
+    kb = ck.kb
     answers = state.slots.answered()
     still_open = open_slots(state)
     result = []
@@ -140,7 +145,7 @@ def not_asked(state: ConversationState, kb: Knowledge) -> list[NotAsked]:
         if slot in answers:
             continue
         label = kb.question(slot).short_label
-        if slot in still_open and can_change(slot, answers, still_open, kb) is not True:
+        if slot in still_open and can_change(slot, answers, still_open, ck) is not True:
             text = kb.message("not_asked_cannot_change", label=label)
         else:
             text = kb.message("not_asked_assumed", label=label)
@@ -170,25 +175,16 @@ def _command_of(norm: str) -> tuple[str, str | None] | None:
     return None
 
 
-def _choices(kb: Knowledge, slot: str) -> tuple[Choice, ...]:
-    """A question's buttons as reply Choices (frozen), built once per knowledge object."""
-    memo = knowledge_memo(kb)
-    choices: tuple[Choice, ...] | None = memo.get(("choices", slot))
-    if choices is None:
-        choices = memo[("choices", slot)] = tuple(
-            Choice(value=c.value, label=c.label) for c in kb.question(slot).choices)
-    return choices
-
-
 class _Turn:
-    def __init__(self, state: ConversationState, event: Event, kb: Knowledge) -> None:
+    def __init__(self, state: ConversationState, event: Event, ck: CompiledKnowledge) -> None:
         self.original = state
         # A turn mutates only the answers and the surface in place (lists are replaced, not
         # appended to), so copying those two is enough and much cheaper than a deep copy.
         self.state = state.model_copy(update={"slots": state.slots.model_copy(),
                                               "surface": dict(state.surface)})
         self.event = event
-        self.kb = kb
+        self.ck = ck
+        self.kb = ck.kb
         self.replies: list[Reply] = []
         self.erase = False
         # A revision decides for the old answers, the new ones, then the card: once each.
@@ -218,7 +214,7 @@ class _Turn:
     def _decide(self, slots: Slots) -> Recommendation:
         key = slots.model_dump_json()
         if key not in self._decisions:
-            self._decisions[key] = decide(slots, self.kb)
+            self._decisions[key] = decide(slots, self.ck)
         return self._decisions[key]
 
     def _reject(self, reply: Reply) -> None:
@@ -449,7 +445,7 @@ class _Turn:
             self._advance()
             return
 
-        hypothetical = followups.hypothetical(raw, kb)
+        hypothetical = followups.hypothetical(raw, self.ck)
         if hypothetical is not None:
             # Other hardware or another model: answered as a what-if, applied on "keep that".
             self.state.whatif = followups.offered_answers(hypothetical) or {}
@@ -459,20 +455,21 @@ class _Turn:
         quick: Extraction | None = None
         if not asking and s.phase == "asking" and not followups.is_whatif(raw):
             # A plain answer ("2,000", "tight budget"): no need to run the topic matcher.
-            quick = parse(raw, kb, pending=s.pending, offered=tuple(s.offered))
+            quick = parse(raw, self.ck, pending=s.pending, offered=tuple(s.offered))
             if self._take(quick):
                 return
-        intent = followups.classify(raw, kb)
+        intent = followups.classify(raw, self.ck)
         if intent is not None and intent.kind == "whatif":
-            self.state.whatif = followups.whatif_slots(raw, kb)
-            self.replies.extend(followups.answer(intent, s.slots, kb,
+            self.state.whatif = followups.whatif_slots(raw, self.ck)
+            self.replies.extend(followups.answer(intent, s.slots, self.ck,
                                                  advised=s.phase == "advised"))
             self._reprompt()
             return
         if asking and intent is not None:
             self._followup(intent)
             return
-        extraction = quick or parse(raw, kb, pending=s.pending if s.phase == "asking" else None,
+        extraction = quick or parse(raw, self.ck,
+                                    pending=s.pending if s.phase == "asking" else None,
                                     offered=tuple(s.offered))
         if self._take(extraction):
             return
@@ -505,7 +502,7 @@ class _Turn:
         return True
 
     def _followup(self, intent: followups.Intent) -> None:
-        self.replies.extend(followups.answer(intent, self.state.slots, self.kb,
+        self.replies.extend(followups.answer(intent, self.state.slots, self.ck,
                                              advised=self.state.phase == "advised"))
         self._reprompt()
 
@@ -513,7 +510,7 @@ class _Turn:
         if topic not in self.kb.topics:
             self.replies.append(followups.unplaceable(self.kb))
             return
-        self.replies.extend(followups.topic_answer(topic, slots, self.kb, advised))
+        self.replies.extend(followups.topic_answer(topic, slots, self.ck, advised))
 
     def _apply_and_continue(self, values: dict[str, object]) -> None:
         s, kb = self.state, self.kb
@@ -550,8 +547,9 @@ class _Turn:
             return
         self._remember_undo()
         # No data means no count to ask about; a count means there is data.
-        if s.slots.has_data == "no" and s.slots.examples is None:
-            s.slots.examples = 0
+        settled = settled_count(s.slots.answered())
+        if settled is not None and s.slots.examples is None:
+            s.slots.examples = settled
         if was_advised:
             old_title = self._decide(before).title
             new_title = self._decide(s.slots).title
@@ -570,7 +568,7 @@ class _Turn:
             self._clarifying = None
             self._ask(unsure, only=values)
             return
-        slot = next_question(self.state, self.kb)
+        slot = next_question(self.state, self.ck)
         if slot is None:
             self._recommend()
         else:
@@ -585,7 +583,7 @@ class _Turn:
         s.phase = "asking"
         step, total, about = self._progress(slot)
         progress = kb.message("progress_about" if about else "progress", step=step, total=total)
-        choices = list(_choices(kb, slot))
+        choices = list(self.ck.choices[slot])
         text = q.text
         s.offered = []
         if only:
@@ -610,9 +608,10 @@ class _Turn:
         s = self.state
         answers = s.slots.answered()
         done = sum(1 for slot in ALL_SLOTS if slot in answers or slot in s.asked)
-        if answers.get("has_data") == "no" and answers.get("examples") == 0:
-            done -= 1  # a count of zero that followed from "no data" was never a question
-        remaining = worth_asking(s, self.kb)
+        settled = settled_count(answers)
+        if settled is not None and answers.get("examples") == settled:
+            done -= 1  # a count that followed from "no data" was never a question
+        remaining = worth_asking(s, self.ck)
         if asking not in remaining:
             remaining.append(asking)
         total = done + len(remaining)
@@ -642,7 +641,7 @@ class _Turn:
                                                 answers=s.slots.model_copy()))
 
     def _with_not_asked(self, rec: Recommendation) -> Recommendation:
-        return rec.model_copy(update={"not_asked": not_asked(self.state, self.kb)})
+        return rec.model_copy(update={"not_asked": not_asked(self.state, self.ck)})
 
     def _remember(self, rec: Recommendation) -> None:
         s = self.state
@@ -704,8 +703,8 @@ class _Turn:
         if command is not None and command[0] == "explain":
             self._explain(slots, advised=True)
             return
-        intent = followups.classify(text, kb)
+        intent = followups.classify(text, self.ck)
         if intent is None:
             self.replies.append(followups.unplaceable(kb))
             return
-        self.replies.extend(followups.answer(intent, slots, kb, advised=True))
+        self.replies.extend(followups.answer(intent, slots, self.ck, advised=True))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from dialogs.followups.cost import GUIDE_REFERENCE_TOKENS
-from dialogs.followups.formatting import count, money_range, round_sig
+from dialogs.formatting import count, money_range, round_sig
 from dialogs.recommendation import Recommendation
 from dialogs.slots import Slots
 from knowledge.models import Knowledge

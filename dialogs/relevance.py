@@ -12,43 +12,44 @@ one, then two...), each numeric slot at a value on each side of every threshold 
 defines, and stops at the first answer set that shows a difference. It is bounded: a question
 with no difference found within the bound counts as not worth asking now, and it is looked at
 again after every answer (fewer open questions make the search exhaustive). Results are
-remembered per knowledge object, so answer sets repeated across conversations cost nothing.
+remembered in the compiled knowledge (bounded), so answer sets repeated across conversations
+cost nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import combinations, product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from dialogs.engine import card_outcome, knowledge_memo
+from dialogs.engine import card_outcome
 from dialogs.method_fit import FIT_ORDER, hardware_memory_gb, largest_fitting
-from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, Slots, slot_values
+from dialogs.slots import ALL_SLOTS, NUMERIC_SLOTS, Slots, settled_count, slot_values
 from knowledge.models import Knowledge
+
+if TYPE_CHECKING:
+    from dialogs.compiled import CompiledKnowledge
 
 # Engine runs a search may make for one question before it gives up (each ~10 us).
 SEARCH_BUDGET = 96
-_OUTCOMES_MAX = 65_536
-_VERDICTS_MAX = 16_384
 
 Answers = Mapping[str, Any]
 Outcome = tuple[Any, ...]
 
 
-def outcome(answers: Answers, kb: Knowledge) -> Outcome:
+def outcome(answers: Answers, ck: CompiledKnowledge) -> Outcome:
     """What rule 9 compares: the card's approach, method, hybrids, start stage and plan."""
-    return _Outcomes(kb).get(answers)[0]
+    return _Outcomes(ck).get(answers)[0]
 
 
 class _Outcomes:
-    """The per-knowledge outcome cache, counting the engine runs it had to make."""
+    """The compiled knowledge's outcome cache, counting the engine runs it had to make."""
 
-    def __init__(self, kb: Knowledge) -> None:
-        self.kb = kb
-        self.cache: dict[tuple[Any, ...], Outcome] = knowledge_memo(kb).setdefault(
-            "rule9_outcomes", {})
+    def __init__(self, ck: CompiledKnowledge) -> None:
+        self.ck = ck
+        self.cache = ck.outcomes
 
     def get(self, answers: Answers) -> tuple[Outcome, bool]:
         """(the outcome, whether the engine had to run for it)."""
@@ -56,10 +57,8 @@ class _Outcomes:
         found = self.cache.get(key)
         if found is not None:
             return found, False
-        found = card_outcome(dict(answers), self.kb)
-        if len(self.cache) >= _OUTCOMES_MAX:
-            self.cache.clear()  # bounded: typed numbers make answer sets unbounded
-        self.cache[key] = found
+        found = card_outcome(dict(answers), self.ck)
+        self.cache.put(key, found)
         return found, True
 
 
@@ -69,15 +68,14 @@ def _key(answers: Answers) -> tuple[Any, ...]:
     return tuple(map(answers.get, ALL_SLOTS))
 
 
-def representatives(slot: str, kb: Knowledge) -> tuple[Any, ...]:
+def representatives(slot: str, ck: CompiledKnowledge) -> tuple[Any, ...]:
     """The answers the search tries for a slot: every choice, or for a number, a value on each
     side of every threshold in the knowledge (and none at all)."""
-    memo = knowledge_memo(kb)
-    key = ("rule9_values", slot)
-    values: tuple[Any, ...] | None = memo.get(key)
+    values = ck.representatives.get(slot)
     if values is None:
+        kb = ck.kb
         if slot == "model_size":
-            cuts = _model_size_cuts(kb)
+            cuts = _model_size_cuts(ck)
         elif slot in NUMERIC_SLOTS:
             cuts = {v for v in kb.thresholds.model_dump().values()
                     if isinstance(v, int) and not isinstance(v, bool) and v > 0}
@@ -89,19 +87,20 @@ def representatives(slot: str, kb: Knowledge) -> tuple[Any, ...]:
             # Both sides whichever way a rule reads its threshold ("fewer than", "at most").
             candidates = sorted({0} | {c + d for c in cuts for d in (-1, 0, 1)})
             values = tuple(v for v in candidates if _valid(slot, v))
-        memo[key] = values
+        ck.representatives.put(slot, values)
     return values
 
 
-def _model_size_cuts(kb: Knowledge) -> set[int]:
+def _model_size_cuts(ck: CompiledKnowledge) -> set[int]:
     """A model size's thresholds: where each fine-tuning method stops fitting each hardware
     class's memory (rule 5, by the memory calculator's own estimate), and the size assumed
     where none is told."""
+    kb = ck.kb
     cuts = {kb.hardware.default_model_size_b}
     for hardware in kb.hardware.classes:
         memory = hardware_memory_gb(hardware, kb)
         if memory > 0:
-            cuts |= {largest_fitting(method, memory, kb) for method in FIT_ORDER}
+            cuts |= {largest_fitting(method, memory, ck) for method in FIT_ORDER}
     return {c for c in cuts if c > 0}
 
 
@@ -122,25 +121,27 @@ SETTLES = {"has_data": "examples"}
 def consistent(answers: dict[str, Any]) -> dict[str, Any] | None:
     """The answers as the dialog would hold them (no data means a count of zero), or None
     for a set no one could give (no data, yet a count above zero)."""
-    if answers.get("has_data") == "no":
+    settled = settled_count(answers)
+    if settled is not None:
         n = answers.get("examples")
         if n is None:
-            return {**answers, "examples": 0}
-        if n != 0:
+            return {**answers, "examples": settled}
+        if n != settled:
             return None
     return answers
 
 
-def _completions(answers: Answers, open_slots: Iterable[str], kb: Knowledge,
+def _completions(answers: Answers, open_slots: Iterable[str], ck: CompiledKnowledge,
                  outcomes: _Outcomes) -> Iterator[dict[str, Any]]:
     """Answers to the open questions, fewest set first. Among single answers, first those that
     change the card by themselves (where another answer most often starts to matter too), then
     the other choices, then answers leaning one side together, then the numbers' values: their
     many values would use up the search before the other questions get a look."""
+    kb = ck.kb
     slots = list(open_slots)
     yield {}
     singles = [(slot, value) for slot in sorted(slots, key=lambda s: s in NUMERIC_SLOTS)
-               for value in representatives(slot, kb)]
+               for value in representatives(slot, ck)]
     here = outcomes.get(consistent(dict(answers)) or dict(answers))[0]
 
     def inert(single: tuple[str, Any]) -> bool:
@@ -171,7 +172,7 @@ def _completions(answers: Answers, open_slots: Iterable[str], kb: Knowledge,
         yield dict([single])
     for size in range(2, len(slots) + 1):
         for chosen in combinations(slots, size):
-            for values in product(*(representatives(s, kb) for s in chosen)):
+            for values in product(*(representatives(s, ck) for s in chosen)):
                 yield dict(zip(chosen, values, strict=True))
 
 
@@ -193,68 +194,63 @@ def _leaning(slot: str, side: str, kb: Knowledge) -> Any:
     return next((c.value for c in question.choices if c.points_to == side), None)
 
 
-def can_change(slot: str, answers: Answers, open_slots: Iterable[str], kb: Knowledge,
+def can_change(slot: str, answers: Answers, open_slots: Iterable[str], ck: CompiledKnowledge,
                budget: int | None = None) -> bool | None:
     """Whether some answer to `slot`, with some answers to `open_slots`, changes the card
     against leaving `slot` unanswered: True (an example found), False (none, every
     combination tried) or None (none within the bound; SEARCH_BUDGET unless given).
-    Remembered per knowledge object; a search cut short is redone only with a larger bound."""
+    Remembered in the compiled knowledge; a search cut short is redone only with a larger
+    bound."""
     bound = SEARCH_BUDGET if budget is None else budget
     open_slots = tuple(open_slots)
     settled = SETTLES.get(slot)
     if (settled is not None and settled in open_slots and settled not in answers
-            and can_change(settled, answers, open_slots, kb, budget) is True):
+            and can_change(settled, answers, open_slots, ck, budget) is True):
         return True
     others = tuple(s for s in open_slots if s != slot and s not in answers)
     key = (slot, _key(answers), others)
-    verdicts: dict[Any, tuple[bool | None, int]] = knowledge_memo(kb).setdefault(
-        "rule9_verdicts", {})
+    verdicts = ck.verdicts
     known = verdicts.get(key)
     if known is not None and (known[0] is not None or known[1] >= bound):
         return known[0]
-    found, complete = _search(slot, answers, others, kb, bound)
+    found, complete = _search(slot, answers, others, ck, bound)
     verdict = True if found is not None else (False if complete else None)
-    if len(verdicts) >= _VERDICTS_MAX:
-        verdicts.clear()
-    verdicts[key] = (verdict, bound)
+    verdicts.put(key, (verdict, bound))
     return verdict
 
 
-def worth_asking(answers: Answers, open_slots: tuple[str, ...], kb: Knowledge,
+def worth_asking(answers: Answers, open_slots: tuple[str, ...], ck: CompiledKnowledge,
                  budget: int | None = None) -> tuple[str, ...]:
     """The open questions, in order, that can_change shows worth asking. Remembered whole: the
     counter asks this on every question, mostly for answer sets seen before (every new
     conversation starts from the same empty one), and one look-up beats one per slot."""
     key = (_key(answers), open_slots, budget)
-    found: dict[Any, tuple[str, ...]] = knowledge_memo(kb).setdefault("rule9_worth", {})
-    known = found.get(key)
+    known = ck.worth.get(key)
     if known is None:
         known = tuple(s for s in open_slots
-                      if can_change(s, answers, open_slots, kb, budget) is True)
-        if len(found) >= _VERDICTS_MAX:
-            found.clear()
-        found[key] = known
+                      if can_change(s, answers, open_slots, ck, budget) is True)
+        ck.worth.put(key, known)
     return known
 
 
-def witness(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
+def witness(slot: str, answers: Answers, others: Iterable[str], ck: CompiledKnowledge,
             budget: int | None = SEARCH_BUDGET) -> tuple[dict[str, Any], Any] | None:
     """(answers to the open questions, an answer to `slot`) that change the card, or None
     when none was found within `budget` engine runs (None: no bound, search them all)."""
-    return _search(slot, answers, others, kb, budget)[0]
+    return _search(slot, answers, others, ck, budget)[0]
 
 
-def _search(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
+def _search(slot: str, answers: Answers, others: Iterable[str], ck: CompiledKnowledge,
             budget: int | None) -> tuple[tuple[dict[str, Any], Any] | None, bool]:
     """(a witness or None, whether every combination was tried). A number's answers are tried
     in two passes: first one of each set of values that give the same card on their own (a
     count has dozens of values, most of them alike), then the rest."""
-    outcomes = _Outcomes(kb)
+    outcomes = _Outcomes(ck)
     runs = 0
     leaders: list[Any] = []
     followers: list[Any] = []
     seen: set[Outcome] = set()
-    for value in representatives(slot, kb):
+    for value in representatives(slot, ck):
         alone = consistent({**answers, slot: value})
         if alone is None:
             continue
@@ -265,7 +261,7 @@ def _search(slot: str, answers: Answers, others: Iterable[str], kb: Knowledge,
         seen.add(result)
     others = tuple(others)
     for values in (leaders, followers):
-        for completion in _completions(answers, others, kb, outcomes):
+        for completion in _completions(answers, others, ck, outcomes):
             base = consistent({**answers, **completion})
             if base is None:
                 continue

@@ -6,6 +6,7 @@ from Redis, a CLI flag, a knowledge file's choice list.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -77,3 +78,10 @@ def slot_values(slot: str) -> tuple[str, ...]:
     annotation = Slots.model_fields[slot].annotation
     literal = get_args(annotation)[0]
     return tuple(get_args(literal))
+
+
+def settled_count(answers: Mapping[str, object]) -> int | None:
+    """The example count the has-data answer settles: 0 where the person said they have no
+    data (the count is then never asked, and counts as known), None where the count is a
+    question of its own. The one home of that rule."""
+    return 0 if answers.get("has_data") == "no" else None

@@ -4,11 +4,13 @@ winner. Small and fast: the what-would-change analysis re-runs it once per alter
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dialogs.memo import knowledge_memo
-from dialogs.slots import Approach
+from dialogs.slots import Approach, settled_count
 from knowledge.models import Knowledge
+
+if TYPE_CHECKING:
+    from dialogs.compiled import CompiledKnowledge
 
 APPROACH_ORDER: tuple[Approach, ...] = (
     "prompt_engineering",
@@ -33,8 +35,9 @@ class Choice:
 
 def example_count(answers: dict[str, Any]) -> int | None:
     """The count the rules use: none where the person said they have no data."""
-    if answers.get("has_data") == "no":
-        return 0
+    settled = settled_count(answers)
+    if settled is not None:
+        return settled
     n = answers.get("examples")
     return n if isinstance(n, int) else None
 
@@ -84,41 +87,9 @@ def allowed_approaches(answers: dict[str, Any], kb: Knowledge) -> tuple[Approach
     return ("prompt_engineering", "fine_tuning")
 
 
-def _vote_table(kb: Knowledge) -> dict[tuple[str, object], Approach]:
-    """(slot, value) -> the approach it votes for, built once per knowledge object: choose()
-    runs a few dozen times per recommendation (what would change it)."""
-    memo = knowledge_memo(kb)
-    table: dict[tuple[str, object], Approach] | None = memo.get("vote_table")
-    if table is None:
-        table = memo["vote_table"] = {
-            (slot, c.value): c.points_to
-            for slot in VOTING_SLOTS for c in kb.questions[slot].choices
-            if c.points_to is not None
-        }
-    return table
-
-
-_APPROACHES_MAX = 4096
-
-
-def approach_of(answers: dict[str, Any], kb: Knowledge) -> Approach:
-    """choose(answers, kb).approach, remembered: every question asked works out which optional
-    questions are still worth asking from it, and answer sets repeat across conversations (every
-    conversation's first question has none)."""
-    approaches: dict[frozenset[tuple[str, Any]], Approach] = knowledge_memo(kb).setdefault(
-        "approaches", {})
-    key = frozenset(answers.items())
-    approach = approaches.get(key)
-    if approach is None:
-        approach = choose(answers, kb).approach
-        if len(approaches) >= _APPROACHES_MAX:
-            approaches.clear()  # bounded: free-typed example counts make answer sets unbounded
-        approaches[key] = approach
-    return approach
-
-
-def choose(answers: dict[str, Any], kb: Knowledge) -> Choice:
+def choose(answers: dict[str, Any], ck: CompiledKnowledge) -> Choice:
     """Rules 1-3 over plain answers (slot -> value)."""
+    kb = ck.kb
     allowed = allowed_approaches(answers, kb)
     votes: dict[Approach, int] = dict.fromkeys(APPROACH_ORDER, 0)
     dv = data_vote(answers, kb)
@@ -127,7 +98,7 @@ def choose(answers: dict[str, Any], kb: Knowledge) -> Choice:
     vv = volume_vote(answers, kb)
     if vv is not None:
         votes[vv] += 1
-    table = _vote_table(kb)
+    table = ck.votes
     for slot in VOTING_SLOTS:
         points_to = table.get((slot, answers.get(slot)))
         if points_to is not None:

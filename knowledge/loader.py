@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-import string
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, get_args
@@ -20,54 +19,13 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge.models import REQUIRED_MESSAGES, Knowledge
+from knowledge.texts import placeholder_problems
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "data"
 FIELDS: tuple[str, ...] = tuple(Knowledge.model_fields)
 YAML_SUFFIXES = (".yaml", ".yml")
 # libyaml's loader when installed: same safe subset, several times faster at start-up.
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-# The str.format fields the code fills for each message; any other placeholder in an
-# organisation's wording would fail mid-conversation, so it fails at load instead.
-# Messages not listed here take no placeholders.
-MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = {
-    "reask": frozenset({"hint"}),
-    "answer_recorded": frozenset({"label", "value"}),
-    "answer_changed": frozenset({"label", "old", "new"}),
-    "decision_changed": frozenset({"old", "new"}),
-    "decision_same": frozenset({"title"}),
-    "history_not_found": frozenset({"number"}),
-    "too_long": frozenset({"limit"}),
-    "progress": frozenset({"step", "total"}),
-    "progress_about": frozenset({"step", "total"}),
-    "not_asked_cannot_change": frozenset({"label"}),
-    "not_asked_assumed": frozenset({"label"}),
-    "ours_marker": frozenset({"sources"}),
-}
-
-
-# The same for the labels of the pictures and the decision record (pictures.yaml).
-PICTURE_PLACEHOLDERS: dict[str, frozenset[str]] = {
-    "series_training_from_scratch": frozenset({"months"}),
-    "your_volume": frozenset({"tokens"}), "reference_volume": frozenset({"tokens"}),
-    "payback": frozenset({"months", "tokens"}),
-    "cost_alt": frozenset({"tokens", "lines", "payback"}),
-    "cost_alt_line": frozenset({"name", "cost"}),
-    "cost_alt_payback": frozenset({"flavour", "months", "volume"}),
-    "cost_alt_no_payback": frozenset({"months"}),
-    "roadmap_alt": frozenset({"count", "stages", "start", "start_title"}),
-    "roadmap_alt_stage": frozenset({"stage", "title", "exit"}),
-    "roadmap_alt_short": frozenset({"count", "start", "start_title"}),
-    "text_chart_title": frozenset({"tokens"}), "text_chart_reference": frozenset({"tokens"}),
-    "record_title": frozenset({"title"}),
-    "record_decision_line": frozenset({"title", "stage", "stage_title"}),
-    "record_stage": frozenset({"stage", "title"}),
-    "record_at_your_volume": frozenset({"tokens"}),
-    "record_assumed_unknown": frozenset({"slots"}),
-    "record_assumed_prices": frozenset({"gpu_low", "gpu_high"}),
-    "export_comment": frozenset({"title"}),
-}
-
 
 class KnowledgeError(Exception):
     """A knowledge file is missing, unreadable or invalid. One line per problem."""
@@ -102,6 +60,8 @@ def load_knowledge(path: str | Path | None = None) -> Knowledge:
     except ValidationError as exc:
         raise KnowledgeError(_describe(exc, files)) from None
     problems = _cross_check(kb, files)
+    for name, data in raw.items():
+        problems += placeholder_problems(name, files[name], data)
     if problems:
         raise KnowledgeError(problems)
     return kb
@@ -227,28 +187,6 @@ def _cross_check(kb: Knowledge, files: dict[str, Path]) -> list[str]:
         problems.append(f"{files['compute']}: cite: unknown sources (expert.yaml has none "
                         f"named): {', '.join(unknown)}")
 
-    problems += _placeholder_problems(files["messages"], kb.messages, MESSAGE_PLACEHOLDERS)
-    problems += _placeholder_problems(files["pictures"], kb.pictures.labels,
-                                      PICTURE_PLACEHOLDERS)
-    return problems
-
-
-def _placeholder_problems(file: Path, texts: dict[str, str],
-                          placeholders: dict[str, frozenset[str]]) -> list[str]:
-    """Texts whose str.format fields are not the ones the code fills."""
-    problems: list[str] = []
-    for key, text in texts.items():
-        allowed = placeholders.get(key, frozenset())
-        try:
-            used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-        except ValueError as exc:
-            problems.append(f"{file}: {key}: bad placeholder syntax: {exc}")
-            continue
-        unknown = sorted(used - allowed)
-        if unknown:
-            fill = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
-            problems.append(f"{file}: {key}: unknown placeholder(s) "
-                            f"{', '.join('{' + u + '}' for u in unknown)}; allowed: {fill}")
     return problems
 
 

@@ -7,12 +7,12 @@ the guide is silent). Nothing here imports the rest of the project.
 
 from __future__ import annotations
 
-import string
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from knowledge.expert_models import ComputeCosts, ExpertKnowledge, ModelCatalogue
+from knowledge.texts import fill
 
 Source = Literal["guide", "ours"]
 ApproachId = Literal["prompt_engineering", "fine_tuning", "training_from_scratch"]
@@ -358,7 +358,7 @@ class Texts(_Strict):
 # The engine's sentences (reasons, why-not lines, method and hybrid reasons), by key.
 REQUIRED_ADVICE: frozenset[str] = frozenset({
     "title_with_method", "title_hybrids_joiner", "summary",
-    "count_none", "count_below_minimum", "count_at_minimum", "count_in_range", "count_large",
+    "count_none", "count_below_minimum", "count_in_range", "count_large",
     "count_millions", "has_data_no",
     "why_not_scratch_data", "why_not_scratch_budget", "why_not_scratch_need",
     "why_not_fine_tuning_data", "lost_vote", "tie_simpler",
@@ -366,7 +366,7 @@ REQUIRED_ADVICE: frozenset[str] = frozenset({
     "method_prompt_tuning", "note_prompt_tuning",
     "hybrid_rag_updates", "hybrid_rag_documents", "hybrid_cot", "hybrid_ensemble",
     "note_minimum_collect", "note_start_simple_today", "note_scratch_baseline",
-    "change_if", "change_more_data", "change_scratch", "you_have_none", "you_have_count",
+    "change_more_data", "change_scratch", "you_have_none", "you_have_count",
     "you_have_unknown", "quality_note",
     "explain_header", "explain_why_not", "explain_change", "history_line", "skipped",
     "not_an_option", "resumed_card", "show_header",
@@ -424,19 +424,10 @@ class PicturesInfo(_Strict):
         return self
 
     def label(self, key: str, **fmt: object) -> str:
-        text = self.labels[key]
-        return text.format(**fmt) if fmt else text
-# The words every surface writes around the replies (surfaces.yaml), and the str.format fields
-# the code fills for each; a label not listed takes none.
-SURFACE_PLACEHOLDERS: dict[str, frozenset[str]] = {
-    "stage": frozenset({"stage", "title"}),
-    "next": frozenset({"next"}),
-    "not_answered": frozenset({"slots"}),
-    "shared_by": frozenset({"user"}),
-    "share_cannot_post": frozenset({"channel"}),
-    "shared": frozenset({"channel"}),
-    "dm_pointer": frozenset({"dm"}),
-}
+        """A picture's or the decision record's label, filled in (knowledge/texts.py)."""
+        return fill(self.labels[key], fmt)
+
+
 REQUIRED_SURFACE_LABELS: frozenset[str] = frozenset({
     "approach", "method", "start_at", "combine_with", "why", "costs", "training", "inference",
     "monthly_guide_volume", "best_for", "data_needed", "minimum", "better", "best", "you_have",
@@ -447,10 +438,6 @@ REQUIRED_SURFACE_LABELS: frozenset[str] = frozenset({
     "share_cannot_post", "share_cannot_post_short", "shared", "shared_short", "dm_pointer",
     "dm_name", "welcome_title", "welcome_fallback", "start", "help",
 })
-
-
-def _format_fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
 class SurfaceTexts(_Strict):
@@ -464,20 +451,11 @@ class SurfaceTexts(_Strict):
         missing = REQUIRED_SURFACE_LABELS - set(self.labels)
         if missing:
             raise ValueError(f"surfaces is missing labels: {', '.join(sorted(missing))}")
-        for key, text in self.labels.items():
-            try:
-                fields = _format_fields(text)
-            except ValueError as problem:
-                raise ValueError(f"labels.{key}: {problem}") from None
-            unknown = fields - SURFACE_PLACEHOLDERS.get(key, frozenset())
-            if unknown:
-                raise ValueError(f"labels.{key}: unknown placeholder "
-                                 f"{', '.join('{' + f + '}' for f in sorted(unknown))}")
         return self
 
     def label(self, key: str, **fmt: object) -> str:
-        text = self.labels[key]
-        return text.format(**fmt) if fmt else text
+        """A surface's heading, label or sentence, filled in (knowledge/texts.py)."""
+        return fill(self.labels[key], fmt)
 
 
 class Band(_Strict):
@@ -572,10 +550,12 @@ class Knowledge(_Strict):
             raise ValueError(f"advice is missing: {', '.join(sorted(missing))}")
         return self
 
+    # Two kinds of sentence by key (knowledge/texts.py has the rule and their placeholders):
+    # `say` what the rules write about a recommendation (advice.yaml), `message` what the bot
+    # says about the conversation itself (messages.yaml).
     def say(self, key: str, **fmt: object) -> str:
-        """An engine sentence from advice.yaml, filled in."""
-        text = self.advice.texts[key]
-        return text.format(**fmt) if fmt else text
+        """A sentence about the recommendation (advice.yaml), filled in."""
+        return fill(self.advice.texts[key], fmt)
 
     def question(self, slot: str) -> QuestionInfo:
         return self.questions[slot]
@@ -587,5 +567,5 @@ class Knowledge(_Strict):
         return None
 
     def message(self, key: str, **fmt: object) -> str:
-        text = self.messages[key]
-        return text.format(**fmt) if fmt else text
+        """A sentence about the conversation itself (messages.yaml), filled in."""
+        return fill(self.messages[key], fmt)

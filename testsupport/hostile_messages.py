@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from dialogs.compiled import CompiledKnowledge
 from dialogs.events import Event
 from dialogs.machine import step
 from dialogs.state import ConversationState
-from knowledge.models import Knowledge
 
 AT = datetime(2026, 12, 6, tzinfo=UTC)
 
@@ -35,7 +35,7 @@ HOSTILE = {
 }
 
 
-def turn_cpu_seconds(kb: Knowledge, pending: str | None, text: str) -> float:
+def turn_cpu_seconds(ck: CompiledKnowledge, pending: str | None, text: str) -> float:
     """Thread CPU time of one whole turn on `text` with `pending` asked, best of five."""
     best = float("inf")
     for run in range(5):
@@ -43,6 +43,6 @@ def turn_cpu_seconds(kb: Knowledge, pending: str | None, text: str) -> float:
                  else ConversationState())
         event = Event.typed("test:T:U", f"{text}{run}", at=AT)  # no cache helps a rerun
         start = time.thread_time()
-        step(state, event, kb)
+        step(state, event, ck)
         best = min(best, time.thread_time() - start)
     return best

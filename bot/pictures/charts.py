@@ -18,8 +18,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import decide
-from dialogs.followups.formatting import count
+from dialogs.formatting import count
 from dialogs.pictures import CostChart, RoadmapPicture, cost_chart, roadmap_picture
 from dialogs.slots import Slots
 from knowledge.models import Knowledge
@@ -74,6 +75,7 @@ class PictureMaker:
 
     def __init__(self, kb: Knowledge, cache_size: int = CACHE_SIZE) -> None:
         self.kb = kb
+        self.compiled = compile_knowledge(kb)
         self._cached = functools.lru_cache(maxsize=cache_size)(self._draw)
         self._backgrounds = _Backgrounds(BACKGROUNDS)
         # matplotlib's settings are global and a kept figure is not thread-safe: one drawing
@@ -85,7 +87,7 @@ class PictureMaker:
         many answer sets share: the roadmap has one picture per start stage."""
         if kind not in KINDS or fmt not in FORMATS or (kind, size) not in SIZES:
             raise ValueError(f"no such picture: {kind}.{fmt} ({size})")
-        rec = decide(answers, self.kb)
+        rec = decide(answers, self.compiled)
         data: CostChart | RoadmapPicture = (cost_chart(rec, answers, self.kb) if kind == "cost"
                                             else roadmap_picture(rec, self.kb))
         return self._cached(fmt, size, data)
@@ -93,7 +95,7 @@ class PictureMaker:
     def alt_texts(self, kind: Kind, answers: Slots) -> Picture:
         """A picture's text alternatives without drawing it (data empty), for a surface that
         links to the picture instead of carrying it."""
-        rec = decide(answers, self.kb)
+        rec = decide(answers, self.compiled)
         data: CostChart | RoadmapPicture = (cost_chart(rec, answers, self.kb) if kind == "cost"
                                             else roadmap_picture(rec, self.kb))
         short_alt = data.short_alt if isinstance(data, RoadmapPicture) else data.alt

@@ -78,7 +78,7 @@ class Pictures:
 
     def card(self, answers: Slots) -> CardPictures:
         """What a surface shows of a card's pictures: links, alt texts, caption, export."""
-        rec = decide(answers, self.kb)
+        rec = decide(answers, self.maker.compiled)
         chart = cost_chart(rec, answers, self.kb)
         return CardPictures(links=self.links.card_links(answers), cost_alt=chart.alt,
                             cost_title=chart.title, caption=chart.caption,
@@ -100,7 +100,7 @@ class Pictures:
                        "filename": card.export_filename}}
 
     def record(self, answers: Slots) -> str:
-        return decision_record(decide(answers, self.kb), answers, self.kb)
+        return decision_record(decide(answers, self.maker.compiled), answers, self.kb)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -4,6 +4,8 @@ the person's answers (the caller owns the state)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dialogs.followups.calculator_answers import cost_answer, memory_answer
 from dialogs.followups.classify import classify, hypothetical, is_whatif, whatif_slots
 from dialogs.followups.context import build_context, topic_choices
@@ -15,6 +17,9 @@ from dialogs.replies import Answer, Reply
 from dialogs.slots import Slots
 from knowledge.models import Knowledge
 
+if TYPE_CHECKING:
+    from dialogs.compiled import CompiledKnowledge
+
 __all__ = ["TOPIC_IDS", "UNPLACEABLE_TOPICS", "Intent", "answer", "classify", "is_whatif",
            "hypothetical", "offered_answers", "topic_answer", "unplaceable", "whatif_slots"]
 
@@ -25,11 +30,13 @@ UNPLACEABLE_TOPICS: tuple[str, ...] = (
 )
 
 
-def answer(intent: Intent, slots: Slots, kb: Knowledge, *, advised: bool) -> list[Reply]:
+def answer(intent: Intent, slots: Slots, ck: CompiledKnowledge, *,
+           advised: bool) -> list[Reply]:
     """The replies to a classified follow-up, in the context of these answers."""
-    ctx = build_context(slots, kb, advised)
+    kb = ck.kb
+    ctx = build_context(slots, ck, advised)
     if intent.kind == "whatif":
-        return [whatif_answer(dict(intent.params.get("slots", {})), ctx, kb)]
+        return [whatif_answer(dict(intent.params.get("slots", {})), ctx, ck)]
     if intent.kind == "cost":
         return [cost_answer(intent.params.get("monthly_tokens"), ctx, kb,
                             params=dict(intent.params))]
@@ -37,7 +44,7 @@ def answer(intent: Intent, slots: Slots, kb: Knowledge, *, advised: bool) -> lis
         return [memory_answer(dict(intent.params), ctx, kb)]
     if intent.topic == "inference" and intent.params:
         return [inference_answer(dict(intent.params), ctx, kb)]
-    return topic_answer(intent.topic, slots, kb, advised)
+    return topic_answer(intent.topic, slots, ck, advised)
 
 
 def offered_answers(intent: Intent | None) -> dict[str, object] | None:
@@ -49,9 +56,11 @@ def offered_answers(intent: Intent | None) -> dict[str, object] | None:
     return dict(offer) if isinstance(offer, dict) else None
 
 
-def topic_answer(topic_id: str, slots: Slots, kb: Knowledge, advised: bool) -> list[Reply]:
+def topic_answer(topic_id: str, slots: Slots, ck: CompiledKnowledge,
+                 advised: bool) -> list[Reply]:
     """The answer for a topic (a topic button's click, or a matched question)."""
-    ctx = build_context(slots, kb, advised)
+    kb = ck.kb
+    ctx = build_context(slots, ck, advised)
     if topic_id == "cost":
         return [cost_answer(None, ctx, kb)]
     if topic_id == "gpu_memory":

@@ -13,7 +13,6 @@ from dialogs.followups.cost import (
     hosting_suffix,
     tokens_text,
 )
-from dialogs.followups.formatting import count, gigabytes, money, money_range, percent, round_sig
 from dialogs.followups.memory import (
     METHOD_ORDER,
     MemoryEstimate,
@@ -34,6 +33,7 @@ from dialogs.followups.training_cost import (
     scratch_tokens,
     training_cost,
 )
+from dialogs.formatting import count, gigabytes, money, money_range, percent, round_sig
 from dialogs.replies import Answer, Table
 from knowledge.expert_models import NamedModel
 from knowledge.models import Knowledge

@@ -1,4 +1,4 @@
-"""What a follow-up asks for: `classify(text, kb) -> Intent | None`.
+"""What a follow-up asks for: `classify(text, ck) -> Intent | None`.
 
 Patterns spot the calculators and what-ifs ("what if ...", "$", "20M tokens a month",
 "13B model", "vram"); everything else is scored against the topics' aliases, and a message
@@ -8,14 +8,16 @@ that matches nothing well enough gets None (the caller offers the topic list), n
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogs.followups.intent import METHOD_TOPICS, Intent
-from dialogs.followups.matcher import TopicMatcher, normalise
+from dialogs.followups.matcher import normalise
 from dialogs.followups.quantities import gpu, model_size, monthly_tokens, usd_amount, workload
 from dialogs.slots import Slots
 from dialogs.understanding import extract_slots, is_question
-from knowledge.models import Knowledge
+
+if TYPE_CHECKING:
+    from dialogs.compiled import CompiledKnowledge
 
 _WHATIF = re.compile(
     r"\b(?:what if|what happens if|what would (?:happen|change) if|suppose|supposing|imagine"
@@ -50,28 +52,14 @@ _MEMORY = re.compile(
 # A follow-up is a sentence or two; beyond this the text is not read (bounded work per turn).
 MAX_CLASSIFY_CHARS = 1_000
 
-_matchers: dict[int, tuple[Knowledge, TopicMatcher]] = {}
-
-
-def matcher_for(kb: Knowledge) -> TopicMatcher:
-    """One matcher per knowledge object (built once; knowledge is immutable)."""
-    cached = _matchers.get(id(kb))
-    if cached is None or cached[0] is not kb:
-        if len(_matchers) > 8:
-            _matchers.clear()
-        cached = (kb, TopicMatcher(kb.topics))
-        _matchers[id(kb)] = cached
-    return cached[1]
-
-
 def is_whatif(text: str) -> bool:
     """Does the text pose a hypothetical ("what if we had 50k examples?")?"""
     return _WHATIF.search(normalise(text[:MAX_CLASSIFY_CHARS])) is not None
 
 
-def whatif_slots(text: str, kb: Knowledge) -> dict[str, object]:
+def whatif_slots(text: str, ck: CompiledKnowledge) -> dict[str, object]:
     """The hypothetical answers a what-if names ({"examples": 50000}, {"budget": "high"})."""
-    return dict(extract_slots(text, kb))
+    return dict(extract_slots(text, ck))
 
 
 # The kinds of thing a calculator question can name; a message naming only one of them and
@@ -82,16 +70,16 @@ _NAMED_KINDS: tuple[frozenset[str], ...] = (
 )
 
 
-def hypothetical(text: str, kb: Knowledge) -> Intent | None:
+def hypothetical(text: str, ck: CompiledKnowledge) -> Intent | None:
     """A calculator question about other hardware or another model ("phi-3 mini 3.8B full
     fine-tune on a 4090", "Mixtral 8x7B on an A100", "memory for mixtral 8x22b"), or None.
     Such a message is answered in that hypothetical and never changes the person's answers.
     A statement naming one thing and asking nothing ("2x 80GB", "actually it's a 13B model")
     is an answer (to the pending question or as a change)."""
     text = text[:MAX_CLASSIFY_CHARS]
-    if model_size(text, kb.model_catalogue) is None and gpu(text, kb.gpu_memory) is None:
+    if model_size(text, ck.model_names) is None and gpu(text, ck.gpu_names) is None:
         return None                      # cheap first: most answers name neither
-    intent = classify(text, kb)
+    intent = classify(text, ck)
     if intent is None or intent.kind == "whatif" or "offer" not in intent.params:
         return None
     named = set(intent.params)
@@ -104,30 +92,30 @@ def hypothetical(text: str, kb: Knowledge) -> Intent | None:
     return intent
 
 
-def classify(text: str, kb: Knowledge) -> Intent | None:
+def classify(text: str, ck: CompiledKnowledge) -> Intent | None:
     text = text[:MAX_CLASSIFY_CHARS]
     norm = normalise(text)
     if not norm:
         return None
-    matcher = matcher_for(kb)
+    matcher = ck.topic_matcher
     match = matcher.best(text)
 
     if _WHATIF.search(norm):
-        slots = whatif_slots(text, kb)
+        slots = whatif_slots(text, ck)
         if slots:
             return Intent(kind="whatif", topic="decision_framework", score=100.0,
                           params={"slots": slots})
         # "what if we used QLoRA?" names no answer: it is a question about the topic.
 
-    memory = _memory_params(text, kb)
+    memory = _memory_params(text, ck)
     costly = _COST.search(norm) is not None
     serving = _SERVE.search(norm) or (_RUN.search(norm) and not _TRAIN.search(norm))
     if memory is not None and serving:
         return Intent(kind="topic", topic="inference", score=100.0,
-                      params=_with_offer(memory, text, kb))
+                      params=_with_offer(memory, text, ck))
     if memory is not None and not (costly and not _MEMORY.search(norm)):
         return Intent(kind="gpu_memory", topic="gpu_memory", score=100.0,
-                      params=_with_offer(memory, text, kb))
+                      params=_with_offer(memory, text, ck))
 
     tokens = monthly_tokens(text)
     # A bare "$3" is not a cost question (Redis protocol text is full of them); a question
@@ -135,26 +123,27 @@ def classify(text: str, kb: Knowledge) -> Intent | None:
     dollars = _DOLLARS.search(text) is not None and is_question(text)
     if tokens is not None or dollars or costly:
         params: dict[str, Any] = {} if tokens is None else {"monthly_tokens": tokens}
-        params.update(_training_params(text, kb))
+        params.update(_training_params(text, ck))
         return Intent(kind="cost", topic="cost", score=100.0,
-                      params=_with_offer(params, text, kb) if memory else params)
+                      params=_with_offer(params, text, ck) if memory else params)
 
     if match is None:
         return None
     if match.topic == "cost":
         return Intent(kind="cost", topic="cost", score=match.score,
-                      params=_training_params(text, kb))
+                      params=_training_params(text, ck))
     if match.topic == "gpu_memory":
         return Intent(kind="gpu_memory", topic="gpu_memory", score=match.score,
-                      params=_memory_params(text, kb, force=True) or {})
+                      params=_memory_params(text, ck, force=True) or {})
     return Intent(kind="topic", topic=match.topic, score=match.score)
 
 
-def _memory_params(text: str, kb: Knowledge, *, force: bool = False) -> dict[str, Any] | None:
+def _memory_params(text: str, ck: CompiledKnowledge, *,
+                   force: bool = False) -> dict[str, Any] | None:
     """The memory question's numbers, or None when the text is not a memory question."""
     norm = normalise(text)
-    size = model_size(text, kb.model_catalogue)
-    spec = gpu(text, kb.gpu_memory)
+    size = model_size(text, ck.model_names)
+    spec = gpu(text, ck.gpu_names)
     if not (force or size is not None or _MEMORY.search(norm)
             or (spec is not None and re.search(r"\b\d+ ?gb\b", norm))):
         return None
@@ -166,7 +155,7 @@ def _memory_params(text: str, kb: Knowledge, *, force: bool = False) -> dict[str
     if spec is not None:
         params["gpu_gb"] = spec.per_gpu_gb
         params["gpu_count"] = spec.count
-    method = matcher_for(kb).best(text, only=METHOD_TOPICS)
+    method = ck.topic_matcher.best(text, only=METHOD_TOPICS)
     if method is not None:
         params["method"] = METHOD_TOPICS[method.topic]
     run = workload(text)
@@ -175,7 +164,7 @@ def _memory_params(text: str, kb: Knowledge, *, force: bool = False) -> dict[str
     return params
 
 
-def _training_params(text: str, kb: Knowledge) -> dict[str, Any]:
+def _training_params(text: str, ck: CompiledKnowledge) -> dict[str, Any]:
     """What a cost question says about training: a budget in dollars, a model size, a
     method, from scratch."""
     norm = normalise(text)
@@ -183,25 +172,25 @@ def _training_params(text: str, kb: Knowledge) -> dict[str, Any]:
     amount = usd_amount(text)
     if amount is not None:
         params["budget_usd"] = amount
-    size = model_size(text, kb.model_catalogue)
+    size = model_size(text, ck.model_names)
     if size is not None:
         params["model_params"] = size[0]
         if size[1] is not None:
             params["model_name"] = size[1].name
     if _SCRATCH.search(norm):
         params["scratch"] = True
-    method = matcher_for(kb).best(text, only=METHOD_TOPICS)
+    method = ck.topic_matcher.best(text, only=METHOD_TOPICS)
     if method is not None:
         params["method"] = METHOD_TOPICS[method.topic]
     return params
 
 
-def _with_offer(params: dict[str, Any], text: str, kb: Knowledge) -> dict[str, Any]:
+def _with_offer(params: dict[str, Any], text: str, ck: CompiledKnowledge) -> dict[str, Any]:
     """A question about other hardware or another model carries the answers it could apply
     ("offer"), so that the answer can say "say 'keep that'" and nothing changes until then."""
     if "model_params" not in params and "gpu_gb" not in params:
         return params
-    named = {k: v for k, v in extract_slots(text, kb).items() if k in OFFERABLE_SLOTS}
+    named = {k: v for k, v in extract_slots(text, ck).items() if k in OFFERABLE_SLOTS}
     if "model_size" in Slots.model_fields and "model_params" in params \
             and "model_size" not in named:
         named["model_size"] = max(1, round(params["model_params"] / 1e9))

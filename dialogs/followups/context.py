@@ -4,12 +4,16 @@ answered most questions), the recommendation those answers give."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from dialogs.engine import decide
+from dialogs.engine import choose_method, decide
 from dialogs.recommendation import Recommendation
 from dialogs.replies import Choice
-from dialogs.slots import CORE_SLOTS, Slots
+from dialogs.slots import CORE_SLOTS, Method, Slots
 from knowledge.models import Knowledge
+
+if TYPE_CHECKING:
+    from dialogs.compiled import CompiledKnowledge
 
 # With this many core questions answered, an answer can speak to the person's case even
 # before the card is shown.
@@ -20,16 +24,18 @@ SUBSTANTIAL_ANSWERS = 5
 class Context:
     slots: Slots
     rec: Recommendation | None   # None: answer in general terms
+    # The method rule 5 fits for these answers, were the approach fine-tuning (with `rec`).
+    fine_tuning_method: Method | None = None
 
     @property
     def advised(self) -> bool:
         return self.rec is not None
 
 
-def build_context(slots: Slots, kb: Knowledge, advised: bool) -> Context:
+def build_context(slots: Slots, ck: CompiledKnowledge, advised: bool) -> Context:
     answered = sum(1 for s in CORE_SLOTS if getattr(slots, s) is not None)
     if advised or answered >= SUBSTANTIAL_ANSWERS:
-        return Context(slots, decide(slots, kb))
+        return Context(slots, decide(slots, ck), choose_method(slots.answered(), ck))
     return Context(slots, None)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dialogs.followups.formatting import count, money_range, months
+from dialogs.formatting import count, money_range, months
 from knowledge.models import Knowledge
 
 # The guide's monthly estimates are quoted at 1M tokens a month; used when no volume is known.

@@ -9,7 +9,6 @@ from typing import Any
 
 from dialogs.followups.calculator_answers import offer_line
 from dialogs.followups.context import Context
-from dialogs.followups.formatting import bullets, count, gigabytes, money_range
 from dialogs.followups.memory import (
     METHOD_ORDER,
     gpus_needed,
@@ -18,6 +17,7 @@ from dialogs.followups.memory import (
 )
 from dialogs.followups.topic_answers import reply
 from dialogs.followups.training_cost import hosting_per_month
+from dialogs.formatting import bullets, count, gigabytes, money_range
 from dialogs.replies import Answer, Table
 from knowledge.expert_models import NamedModel
 from knowledge.models import Knowledge

@@ -131,73 +131,63 @@ def model_params(text: str) -> float | None:
 _ALIAS_PARTS = re.compile(r"[a-z]+|\d+")
 # Between an alias's parts a message may put spaces, hyphens, dots, underscores or nothing.
 _ALIAS_GAP = r"[\s\-_.]*"
-_alias_index: dict[int, tuple[ModelCatalogue, re.Pattern[str], dict[str, NamedModel]]] = {}
+# One pattern for every model alias, and the model for each alias with its separators
+# squashed out.
+ModelNames = tuple[re.Pattern[str], dict[str, NamedModel]]
+# A pattern per GPU name with its memory in GB, longest name first.
+GpuNames = list[tuple[re.Pattern[str], float]]
 
 
-def _index(catalogue: ModelCatalogue) -> tuple[re.Pattern[str], dict[str, NamedModel]]:
-    """One pattern for every alias (longest first, so "phi 3 medium" beats "phi 3"), and the
-    model for each alias with its separators squashed out. Built once per catalogue: every
-    message is checked for a model name."""
-    cached = _alias_index.get(id(catalogue))
-    if cached is None or cached[0] is not catalogue:
-        by_key: dict[str, NamedModel] = {}
-        for m in catalogue.models:
-            for alias in m.aliases:
-                by_key.setdefault("".join(_ALIAS_PARTS.findall(alias)), m)
-        aliases = sorted({a for m in catalogue.models for a in m.aliases},
-                         key=lambda a: -len("".join(_ALIAS_PARTS.findall(a))))
-        pattern = re.compile(r"(?<![a-z0-9])(?:" + "|".join(
-            _ALIAS_GAP.join(re.escape(p) for p in _ALIAS_PARTS.findall(a)) for a in aliases)
-            + r")(?![a-z0-9])")
-        if len(_alias_index) > 8:
-            _alias_index.clear()
-        cached = _alias_index[id(catalogue)] = (catalogue, pattern, by_key)
-    return cached[1], cached[2]
+def model_names(catalogue: ModelCatalogue) -> ModelNames:
+    """The catalogue's aliases compiled (longest first, so "phi 3 medium" beats "phi 3"): once
+    per knowledge object, by dialogs.compiled, as every message is checked for a model name."""
+    by_key: dict[str, NamedModel] = {}
+    for m in catalogue.models:
+        for alias in m.aliases:
+            by_key.setdefault("".join(_ALIAS_PARTS.findall(alias)), m)
+    aliases = sorted({a for m in catalogue.models for a in m.aliases},
+                     key=lambda a: -len("".join(_ALIAS_PARTS.findall(a))))
+    pattern = re.compile(r"(?<![a-z0-9])(?:" + "|".join(
+        _ALIAS_GAP.join(re.escape(p) for p in _ALIAS_PARTS.findall(a)) for a in aliases)
+        + r")(?![a-z0-9])")
+    return pattern, by_key
 
 
-def named_model(text: str, catalogue: ModelCatalogue) -> NamedModel | None:
+def named_model(text: str, names: ModelNames) -> NamedModel | None:
     """A model the text names ("Mixtral 8x7B", "llama-3.1-70b", "phi-3 mini"), if any."""
-    pattern, by_key = _index(catalogue)
+    pattern, by_key = names
     m = pattern.search(text.lower())
     if m is None:
         return None
     return by_key.get("".join(_ALIAS_PARTS.findall(m.group(0))))
 
 
-def model_size(text: str, catalogue: ModelCatalogue) -> tuple[float, NamedModel | None] | None:
+def model_size(text: str, names: ModelNames) -> tuple[float, NamedModel | None] | None:
     """The model's size in parameters and, where the text names a known model, that model.
     A named model's own size wins ("Mixtral 8x7B" is 46.7B, every expert counted)."""
-    named = named_model(text, catalogue)
+    named = named_model(text, names)
     if named is not None:
         return named.params, named
     size = model_params(text)
     return None if size is None else (size, None)
 
 
-_gpu_index: dict[int, tuple[GpuMemoryModel, list[tuple[re.Pattern[str], float]]]] = {}
+def gpu_names(model: GpuMemoryModel) -> GpuNames:
+    """A pattern per GPU name, longest name first: compiled once per knowledge object, by
+    dialogs.compiled."""
+    return [(re.compile(r"(?<![\w.])" + _GPU_COUNT
+                        + r"(?:nvidia\s+)?(?:geforce\s+)?(?:rtx\s*)?"
+                        + re.escape(name.lower()) + r"s?\b"), float(gb))
+            for name, gb in sorted(model.gpu_names.items(), key=lambda kv: -len(kv[0]))]
 
 
-def _gpu_patterns(model: GpuMemoryModel) -> list[tuple[re.Pattern[str], float]]:
-    """A pattern per GPU name, longest name first, compiled once per knowledge object."""
-    cached = _gpu_index.get(id(model))
-    if cached is None or cached[0] is not model:
-        compiled = [(re.compile(r"(?<![\w.])" + _GPU_COUNT
-                                + r"(?:nvidia\s+)?(?:geforce\s+)?(?:rtx\s*)?"
-                                + re.escape(name.lower()) + r"s?\b"), float(gb))
-                    for name, gb in sorted(model.gpu_names.items(), key=lambda kv: -len(kv[0]))]
-        if len(_gpu_index) > 8:
-            _gpu_index.clear()
-        cached = _gpu_index[id(model)] = (model, compiled)
-    return cached[1]
-
-
-def gpu(text: str, model: GpuMemoryModel) -> GpuSpec | None:
+def gpu(text: str, names: GpuNames) -> GpuSpec | None:
     """"a 24 GB GPU", "2x 80GB", "an A100", "two 4090s" -> memory per GPU and how many."""
     norm = normalise(text)
     m = _GB.search(norm)
     if m:
         return GpuSpec(float(m.group("gb")), _count(m.group("count")))
-    for pattern, gb in _gpu_patterns(model):
+    for pattern, gb in names:
         m = pattern.search(norm)
         if m:
             return GpuSpec(gb, _count(m.group("count")))

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dialogs.engine import choose_method
 from dialogs.followups.context import Context, topic_choices
-from dialogs.followups.formatting import answer_line, answers_in_words, bullets, count, gigabytes
 from dialogs.followups.intent import APPROACH_TOPICS, HYBRID_TOPICS, METHOD_TOPICS
 from dialogs.followups.memory import estimate, max_params_for
+from dialogs.formatting import answer_line, answers_in_words, bullets, count, gigabytes
 from dialogs.replies import Answer, Table
 from knowledge.models import ApproachId, Knowledge
 
@@ -184,7 +183,7 @@ def method_answer(topic: str, ctx: Context, kb: Knowledge) -> Answer:
         parts.append(facts)
         parts.append(f"{info.name} would be the pick when: {info.best_when}")
     else:
-        would = choose_method(ctx.slots.answered(), kb)
+        would = ctx.fine_tuning_method
         if rec.approach == "fine_tuning":
             parts.append(f"Your plan is {rec.title}.")
         else:

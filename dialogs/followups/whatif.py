@@ -3,15 +3,18 @@ person's real answers are never touched here (the caller applies them on "keep t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogs.engine import decide
 from dialogs.followups.context import Context, topic_choices
-from dialogs.followups.formatting import answer_label, bullets
+from dialogs.formatting import answer_label, bullets
 from dialogs.recommendation import Recommendation
 from dialogs.replies import Answer, Table
 from dialogs.slots import Slots
 from knowledge.models import Knowledge
+
+if TYPE_CHECKING:
+    from dialogs.compiled import CompiledKnowledge
 
 TOPIC = "decision_framework"
 
@@ -21,7 +24,8 @@ def hypothetical_slots(slots: Slots, hypothesis: dict[str, Any]) -> Slots:
     return Slots.model_validate({**slots.model_dump(), **hypothesis})
 
 
-def whatif_answer(hypothesis: dict[str, Any], ctx: Context, kb: Knowledge) -> Answer:
+def whatif_answer(hypothesis: dict[str, Any], ctx: Context, ck: CompiledKnowledge) -> Answer:
+    kb = ck.kb
     if ctx.rec is None:
         text = kb.message("no_recommendation_yet")
         if not ctx.slots.answered():
@@ -36,7 +40,7 @@ def whatif_answer(hypothesis: dict[str, Any], ctx: Context, kb: Knowledge) -> An
     if not changes:
         return Answer(topic=TOPIC, text=f"That's what you already told me, so my advice stays "
                                         f"{ctx.rec.title}.")
-    alt = decide(hypothetical_slots(ctx.slots, hypothesis), kb)
+    alt = decide(hypothetical_slots(ctx.slots, hypothesis), ck)
     now = ctx.rec
     differences = describe_differences(now, alt, kb)
     parts = ["What if: " + "; ".join(changes)]

@@ -1,6 +1,6 @@
 """The answer vocabulary (questions.yaml's synonyms and words, understanding.yaml's replies and
-phrases) compiled once per knowledge object into word tries, so reading a message is one walk
-over its words whatever the size of the vocabulary."""
+phrases) compiled once per knowledge object into word tries (held by dialogs/compiled.py), so
+reading a message is one walk over its words whatever the size of the vocabulary."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from dialogs.engine import knowledge_memo
+from dialogs.bounded_cache import BoundedCache
 from dialogs.slots import NUMERIC_SLOTS, slot_values
 from dialogs.understanding.amounts import NUMBER_WORDS
 from dialogs.understanding.text import tokens
@@ -32,7 +32,7 @@ _SYMBOLS = frozenset("$%~^<>+/-")
 FUZZY_MIN_LEN = 6
 FUZZY_MAX_LOOKUPS = 12
 FUZZY_CUTOFF = 86
-_FUZZ_CACHE_MAX = 4096
+FUZZ_CACHE_MAX = 4096
 _HEDGES = ("not sure", "i'm not sure", "im not sure", "not certain", "not 100% sure")
 
 
@@ -45,7 +45,8 @@ class Lexicon:
     spellings: dict[str, str] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)
     fuzzy_words: list[str] = field(default_factory=list)
-    fuzz_cache: dict[str, str | None] = field(default_factory=dict)
+    fuzz_cache: BoundedCache[str, tuple[str | None]] = field(
+        default_factory=lambda: BoundedCache(FUZZ_CACHE_MAX))
     # the fuzzy words by their sorted letters, for swapped letters
     anagrams: dict[str, list[str]] = field(default_factory=dict)
     # slot -> the single words of its reply vocabulary, for slips in short replies.
@@ -74,8 +75,10 @@ class Lexicon:
 
     def correct(self, word: str) -> str:
         """The vocabulary word a misspelt word stands for, or the word itself."""
-        if word in self.fuzz_cache:
-            return self.fuzz_cache[word] or word
+        # Remembered as a 1-tuple: None (no correction) is an answer too.
+        known = self.fuzz_cache.get(word)
+        if known is not None:
+            return known[0] or word
         found = process.extractOne(word, self.fuzzy_words, scorer=fuzz.ratio,
                                    score_cutoff=FUZZY_CUTOFF)
         fixed = found[0] if found and found[0][0] == word[0] and not _holds(word, found[0]) \
@@ -87,9 +90,7 @@ class Lexicon:
                      if c[0] == word[0] and OSA.distance(word, c) == 1]
             if len(swaps) == 1:
                 fixed = swaps[0]
-        if len(self.fuzz_cache) >= _FUZZ_CACHE_MAX:
-            self.fuzz_cache.clear()
-        self.fuzz_cache[word] = fixed
+        self.fuzz_cache.put(word, (fixed,))
         return fixed or word
 
 
@@ -140,15 +141,8 @@ def longest(trie: Trie, words: list[str], i: int) -> tuple[int, list[Entry]] | N
     return best
 
 
-def lexicon(kb: Knowledge) -> Lexicon:
-    memo = knowledge_memo(kb)
-    lex: Lexicon | None = memo.get("understanding_lexicon")
-    if lex is None:
-        lex = memo["understanding_lexicon"] = _build(kb)
-    return lex
-
-
-def _build(kb: Knowledge) -> Lexicon:
+def build_lexicon(kb: Knowledge) -> Lexicon:
+    """The vocabulary compiled (once, by dialogs.compiled.CompiledKnowledge.lexicon)."""
     u = kb.understanding
     lex = Lexicon(spellings=dict(u.spellings))
 

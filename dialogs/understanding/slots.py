@@ -14,21 +14,23 @@ bounded by its length whatever it contains.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from dialogs.slots import ALL_SLOTS, slot_values
+from dialogs.slots import ALL_SLOTS, settled_count, slot_values
 from dialogs.understanding.amounts import Amount, as_int, read_amounts, said
 from dialogs.understanding.lexicon import (
     FUZZY_MAX_LOOKUPS,
     FUZZY_MIN_LEN,
     Lexicon,
-    lexicon,
     longest,
 )
 from dialogs.understanding.measures import amounts_as_choices, hardware, model_size
 from dialogs.understanding.openings import SPACED_DASH, is_opening, task_spans
 from dialogs.understanding.reading import Extraction, Hit, Reading, label
 from dialogs.understanding.text import CLAUSE_BREAKS, clean, normalise, tokens
-from knowledge.models import Knowledge
+
+if TYPE_CHECKING:
+    from dialogs.compiled import CompiledKnowledge
 
 __all__ = ["Extraction", "extract_slots", "is_question", "parse"]
 
@@ -72,9 +74,10 @@ _QUESTION_START = re.compile(
 )
 
 
-def extract_slots(text: str, kb: Knowledge, pending: str | None = None) -> dict[str, object]:
+def extract_slots(text: str, ck: CompiledKnowledge,
+                  pending: str | None = None) -> dict[str, object]:
     """Slot -> canonical value for everything the text says (may be empty)."""
-    return parse(text, kb, pending).values
+    return parse(text, ck, pending).values
 
 
 def is_question(text: str) -> bool:
@@ -82,10 +85,11 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") or _QUESTION_START.match(norm) is not None
 
 
-def parse(text: str, kb: Knowledge, pending: str | None = None,
+def parse(text: str, ck: CompiledKnowledge, pending: str | None = None,
           offered: tuple[str, ...] = ()) -> Extraction:
     """What the text says; `offered`: the values the pending question showed, when it showed
     only some (a typed number counts among those)."""
+    kb = ck.kb
     norm = normalise(text)
     if not norm:
         return Extraction()
@@ -94,7 +98,7 @@ def parse(text: str, kb: Knowledge, pending: str | None = None,
         numbered = offered or tuple(c.value for c in q.choices)
         if 1 <= int(norm) <= len(numbered):
             return Extraction(values={q.slot: numbered[int(norm) - 1]})
-    lex = lexicon(kb)
+    lex = ck.lexicon
     # Read from the cleaned text, not the normalised one: its ; ! ? ( ) end clauses.
     words, clause = _words(clean(text).lower(), lex)
     # "maybe 2k?": a short reply with a question mark is a hedged answer, not a question.
@@ -406,8 +410,9 @@ def _consistency(out: Extraction) -> None:
     values = out.values
     if "examples" in values and "has_data" not in values:
         values["has_data"] = "yes" if values["examples"] else "no"
-    if values.get("has_data") == "no" and "examples" not in values:
-        values["examples"] = 0
+    settled = settled_count(values)
+    if settled is not None and "examples" not in values:
+        values["examples"] = settled
     if values.get("has_data") == "yes" and values.get("examples") == 0:
         del values["examples"]
     if values.get("has_data") == "no" and values.get("examples"):

@@ -13,6 +13,7 @@ import redis
 
 from benchmarks import bench_core
 from benchmarks.bench_core import Sizes
+from dialogs.compiled import compile_knowledge
 from dialogs.slots import ALL_SLOTS
 from knowledge import default_knowledge
 
@@ -50,11 +51,11 @@ async def test_every_figure_is_printed(redis_url: str) -> None:
 def test_the_scripted_answers_ask_exactly_the_questions_of_the_script() -> None:
     """If the dialog asks another question on this path (or stops asking one), the figures
     would silently measure a different conversation."""
-    kb = default_knowledge()
+    ck = compile_knowledge(default_knowledge())
     for answered, (slot, _) in enumerate(bench_core.ANSWERS):
-        state = bench_core.state_before(kb, answered)
+        state = bench_core.state_before(ck, answered)
         assert state.phase == "asking" and state.pending == slot
-    state = bench_core.state_before(kb, len(bench_core.ANSWERS))
+    state = bench_core.state_before(ck, len(bench_core.ANSWERS))
     assert state.phase == "advised" and state.pending is None
     assert [slot for slot, _ in bench_core.ANSWERS] == [
         "use_case", "has_data", "examples", "priority", "budget", "uniqueness", "accuracy",

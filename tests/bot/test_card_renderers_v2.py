@@ -13,6 +13,7 @@ from rich.console import Console
 from bot.adapters.slack import blocks as kit
 from bot.adapters.teams.cards import CardRenderer
 from bot.adapters.terminal.render import render_reply
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import decide
 from dialogs.recommendation import NotAsked, Recommendation
 from dialogs.replies import RecommendationReply
@@ -21,13 +22,14 @@ from knowledge import default_knowledge
 from testsupport.blockkit import texts_of
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 
 
 def v2_card() -> Recommendation:
     rec = decide(Slots(has_data="yes", examples=5_000, priority="consistency", budget="medium",
                        uniqueness="specialized", accuracy="high", timeline="week",
                        hardware="datacenter_gpu", model_size=13, monthly_tokens=20_000_000),
-                 KB)
+                 CK)
     return rec.model_copy(update={"not_asked": [NotAsked(
         slot="explainability", text="Explanations: not asked, no answer could change this.")]})
 

@@ -12,17 +12,19 @@ from rich.console import Console
 from bot.adapters.slack.blocks import answer_blocks
 from bot.adapters.teams.cards import CardRenderer
 from bot.adapters.terminal.render import render_reply
+from dialogs.compiled import compile_knowledge
 from dialogs.followups import topic_answer
 from dialogs.replies import Answer, reply_json
 from dialogs.slots import Slots
 from knowledge import default_knowledge
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 MARKER_START = KB.message("ours_marker", sources="").split("Sources")[0].strip()
 
 
 def _answer() -> Answer:
-    [a] = topic_answer("inference", Slots(), KB, advised=False)
+    [a] = topic_answer("inference", Slots(), CK, advised=False)
     assert isinstance(a, Answer) and a.ours is True
     return a
 

@@ -21,11 +21,11 @@ from bot.store import MemoryStore, StateStore, StoreUnavailable
 from bot.store.base import Saved
 from bot.store.redis_store import RedisStore
 from dialogs import machine
+from dialogs.compiled import CompiledKnowledge
 from dialogs.events import Event
 from dialogs.machine import StepResult
 from dialogs.state import ConversationState
 from knowledge import default_knowledge
-from knowledge.models import Knowledge
 from testsupport.redis_server import RedisServer
 
 KEY = "slack:T1:U1"
@@ -198,9 +198,10 @@ async def test_once_over_the_limit_a_flood_is_refused_without_work_until_the_win
     store = CountingStore()
     steps: list[str] = []
 
-    def counting_step(state: ConversationState, event: Event, kb: Knowledge) -> StepResult:
+    def counting_step(state: ConversationState, event: Event,
+                      ck: CompiledKnowledge) -> StepResult:
         steps.append(event.event_id or "")
-        return machine.step(state, event, kb)
+        return machine.step(state, event, ck)
 
     runner = TurnRunner(store, default_knowledge(), step=counting_step, metrics=Metrics(),
                         rate_limit_per_minute=2, clock=lambda: store.now)

@@ -30,3 +30,16 @@ def test_the_least_recently_used_entry_goes_when_full():
 def test_a_cache_holds_at_least_one_entry():
     with pytest.raises(ValueError):
         BoundedCache(0)
+
+
+def test_get_and_put_keep_the_most_recently_used():
+    cache: BoundedCache[str, str] = BoundedCache(2)
+    assert cache.get("a") is None
+    cache.put("a", "A")
+    cache.put("b", "B")
+    assert cache.get("a") == "A"  # a is now the most recent
+    cache.put("c", "C")  # b goes
+    assert cache.get("b") is None
+    assert (cache.get("a"), cache.get("c"), len(cache)) == ("A", "C", 2)
+    cache.put("a", "A2")  # replacing a value does not grow the cache
+    assert (cache.get("a"), len(cache)) == ("A2", 2)

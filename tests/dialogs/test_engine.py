@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import VOTING_SLOTS, choose, decide, with_change
 from dialogs.slots import Slots
 from knowledge import default_knowledge
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 
 
 def rec(**answers: object):
-    return decide(Slots(**answers), KB)
+    return decide(Slots(**answers), CK)
 
 
 # Rule 1: the data gate.
@@ -42,13 +44,13 @@ def test_50_to_99_examples_names_the_minimum_and_collecting_to_500_as_the_stage_
 # Rule 2: the count.
 @pytest.mark.parametrize("n", [100, 2_000, 10_000, 10_001, 500_000, 999_999])
 def test_counts_from_100_to_under_a_million_vote_fine_tuning(n):
-    chosen = choose({"examples": n}, KB)
+    chosen = choose({"examples": n}, CK)
     assert chosen.data_vote == "fine_tuning"
     assert rec(examples=n, priority="consistency").approach == "fine_tuning"
 
 
 def test_a_million_examples_could_train_from_scratch_but_the_gate_decides():
-    assert choose({"examples": 1_000_000}, KB).data_vote == "training_from_scratch"
+    assert choose({"examples": 1_000_000}, CK).data_vote == "training_from_scratch"
     r = rec(examples=1_000_000)
     assert r.approach != "training_from_scratch"
 
@@ -97,7 +99,7 @@ def test_tie_goes_to_the_simpler_approach():
 
 
 def test_high_budget_and_quarter_timeline_cast_no_vote():
-    chosen = choose({"budget": "high", "timeline": "quarter"}, KB)
+    chosen = choose({"budget": "high", "timeline": "quarter"}, CK)
     assert sum(chosen.votes.values()) == 0
     assert chosen.approach == "prompt_engineering"
 

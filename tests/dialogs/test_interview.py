@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import card_outcome, decide
 from dialogs.events import Event
 from dialogs.machine import step
@@ -23,6 +24,7 @@ from knowledge import default_knowledge
 pytestmark = pytest.mark.slow  # property tests over many answer sets
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 C = "test:interview"
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -45,7 +47,7 @@ def _answer(slot: str, persona: dict[str, Any]) -> Event:
 
 
 def _run(state: ConversationState, event: Event) -> tuple[ConversationState, list[Reply]]:
-    result = step(state, event, KB)
+    result = step(state, event, CK)
     return result.state, result.replies
 
 
@@ -83,7 +85,7 @@ def test_every_question_asked_can_change_the_card(persona: dict[str, Any]) -> No
             asked = SETTLES[asked]
             assert asked not in answers
         still_open = [s for s in ALL_SLOTS if s not in answers and s != asked]
-        found = witness(asked, answers, still_open, KB, budget=SEARCH_BUDGET)
+        found = witness(asked, answers, still_open, CK, budget=SEARCH_BUDGET)
         assert found is not None, (asked, answers)
         # The witness, checked against the engine directly.
         completion, value = found
@@ -91,7 +93,7 @@ def test_every_question_asked_can_change_the_card(persona: dict[str, Any]) -> No
         assert base is not None
         changed = consistent({**base, asked: value})
         assert changed is not None
-        before, after = decide(Slots(**base), KB), decide(Slots(**changed), KB)
+        before, after = decide(Slots(**base), CK), decide(Slots(**changed), CK)
         assert ((before.approach, before.method, before.hybrids, before.start_stage,
                  [s.steps for s in before.roadmap])
                 != (after.approach, after.method, after.hybrids, after.start_stage,
@@ -122,7 +124,7 @@ def test_now_gives_the_rules_over_the_answers_given_and_states_every_assumption(
     card = _card(replies)
     assert card is not None and _question(replies) is None
     rec = card.recommendation
-    expected = decide(state.slots, KB)
+    expected = decide(state.slots, CK)
     assert rec.model_dump(exclude={"not_asked"}) == expected.model_dump(exclude={"not_asked"})
     unanswered = [s for s in ALL_SLOTS if getattr(state.slots, s) is None]
     assert [n.slot for n in rec.not_asked] == unanswered
@@ -248,23 +250,24 @@ def test_rule_9_follows_an_organisations_thresholds() -> None:
     that only moves fine-tuning's votes stops being worth asking."""
     answers = {"use_case": "other", "has_data": "yes", "examples": 300}
     still_open = [s for s in ALL_SLOTS if s not in answers and s != "priority"]
-    assert witness("priority", answers, still_open, KB, budget=3_000) is not None
+    assert witness("priority", answers, still_open, CK, budget=3_000) is not None
     strict = KB.model_copy(update={"thresholds": KB.thresholds.model_copy(
         update={"prompt_engineering_below": 1_000})})
-    assert outcome(answers, strict)[0] == "prompt_engineering"
-    assert witness("priority", answers, still_open, strict, budget=3_000) is None
+    strict_ck = compile_knowledge(strict)
+    assert outcome(answers, strict_ck)[0] == "prompt_engineering"
+    assert witness("priority", answers, still_open, strict_ck, budget=3_000) is None
 
 
 def test_a_turn_stays_cheap_on_cold_caches() -> None:
-    """CPU of every turn of a conversation with fresh caches (a new knowledge object)."""
-    kb = KB.model_copy()
+    """CPU of every turn of a conversation with fresh caches (newly compiled knowledge)."""
+    ck = compile_knowledge(KB)
     persona = {s: slot_values(s)[-1] if s not in NUMERIC_SLOTS else 3_000 for s in ALL_SLOTS}
     state = ConversationState()
     event = Event.cmd(C, "start")
     worst = 0.0
     for _ in range(20):
         started = time.thread_time()
-        result = step(state, event, kb)
+        result = step(state, event, ck)
         worst = max(worst, time.thread_time() - started)
         state = result.state
         q = _question(result.replies)
@@ -298,7 +301,7 @@ def test_card_outcome_is_exactly_the_substance_of_decide(persona: dict[str, Any]
                                                          keep: set[str]) -> None:
     """Rule 9 compares card_outcome(); the card is decide(). They must never disagree."""
     answers = consistent({s: v for s, v in persona.items() if s in keep}) or {}
-    rec = decide(Slots(**answers), KB)
-    assert card_outcome(answers, KB) == (
+    rec = decide(Slots(**answers), CK)
+    assert card_outcome(answers, CK) == (
         rec.approach, rec.method, tuple(rec.hybrids), rec.start_stage,
         tuple(tuple(stage.steps) for stage in rec.roadmap))

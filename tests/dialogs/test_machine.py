@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dialogs.compiled import compile_knowledge
 from dialogs.events import Event
 from dialogs.machine import MAX_TEXT_CHARS, step
 from dialogs.replies import (
@@ -20,6 +21,7 @@ from dialogs.state import HISTORY_LIMIT, ConversationState
 from knowledge import default_knowledge
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 C = "test:T1:U1"
 
 
@@ -30,7 +32,7 @@ class Chat:
         self.at = datetime(2026, 11, 26, tzinfo=UTC)
 
     def send(self, event: Event) -> list:
-        result = step(self.state, event, KB)
+        result = step(self.state, event, CK)
         self.state = result.state
         self.replies = result.replies
         return result.replies

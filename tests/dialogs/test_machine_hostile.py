@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dialogs.compiled import compile_knowledge
 from dialogs.events import Command, Event
 from dialogs.machine import MAX_TEXT_CHARS, _trimmed, step
 from dialogs.replies import Notice
@@ -17,6 +18,7 @@ from dialogs.state import ConversationState
 from knowledge import default_knowledge
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 C = "test:T1:U1"
 AT = datetime(2026, 11, 26, tzinfo=UTC)
 COMMANDS: tuple[Command, ...] = ("start", "restart", "help", "explain", "history", "show",
@@ -38,15 +40,15 @@ def _states() -> list[ConversationState]:
     for event in (Event.cmd(C, "start", at=AT),
                   Event.choice(C, "use_case", "customer_service", at=AT),
                   Event.choice(C, "has_data", "yes", at=AT)):
-        state = step(state, event, KB).state
+        state = step(state, event, CK).state
     midway = state
     state = step(state, Event.typed(
         C, "5000 examples, speed matters, low budget, common task, acceptable accuracy, "
-           "need it this week", at=AT), KB).state
+           "need it this week", at=AT), CK).state
     for _ in range(10):
         if state.pending is None:
             break
-        state = step(state, Event.typed(C, "skip", at=AT), KB).state
+        state = step(state, Event.typed(C, "skip", at=AT), CK).state
     assert state.phase == "advised", state.phase
     return [fresh, midway, state]
 
@@ -61,7 +63,7 @@ def answers(state: ConversationState) -> Slots:
 
 def _check(state: ConversationState, event: Event) -> ConversationState:
     before = state.model_copy(deep=True)
-    result = step(state, event, KB)
+    result = step(state, event, CK)
     assert result.replies, "every turn says something"
     # The input state is never mutated in place (the runner may retry with it).
     assert state == before
@@ -90,12 +92,12 @@ def test_control_characters_and_blanks_change_no_answer(state: ConversationState
 def test_huge_text_is_read_up_to_the_bound_and_says_so(state: ConversationState, unit: str,
                                                         extra: int) -> None:
     huge = (unit * (MAX_TEXT_CHARS // len(unit) + 2))[: MAX_TEXT_CHARS + extra]
-    result = step(state, Event.typed(C, huge, at=AT), KB)
+    result = step(state, Event.typed(C, huge, at=AT), CK)
     assert result.replies[0] == Notice(text=KB.message("too_long", limit=f"{MAX_TEXT_CHARS:,}"))
     head = _trimmed(huge)
     assert len(head) <= MAX_TEXT_CHARS and huge.startswith(head)
     # Exactly what the first part alone would have done.
-    alone = step(state, Event.typed(C, head, at=AT), KB)
+    alone = step(state, Event.typed(C, head, at=AT), CK)
     assert result.state == alone.state
     assert result.replies[1:] == alone.replies
 

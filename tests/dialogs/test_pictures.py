@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from dialogs.compiled import compile_knowledge
 from dialogs.decision_record import decision_record
 from dialogs.engine import decide
 from dialogs.pictures import change_lines, cost_chart, payback_tokens, roadmap_picture
@@ -14,12 +15,13 @@ from dialogs.slots import Slots
 from knowledge import default_knowledge
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 FINE_TUNING = Slots(has_data="yes", examples=5000, priority="consistency", budget="medium",
                     hardware="datacenter_gpu", monthly_tokens=20_000_000)
 
 
 def chart_for(slots: Slots):  # type: ignore[no-untyped-def]
-    return cost_chart(decide(slots, KB), slots, KB)
+    return cost_chart(decide(slots, CK), slots, KB)
 
 
 def test_the_chart_marks_the_persons_own_volume() -> None:
@@ -65,7 +67,7 @@ def test_scratch_is_drawn_only_where_relevant() -> None:
     assert "training_from_scratch" not in {b.series for b in chart_for(FINE_TUNING).bands}
     millions = Slots(has_data="yes", examples=2_000_000, budget="high",
                      priority="novel_architecture", timeline="quarter")
-    assert decide(millions, KB).approach == "training_from_scratch"
+    assert decide(millions, CK).approach == "training_from_scratch"
     assert "training_from_scratch" in {b.series for b in chart_for(millions).bands}
 
 
@@ -95,7 +97,7 @@ def test_the_alt_text_gives_every_band_at_the_volume() -> None:
 
 
 def test_roadmap_picture_marks_the_start_and_every_exit() -> None:
-    rec = decide(FINE_TUNING, KB)
+    rec = decide(FINE_TUNING, CK)
     picture = roadmap_picture(rec, KB)
     assert [s.stage for s in picture.stages] == [s.stage for s in rec.roadmap]
     assert [s.stage for s in picture.stages if s.current] == [rec.start_stage]
@@ -107,9 +109,9 @@ def test_roadmap_picture_marks_the_start_and_every_exit() -> None:
 def test_change_lines_read_strings_and_objects_alike() -> None:
     # what_would_change held sentences, and holds {slot, value, approach, method, text}
     # objects since decision rules v2: the pictures read either.
-    texts = change_lines(decide(FINE_TUNING, KB))
+    texts = change_lines(decide(FINE_TUNING, CK))
     assert texts and all(isinstance(t, str) and t for t in texts)
-    rec = decide(FINE_TUNING, KB)
+    rec = decide(FINE_TUNING, CK)
     as_strings = rec.model_copy(update={"what_would_change": texts})
     as_objects = rec.model_copy(update={"what_would_change": [
         {"slot": "budget", "value": "low", "approach": "prompt_engineering", "method": None,
@@ -129,7 +131,7 @@ SECTIONS = ("record_context", "record_decision", "record_why", "record_alternati
           timeline="quarter", monthly_tokens=5_000_000_000),
 ], ids=["fine-tuning", "no-data", "nothing-answered", "scratch"])
 def test_the_decision_record_holds_every_section_in_order(slots: Slots) -> None:
-    rec = decide(slots, KB)
+    rec = decide(slots, CK)
     text = decision_record(rec, slots, KB)
     headings = re.findall(r"^## (.+)$", text, flags=re.M)
     assert headings == [KB.pictures.label(key) for key in SECTIONS]
@@ -140,7 +142,7 @@ def test_the_decision_record_holds_every_section_in_order(slots: Slots) -> None:
 
 
 def test_the_record_gives_the_answers_and_costs_at_the_persons_volume() -> None:
-    text = decision_record(decide(FINE_TUNING, KB), FINE_TUNING, KB)
+    text = decision_record(decide(FINE_TUNING, CK), FINE_TUNING, KB)
     for line in ("- Examples: 5,000", "- Monthly tokens: 20,000,000",
                  "- Hardware: Datacenter GPUs"):
         assert any(row.startswith(line) for row in text.splitlines()), line
@@ -148,7 +150,7 @@ def test_the_record_gives_the_answers_and_costs_at_the_persons_volume() -> None:
 
 
 def test_the_record_shows_typed_markdown_as_written() -> None:
-    rec = decide(FINE_TUNING, KB)
+    rec = decide(FINE_TUNING, CK)
     rec = rec.model_copy(update={"what_would_change": ["**bold** [link](http://x) <b>"]})
     text = decision_record(rec, FINE_TUNING, KB)
     assert r"\*\*bold\*\* \[link\](http://x) \<b\>" in text

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import (
     APPROACH_ORDER,
     VOTING_SLOTS,
@@ -28,6 +29,7 @@ from knowledge import default_knowledge
 pytestmark = pytest.mark.slow  # property tests over many answer sets
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 RANK = {a: i for i, a in enumerate(APPROACH_ORDER)}
 
 # The option of each answer that votes for prompt engineering (rule 2).
@@ -69,18 +71,18 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=400, deadline=None, database=None)
 @given(answers=answer_sets(), slot=st.sampled_from(sorted(TOWARD_PROMPTING)))
 def test_every_rule_is_monotone_toward_prompting(answers: dict[str, Any], slot: str) -> None:
-    before = outcome(answers, KB)[0]
-    after = outcome(with_change(answers, slot, TOWARD_PROMPTING[slot]), KB)[0]
+    before = outcome(answers, CK)[0]
+    after = outcome(with_change(answers, slot, TOWARD_PROMPTING[slot]), CK)[0]
     assert RANK[after] <= RANK[before], (answers, slot)
 
 
 @settings(max_examples=300, deadline=None, database=None)
 @given(answers=answer_sets())
 def test_what_would_change_is_true_when_re_run_and_complete(answers: dict[str, Any]) -> None:
-    current = outcome(answers, KB)
-    changes = what_would_change(answers, KB)
+    current = outcome(answers, CK)
+    changes = what_would_change(answers, CK)
     for c in changes:
-        again = outcome(with_change(answers, c.slot, c.value), KB)
+        again = outcome(with_change(answers, c.slot, c.value), CK)
         assert again == (c.approach, c.method) != current, c
     listed = {(c.slot, c.value) for c in changes}
     # Completeness: every other choice that changes the approach or method is listed ...
@@ -88,7 +90,7 @@ def test_what_would_change_is_true_when_re_run_and_complete(answers: dict[str, A
         for value in slot_values(slot):
             if value == answers.get(slot):
                 continue
-            changed = outcome(with_change(answers, slot, value), KB)
+            changed = outcome(with_change(answers, slot, value), CK)
             assert (changed != current) == ((slot, value) in listed), (slot, value)
     # ... and every numeric answer that changes it has a listed change of the same slot
     # giving the same outcome (one value stands for its region between thresholds).
@@ -96,7 +98,7 @@ def test_what_would_change_is_true_when_re_run_and_complete(answers: dict[str, A
     for slot, probes in (("examples", COUNTS), ("monthly_tokens", VOLUMES),
                          ("model_size", SIZES)):
         for value in probes:
-            changed = outcome(with_change(answers, slot, value), KB)
+            changed = outcome(with_change(answers, slot, value), CK)
             if changed != current:
                 assert (slot, changed) in outcomes, (slot, value, changed)
 
@@ -104,7 +106,7 @@ def test_what_would_change_is_true_when_re_run_and_complete(answers: dict[str, A
 @settings(max_examples=200, deadline=None, database=None)
 @given(answers=answer_sets())
 def test_the_card_and_the_memory_calculator_never_disagree(answers: dict[str, Any]) -> None:
-    r = decide(Slots(**answers), KB)
+    r = decide(Slots(**answers), CK)
     if r.approach != "fine_tuning" or r.method == "hosted":
         assert r.gpu_memory_gb is None and r.model_size_b is None
         return
@@ -120,7 +122,7 @@ def test_the_card_and_the_memory_calculator_never_disagree(answers: dict[str, An
 @settings(max_examples=200, deadline=None, database=None)
 @given(answers=answer_sets())
 def test_stage_titles_never_contradict_the_method(answers: dict[str, Any]) -> None:
-    r = decide(Slots(**answers), KB)
+    r = decide(Slots(**answers), CK)
     card = " ".join([r.title, r.summary, *(s.title for s in r.roadmap)])
     assert "Fine-Tuning with Standard Fine-Tuning" not in card
     if r.method != "standard":
@@ -139,7 +141,7 @@ FT = {"examples": 5_000, "priority": "consistency", "budget": "medium",
 
 
 def rec(**answers: Any):
-    return decide(Slots(**answers), KB)
+    return decide(Slots(**answers), CK)
 
 
 def test_1_no_gpus_of_their_own_is_hosted_never_lora_or_qlora() -> None:
@@ -158,8 +160,8 @@ def test_1_a_low_budget_still_asks_the_hardware_and_never_means_qlora_alone() ->
     answers = {"use_case": "customer_service", "has_data": "yes", **FT, "budget": "low",
                "priority": "consistency", "accuracy": "perfect", "knowledge_updates": "rarely"}
     state = ConversationState(phase="asking", slots=Slots(**answers))
-    assert outcome(answers, KB)[0] == "fine_tuning"
-    assert next_question(state, KB) == "hardware"
+    assert outcome(answers, CK)[0] == "fine_tuning"
+    assert next_question(state, CK) == "hardware"
     assert rec(**answers, hardware="datacenter_gpu").method == "lora"
 
 
@@ -179,17 +181,17 @@ def test_3_a_vote_for_speed_never_tips_to_scratch() -> None:
     # The review's persona: 1M examples, consistency, a high budget, a novel task.
     answers = {"examples": 1_000_000, "priority": "consistency", "budget": "high",
                "uniqueness": "novel", "accuracy": "high"}
-    assert outcome(answers, KB)[0] == "fine_tuning"
-    changes = what_would_change(answers, KB)
+    assert outcome(answers, CK)[0] == "fine_tuning"
+    changes = what_would_change(answers, CK)
     assert changes
     for c in changes:
         if TOWARD_PROMPTING.get(c.slot) == c.value:
             assert RANK[c.approach] <= RANK["fine_tuning"], c
-    assert outcome(with_change(answers, "priority", "speed"), KB)[0] != "training_from_scratch"
+    assert outcome(with_change(answers, "priority", "speed"), CK)[0] != "training_from_scratch"
     # Scratch needs this quarter and a strict majority: 2 of 3 votes here, so it wins.
-    assert outcome(with_change(answers, "timeline", "quarter"), KB)[0] == "fine_tuning"
+    assert outcome(with_change(answers, "timeline", "quarter"), CK)[0] == "fine_tuning"
     assert outcome({**answers, "timeline": "quarter", "priority": "novel_architecture"},
-                   KB)[0] == "training_from_scratch"
+                   CK)[0] == "training_from_scratch"
 
 
 def test_4_a_card_with_no_data_never_promises_fine_tuning() -> None:
@@ -212,7 +214,7 @@ def test_5_the_method_fits_the_hardware_by_the_bots_own_estimate() -> None:
     assert huge.method == "qlora" and not huge.method_fits
     assert "hosted fine-tuning" in (huge.method_reason or "")
     # Several GPUs: the datacenter class is more than one 80 GB card.
-    fit = fit_method({**perfect, "model_size": 7}, KB)
+    fit = fit_method({**perfect, "model_size": 7}, CK)
     assert fit.memory_gb is not None and fit.memory_gb > 80
 
 
@@ -223,7 +225,7 @@ def test_model_size_is_asked_only_where_it_can_change_the_method() -> None:
     for hardware, asked in (("datacenter_gpu", True), ("gpu_cluster", True),
                             ("consumer_gpu", False), ("api_only", False)):
         state = ConversationState(phase="asking", slots=Slots(**base, hardware=hardware))
-        assert (next_question(state, KB) == "model_size") == asked, hardware
+        assert (next_question(state, CK) == "model_size") == asked, hardware
 
 
 # --- card text ------------------------------------------------------------------------
@@ -271,8 +273,8 @@ def test_costs_are_at_the_persons_volume_with_hosting_in_the_payback() -> None:
     assert not unknown.costs.volume_told and "guide's example volume" in unknown.costs.monthly_label
     # The volume votes (rule 2): high volume tips a tie to fine-tuning, low volume away.
     tie = {"examples": 5_000, "priority": "speed"}
-    assert outcome(tie, KB)[0] == "prompt_engineering"
-    assert outcome({**tie, "monthly_tokens": 50_000_000}, KB)[0] == "fine_tuning"
+    assert outcome(tie, CK)[0] == "prompt_engineering"
+    assert outcome({**tie, "monthly_tokens": 50_000_000}, CK)[0] == "fine_tuning"
 
 
 def test_small_data_and_low_quality_get_their_caveat_and_step() -> None:
@@ -294,15 +296,15 @@ def test_the_memory_calculator_uses_the_gpus_the_card_assumed() -> None:
     from dialogs import followups
 
     slots = Slots(**{**FT, "hardware": "datacenter_gpu", "model_size": 13})
-    card = decide(slots, KB)
+    card = decide(slots, CK)
     assert card.method == "lora"
-    intent = followups.classify("how much memory for a 13b model?", KB)
+    intent = followups.classify("how much memory for a 13b model?", CK)
     assert intent is not None
-    text = followups.answer(intent, slots, KB, advised=True)[0].text
+    text = followups.answer(intent, slots, CK, advised=True)[0].text
     assert "2 × 80 GB" in text and "Too big: Standard Fine-Tuning" in text
     # Hosted fine-tuning has nothing to size, and the calculator still answers.
     hosted = Slots(**{**FT, "hardware": "api_only"})
-    assert "GPU memory" in followups.answer(intent, hosted, KB, advised=True)[0].text
+    assert "GPU memory" in followups.answer(intent, hosted, CK, advised=True)[0].text
 
 
 @pytest.mark.parametrize(("text", "size"), [
@@ -312,7 +314,7 @@ def test_the_memory_calculator_uses_the_gpus_the_card_assumed() -> None:
 def test_the_model_size_question_reads_billions(text: str, size: int | None) -> None:
     from dialogs.understanding import parse
 
-    assert parse(text, KB, pending="model_size").values.get("model_size") == size
+    assert parse(text, CK, pending="model_size").values.get("model_size") == size
 
 
 def test_not_sure_about_the_model_size_leaves_it_assumed_and_says_so() -> None:

@@ -4,6 +4,7 @@ the card, "back" over a clarification, a what-if overtaken by an answer, and the
 
 from __future__ import annotations
 
+from dialogs.compiled import compile_knowledge
 from dialogs.events import Event
 from dialogs.machine import step
 from dialogs.replies import Question, RecommendationReply, Reply
@@ -12,12 +13,13 @@ from dialogs.understanding import parse
 from knowledge import default_knowledge
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 
 
 def say(state: ConversationState, *texts: str) -> tuple[ConversationState, list[Reply]]:
     replies: list[Reply] = []
     for text in texts:
-        result = step(state, Event.typed("c", text), KB)
+        result = step(state, Event.typed("c", text), CK)
         state, replies = result.state, list(result.replies)
     return state, replies
 
@@ -48,7 +50,7 @@ def test_an_answer_given_outright_overrides_a_what_if_on_the_same_question() -> 
 
 
 def test_we_have_answers_only_the_training_data_question() -> None:
-    assert parse("we have A100s", KB, pending="explainability").values == {
+    assert parse("we have A100s", CK, pending="explainability").values == {
         "hardware": "datacenter_gpu"}
-    assert parse("we have", KB, pending="has_data").values == {"has_data": "yes"}
-    assert "explainability" not in parse("we have 2 weeks", KB, pending="explainability").values
+    assert parse("we have", CK, pending="has_data").values == {"has_data": "yes"}
+    assert "explainability" not in parse("we have 2 weeks", CK, pending="explainability").values

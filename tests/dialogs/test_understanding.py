@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from dialogs.compiled import compile_knowledge
 from dialogs.understanding import extract_slots, parse
 from dialogs.understanding.numbers import BadNumber, find_counts
 from knowledge import default_knowledge
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 
 PHRASINGS = [
     ("we have about 5k labelled tickets, tight budget, need it by Friday",
@@ -56,7 +58,7 @@ PHRASINGS = [
 
 @pytest.mark.parametrize(("text", "expected"), PHRASINGS, ids=[p[0][:40] for p in PHRASINGS])
 def test_phrasing(text, expected):
-    got = extract_slots(text, KB)
+    got = extract_slots(text, CK)
     assert {k: got.get(k) for k in expected} == expected, got
 
 
@@ -69,7 +71,7 @@ def test_there_are_at_least_30_phrasings():
     "we have 2 weeks", "banana bread", "SET foo bar", "DROP TABLE users; --",
 ])
 def test_text_without_answers_sets_nothing_unprompted(text):
-    assert extract_slots(text, KB) == {}
+    assert extract_slots(text, CK) == {}
 
 
 @pytest.mark.parametrize(("pending", "text", "value"), [
@@ -93,19 +95,19 @@ def test_text_without_answers_sets_nothing_unprompted(text):
 ])
 
 def test_answers_to_the_pending_question(pending, text, value):
-    assert extract_slots(text, KB, pending=pending)[pending] == value
+    assert extract_slots(text, CK, pending=pending)[pending] == value
 
 
 @pytest.mark.parametrize("text", ["-5", "1e9999", "99999999999999999999"])
 def test_numbers_that_cannot_be_counts_are_flagged_not_guessed(text):
-    result = parse(text, KB, pending="examples")
+    result = parse(text, CK, pending="examples")
     assert result.values == {}
     assert result.bad_number
 
 
 def test_a_question_is_not_an_answer_to_the_pending_question():
-    assert extract_slots("QLoRA on a 13B model?", KB, pending="examples") == {}
-    assert extract_slots("how many examples do I need?", KB, pending="examples") == {}
+    assert extract_slots("QLoRA on a 13B model?", CK, pending="examples") == {}
+    assert extract_slots("how many examples do I need?", CK, pending="examples") == {}
 
 
 def test_counts():
@@ -117,5 +119,5 @@ def test_counts():
 
 
 def test_a_count_answers_do_you_have_examples():
-    assert extract_slots("2,000", KB, pending="has_data") == {"has_data": "yes", "examples": 2000}
-    assert extract_slots("none", KB, pending="has_data")["has_data"] == "no"
+    assert extract_slots("2,000", CK, pending="has_data") == {"has_data": "yes", "examples": 2000}
+    assert extract_slots("none", CK, pending="has_data")["has_data"] == "no"

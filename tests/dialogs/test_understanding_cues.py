@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from dialogs.compiled import compile_knowledge
 from dialogs.understanding import parse
-from dialogs.understanding.lexicon import lexicon
 from knowledge import default_knowledge
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 
 
 @pytest.mark.parametrize(("text", "use_case"), [
@@ -26,7 +27,7 @@ KB = default_knowledge()
     ("it's for customer support, budget is tight", "customer_service"),
 ])
 def test_an_opening_names_its_task_first(text: str, use_case: str) -> None:
-    assert parse(text, KB).values["use_case"] == use_case
+    assert parse(text, CK).values["use_case"] == use_case
 
 
 @pytest.mark.parametrize("text", [
@@ -37,7 +38,7 @@ def test_an_opening_names_its_task_first(text: str, use_case: str) -> None:
     "I guess content",  # one clause: not an opening
 ])
 def test_a_first_sentence_about_something_else_names_no_task(text: str) -> None:
-    assert "use_case" not in parse(text, KB).values
+    assert "use_case" not in parse(text, CK).values
 
 
 @pytest.mark.parametrize(("pending", "text", "slot", "value"), [
@@ -51,7 +52,7 @@ def test_a_first_sentence_about_something_else_names_no_task(text: str) -> None:
 ])
 def test_a_phrase_that_means_a_value_only_negated(pending: str | None, text: str, slot: str,
                                                   value: str) -> None:
-    assert parse(text, KB, pending=pending).values[slot] == value
+    assert parse(text, CK, pending=pending).values[slot] == value
 
 
 @pytest.mark.parametrize(("pending", "text", "slot", "value"), [
@@ -61,7 +62,7 @@ def test_a_phrase_that_means_a_value_only_negated(pending: str | None, text: str
 ])
 def test_the_same_phrase_without_a_negation_or_a_keyword_says_nothing(
         pending: str | None, text: str, slot: str, value: str) -> None:
-    assert parse(text, KB, pending=pending).values.get(slot) != value
+    assert parse(text, CK, pending=pending).values.get(slot) != value
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -71,11 +72,11 @@ def test_the_same_phrase_without_a_negation_or_a_keyword_says_nothing(
     ("every other day", ("often",)),
 ])
 def test_a_period_is_read_on_the_update_scale(text: str, value: tuple[str, ...]) -> None:
-    assert parse(text, KB, pending="knowledge_updates").values["knowledge_updates"] == value[0]
+    assert parse(text, CK, pending="knowledge_updates").values["knowledge_updates"] == value[0]
 
 
 def test_a_period_between_the_two_values_is_asked_about() -> None:
-    result = parse("every 2 weeks", KB, pending="knowledge_updates")
+    result = parse("every 2 weeks", CK, pending="knowledge_updates")
     assert "knowledge_updates" not in result.values
     assert set(result.clarify["knowledge_updates"]) == {"rarely", "often"}
 
@@ -87,17 +88,17 @@ def test_a_period_between_the_two_values_is_asked_about() -> None:
     ("about 80", "acceptable"),
 ])
 def test_a_small_number_answering_accuracy_is_not_a_percentage(text: str, value: str) -> None:
-    assert parse(text, KB, pending="accuracy").values["accuracy"] == value
+    assert parse(text, CK, pending="accuracy").values["accuracy"] == value
 
 
 def test_two_errors_is_not_two_percent() -> None:
-    assert parse("two errors would get us in trouble", KB, pending="accuracy").values.get(
+    assert parse("two errors would get us in trouble", CK, pending="accuracy").values.get(
         "accuracy") != "acceptable"
 
 
 def test_an_inflected_word_is_not_a_slip_of_the_vocabulary_word() -> None:
     # "fined" is not "fine" (acceptable), "lower" not "low"
-    assert parse("we get fined", KB, pending="accuracy").values.get("accuracy") != "acceptable"
+    assert parse("we get fined", CK, pending="accuracy").values.get("accuracy") != "acceptable"
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -106,18 +107,18 @@ def test_an_inflected_word_is_not_a_slip_of_the_vocabulary_word() -> None:
     ("an rtx 4090 in a workstation", "consumer_gpu"),
 ])
 def test_a_gpu_s_name_decides_its_class(text: str, value: str) -> None:
-    assert parse(text, KB, pending="hardware").values["hardware"] == value
+    assert parse(text, CK, pending="hardware").values["hardware"] == value
 
 
 def test_modest_is_asked_about_not_guessed() -> None:
-    result = parse("modest", KB, pending="budget")
+    result = parse("modest", CK, pending="budget")
     assert "budget" not in result.values
     assert set(result.clarify["budget"]) == {"low", "medium"}
 
 
 def test_a_gpu_s_model_number_is_not_a_count_of_examples() -> None:
     values = parse("a copilot that writes python, we have a single 4090 and no labelled data",
-                   KB).values
+                   CK).values
     assert values["hardware"] == "consumer_gpu"
     assert values.get("examples", 0) == 0
 
@@ -128,7 +129,7 @@ def test_a_gpu_s_model_number_is_not_a_count_of_examples() -> None:
 ])
 def test_a_date_word_is_a_deadline_only_beside_a_deadline_word(text: str,
                                                                 expected: str | None) -> None:
-    assert parse(text, KB).values.get("timeline") == expected
+    assert parse(text, CK).values.get("timeline") == expected
 
 
 @pytest.mark.parametrize(("pending", "text", "value"), [
@@ -139,11 +140,11 @@ def test_a_date_word_is_a_deadline_only_beside_a_deadline_word(text: str,
 ])
 def test_a_figure_inside_a_bound_and_dozens_as_a_scale(pending: str, text: str,
                                                        value: int) -> None:
-    assert parse(text, KB, pending=pending).values[pending] == value
+    assert parse(text, CK, pending=pending).values[pending] == value
 
 
 def test_a_figure_outside_its_bound_is_not_taken() -> None:
-    assert "examples" not in parse("under 100, maybe 150", KB, pending="examples").values
+    assert "examples" not in parse("under 100, maybe 150", CK, pending="examples").values
 
 
 @pytest.mark.parametrize("text", [
@@ -151,26 +152,26 @@ def test_a_figure_outside_its_bound_is_not_taken() -> None:
     "3 engineers and a tight budget",
 ])
 def test_a_count_of_people_is_not_a_count_of_examples_nor_a_task(text: str) -> None:
-    values = parse(text, KB).values
+    values = parse(text, CK).values
     assert "examples" not in values and "use_case" not in values
 
 
 def test_after_a_clause_about_the_team_a_clause_saying_what_they_want_names_the_task() -> None:
     values = parse("we have a small budget and a tight deadline, need a content writer bot",
-                   KB).values
+                   CK).values
     assert values["use_case"] == "content_generation"
 
 
 def test_a_version_number_is_not_a_count() -> None:
-    values = parse("currently we use gpt-4 for support replies, want to cut costs", KB).values
+    values = parse("currently we use gpt-4 for support replies, want to cut costs", CK).values
     assert "examples" not in values and "has_data" not in values
 
 
 def test_never_beside_a_knowledge_word_is_not_an_update_rate() -> None:
     # "never" alone is not "rarely": "must never hallucinate prices" says nothing about how
     # often prices change ("prices never change" does, through "change")
-    assert "knowledge_updates" not in parse("the model must never hallucinate prices", KB).values
-    assert parse("our prices never change", KB).values["knowledge_updates"] == "rarely"
+    assert "knowledge_updates" not in parse("the model must never hallucinate prices", CK).values
+    assert parse("our prices never change", CK).values["knowledge_updates"] == "rarely"
 
 
 @pytest.mark.parametrize(("pending", "text", "ruled_out"), [
@@ -178,30 +179,30 @@ def test_never_beside_a_knowledge_word_is_not_an_update_rate() -> None:
     ("budget", "we don't have $50k", "high"),
 ])
 def test_a_negated_amount_rules_its_band_out(pending: str, text: str, ruled_out: str) -> None:
-    result = parse(text, KB, pending=pending)
+    result = parse(text, CK, pending=pending)
     assert pending not in result.values
     assert ruled_out not in result.clarify[pending]
 
 
 def test_no_more_than_is_a_bound_not_a_negation() -> None:
-    assert parse("no more than $500", KB, pending="budget").values["budget"] == "low"
+    assert parse("no more than $500", CK, pending="budget").values["budget"] == "low"
 
 
 def test_label_dash_value_forms_keep_each_label_with_its_value() -> None:
     values = parse("use case - contract summarisation, data - none, budget - low, "
-                   "deadline - friday", KB).values
+                   "deadline - friday", CK).values
     assert values == {"use_case": "document_analysis", "has_data": "no", "examples": 0,
                       "budget": "low", "timeline": "week"}
 
 
 def test_a_spaced_dash_before_a_number_is_not_a_minus() -> None:
-    result = parse("invoice extraction - 15k labelled invoices, budget - $5k", KB)
+    result = parse("invoice extraction - 15k labelled invoices, budget - $5k", CK)
     assert result.bad_number is None
     assert result.values["examples"] == 15_000 and result.values["budget"] == "medium"
 
 
 def test_a_form_style_opening_reads_every_label() -> None:
-    values = parse("Accuracy: high. Explainability: not needed.", KB).values
+    values = parse("Accuracy: high. Explainability: not needed.", CK).values
     assert values == {"accuracy": "high", "explainability": "no"}
 
 
@@ -212,8 +213,8 @@ def test_a_form_style_opening_reads_every_label() -> None:
 ])
 def test_two_swapped_letters_are_a_slip_a_changed_letter_is_another_word(word: str,
                                                                          read_as: str) -> None:
-    assert lexicon(KB).correct(word) == read_as
-    assert parse("support bot, need it by firday", KB).values["timeline"] == "week"
+    assert CK.lexicon.correct(word) == read_as
+    assert parse("support bot, need it by firday", CK).values["timeline"] == "week"
 
 
 @pytest.mark.parametrize(("pending", "text", "value"), [
@@ -223,10 +224,10 @@ def test_two_swapped_letters_are_a_slip_a_changed_letter_is_another_word(word: s
 ])
 def test_the_middle_said_in_several_words_beside_one_end_is_the_middle(
         pending: str, text: str, value: str) -> None:
-    assert parse(text, KB, pending=pending).values[pending] == value
+    assert parse(text, CK, pending=pending).values[pending] == value
 
 
 def test_a_one_word_middle_beside_an_end_is_asked_about() -> None:
-    result = parse("terrible, half of it is mislabeled", KB, pending="data_quality")
+    result = parse("terrible, half of it is mislabeled", CK, pending="data_quality")
     assert "data_quality" not in result.values
     assert set(result.clarify["data_quality"]) == {"low", "mixed"}

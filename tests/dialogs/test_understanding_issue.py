@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from dialogs.compiled import compile_knowledge
 from dialogs.events import Event
 from dialogs.machine import step
 from dialogs.replies import ErrorReply, Notice, Question, reply_json
@@ -15,6 +16,7 @@ from dialogs.understanding import parse
 from knowledge import default_knowledge
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 C = "test:T1:U1"
 AT = datetime(2026, 12, 6, tzinfo=UTC)
 
@@ -23,7 +25,7 @@ def _reply(pending: str, text: str, **slots: object) -> list:
     state = ConversationState(phase="asking", pending=pending)
     for slot, value in slots.items():
         setattr(state.slots, slot, value)
-    result = step(state, Event.typed(C, text, at=AT), KB)
+    result = step(state, Event.typed(C, text, at=AT), CK)
     return [result.state, result.replies]
 
 
@@ -90,14 +92,14 @@ def test_a_range_or_a_vague_count_takes_a_value_inside_it_and_says_which(
     ("llama 3 70b", 70), ("mistral 7b", 7), ("mixtral 8x7b", 47),
 ])
 def test_model_sizes(text: str, size: int) -> None:
-    assert parse(text, KB, pending="model_size").values["model_size"] == size
+    assert parse(text, CK, pending="model_size").values["model_size"] == size
     # Named in a description too, beside other facts.
-    described = parse(f"we want to fine-tune {text} on 5k support tickets", KB).values
+    described = parse(f"we want to fine-tune {text} on 5k support tickets", CK).values
     assert described["model_size"] == size and described["examples"] == 5000
 
 
 def test_mixtral_says_the_size_it_took() -> None:
-    result = parse("mixtral 8x7b", KB, pending="model_size")
+    result = parse("mixtral 8x7b", CK, pending="model_size")
     assert any("46.7" in n for n in result.notes)
 
 
@@ -106,14 +108,14 @@ def test_an_absurd_number_is_asked_about_never_truncated() -> None:
     assert state.slots.examples is None
     errors = [r.text for r in replies if isinstance(r, ErrorReply)]
     assert errors and "10^1000" in errors[0]
-    assert parse("10^1000 examples", KB).values == {}
+    assert parse("10^1000 examples", CK).values == {}
 
 
 def test_a_first_message_with_several_facts() -> None:
-    values = parse("we don't have any training data yet", KB).values
+    values = parse("we don't have any training data yet", CK).values
     assert values["has_data"] == "no" and values["examples"] == 0
     values = parse("we have a couple of A100s and a quarter to do it; we need to pull fields "
-                   "out of scanned invoices", KB).values
+                   "out of scanned invoices", CK).values
     assert values == {"use_case": "document_analysis", "timeline": "quarter",
                       "hardware": "datacenter_gpu"}
 
@@ -125,7 +127,7 @@ def test_a_first_message_with_several_facts() -> None:
     ("explainability", "not needed", "no"),
 ])
 def test_negation(pending: str, text: str, negated_to: str | None) -> None:
-    values = parse(text, KB, pending=pending).values
+    values = parse(text, CK, pending=pending).values
     assert values.get(pending) == negated_to
 
 
@@ -137,7 +139,7 @@ def test_negation(pending: str, text: str, negated_to: str | None) -> None:
     ("accuracy", "has to be flawles", "perfect"),     # a typo
 ])
 def test_hedges_and_typos(pending: str, text: str, value: str) -> None:
-    assert parse(text, KB, pending=pending).values[pending] == value
+    assert parse(text, CK, pending=pending).values[pending] == value
 
 
 def test_unsure_between_two_values_asks_with_just_those_buttons() -> None:
@@ -153,7 +155,7 @@ def test_unsure_between_two_values_asks_with_just_those_buttons() -> None:
     assert data["choices"] == [{"value": "low", "label": "Low"},
                                {"value": "medium", "label": "Medium"}]
     # Its button answers it.
-    after = step(state, Event.choice(C, "budget", "medium", at=AT), KB).state
+    after = step(state, Event.choice(C, "budget", "medium", at=AT), CK).state
     assert after.slots.budget == "medium"
 
 
@@ -180,11 +182,11 @@ def test_other_facts_in_a_reply_are_taken_too() -> None:
 def test_a_number_typed_after_a_clarifying_question_counts_among_its_choices() -> None:
     state, replies = _reply("budget", "medium or high")
     assert [c.value for c in replies[-1].choices] == ["medium", "high"]
-    after = step(state, Event.typed(C, "1", at=AT), KB).state
+    after = step(state, Event.typed(C, "1", at=AT), CK).state
     assert after.slots.budget == "medium"
     # Asked normally again, the numbers are the whole list's.
     state = ConversationState(phase="asking", pending="budget")
-    assert step(state, Event.typed(C, "1", at=AT), KB).state.slots.budget == "low"
+    assert step(state, Event.typed(C, "1", at=AT), CK).state.slots.budget == "low"
 
 
 @pytest.mark.parametrize(("pending", "text", "expected"), [
@@ -194,13 +196,13 @@ def test_a_number_typed_after_a_clarifying_question_counts_among_its_choices() -
 ])
 def test_a_word_another_slot_s_keyword_claims_does_not_answer_the_pending_question(
         pending: str, text: str, expected: dict[str, str]) -> None:
-    assert parse(text, KB, pending=pending).values == expected
+    assert parse(text, CK, pending=pending).values == expected
 
 
 @pytest.mark.parametrize("text", ["0^0", "1e-5", "between 1e99 and 2", "2^99 examples",
                                   "1e999999999999"])
 def test_numbers_that_are_not_counts_are_flagged_and_nothing_is_taken(text: str) -> None:
-    result = parse(text, KB, pending="examples")
+    result = parse(text, CK, pending="examples")
     assert result.bad_number and result.values == {}
 
 
@@ -219,7 +221,7 @@ def test_numbers_that_are_not_counts_are_flagged_and_nothing_is_taken(text: str)
     ("no budget constraints", {"budget": "high"}),
 ])
 def test_free_text_takes_only_what_it_states(text: str, expected: dict[str, str]) -> None:
-    assert parse(text, KB).values == expected
+    assert parse(text, CK).values == expected
 
 
 @pytest.mark.parametrize(("pending", "text", "candidates"), [
@@ -233,6 +235,6 @@ def test_free_text_takes_only_what_it_states(text: str, expected: dict[str, str]
 ])
 def test_a_reply_between_two_values_is_asked_about_never_guessed(
         pending: str, text: str, candidates: tuple[str, ...]) -> None:
-    result = parse(text, KB, pending=pending)
+    result = parse(text, CK, pending=pending)
     assert pending not in result.values
     assert result.clarify[pending] == candidates

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from dialogs.costing import monthly_inference_usd
+from dialogs.formatting import format_usd_range
 from knowledge import default_knowledge
-from knowledge.loader import MESSAGE_PLACEHOLDERS
-from knowledge.lookups import format_usd_range, monthly_inference_usd
 from knowledge.models import REQUIRED_MESSAGES, Range
+from knowledge.texts import MESSAGE_PLACEHOLDERS
 
 KB = default_knowledge()
 GUIDE_TEXT = (Path(__file__).parent / "guide.txt").read_text(encoding="utf-8")

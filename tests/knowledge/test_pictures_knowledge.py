@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from dialogs.compiled import compile_knowledge
 from dialogs.decision_record import decision_record
 from dialogs.engine import decide
 from dialogs.pictures import cost_chart, roadmap_picture
@@ -29,9 +30,10 @@ def test_unknown_picture_label_placeholder_fails_at_load(tmp_path: Path) -> None
 
 def test_every_label_renders_with_the_fields_its_caller_fills() -> None:
     kb = default_knowledge()
+    ck = compile_knowledge(kb)
     for slots in (Slots(), Slots(has_data="yes", examples=2_000_000, budget="high",
                                  priority="novel_architecture", timeline="quarter",
                                  monthly_tokens=5_000_000)):
-        rec = decide(slots, kb)
+        rec = decide(slots, ck)
         assert cost_chart(rec, slots, kb).alt and roadmap_picture(rec, kb).alt
         assert decision_record(rec, slots, kb)

@@ -10,7 +10,8 @@ import yaml
 
 from knowledge import KnowledgeError, load_knowledge
 from knowledge.loader import DEFAULT_DIR
-from knowledge.models import REQUIRED_SURFACE_LABELS, SURFACE_PLACEHOLDERS
+from knowledge.models import REQUIRED_SURFACE_LABELS
+from knowledge.texts import SURFACE_PLACEHOLDERS
 
 
 def _overlay(tmp_path: Path, **labels: str | None) -> Path:
@@ -25,9 +26,9 @@ def _overlay(tmp_path: Path, **labels: str | None) -> Path:
 
 
 @pytest.mark.parametrize(("labels", "problem"), [
-    ({"stage": "Stage {number}: {title}"}, "labels.stage: unknown placeholder {number}"),
-    ({"why": "Why {approach}"}, "labels.why: unknown placeholder {approach}"),
-    ({"next": "Next: {next"}, "labels.next:"),
+    ({"stage": "Stage {number}: {title}"}, "stage: unknown placeholder(s) {number}"),
+    ({"why": "Why {approach}"}, "why: unknown placeholder(s) {approach}"),
+    ({"next": "Next: {next"}, "next: bad placeholder syntax"),
     ({"what_would_change": None}, "surfaces is missing labels: what_would_change"),
 ])
 def test_a_wrong_surface_label_fails_at_load(tmp_path: Path, labels: dict[str, str | None],

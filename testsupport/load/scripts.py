@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.adapters.slack.keys import conversation_key as slack_conversation_key
+from dialogs.compiled import compile_knowledge
 from dialogs.events import Event
 from dialogs.machine import step
 from dialogs.state import ConversationState
@@ -15,6 +16,7 @@ from knowledge import default_knowledge
 from testsupport.slack_standin import TEAM_ID
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 TENANT = "7a1d0000-0000-4000-8000-00000000load"
 Platform = Literal["slack", "teams"]
 
@@ -132,7 +134,7 @@ def _pending_after(turns: tuple[ScriptTurn, ...]) -> tuple[str, ...]:
             event = Event.choice("load:script", str(turn.slot), str(turn.value))
         else:
             event = Event.typed("load:script", turn.text or "")
-        state = step(state, event, KB).state
+        state = step(state, event, CK).state
         assert state.pending is not None, "a script must end on a question, not the card"
         pending.append(state.pending)
     return tuple(pending)

@@ -65,7 +65,8 @@ async def export_record(client: AsyncWebClient, deps: SlackDeps, user: str, toke
     except LinkRefused:
         return str(kb.pictures.label("export_expired"))
     record = pictures.record(answers)
-    comment = kb.pictures.label("export_comment", title=decide(answers, kb).title)
+    title = decide(answers, pictures.maker.compiled).title
+    comment = kb.pictures.label("export_comment", title=title)
     filename = kb.pictures.label("export_filename")
     try:
         opened = await client.conversations_open(users=user)

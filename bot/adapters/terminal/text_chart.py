@@ -8,7 +8,7 @@ import math
 from rich.table import Table
 from rich.text import Text
 
-from dialogs.followups.formatting import count
+from dialogs.formatting import count
 from dialogs.pictures import cost_chart
 from dialogs.recommendation import Recommendation
 from dialogs.slots import Slots

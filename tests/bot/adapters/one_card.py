@@ -14,6 +14,7 @@ from bot.adapters.slack import blocks as kit
 from bot.adapters.slack.mrkdwn import unescape
 from bot.adapters.teams.cards import CardRenderer
 from bot.adapters.terminal.render import reply_renderable
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import decide
 from dialogs.recommendation import Change, NotAsked, Recommendation
 from dialogs.replies import Answer, Choice, Question, RecommendationReply, Reply, Table
@@ -21,10 +22,11 @@ from dialogs.slots import Slots
 from knowledge import Knowledge, default_knowledge
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 
 
 def _decided(**answers: Any) -> Recommendation:
-    return decide(Slots(**answers), KB)
+    return decide(Slots(**answers), CK)
 
 
 def cards() -> dict[str, Recommendation]:

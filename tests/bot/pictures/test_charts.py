@@ -13,6 +13,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from bot.pictures.charts import DPI, SIZES, PictureMaker
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import decide
 from dialogs.slots import Slots
 from knowledge import default_knowledge
@@ -20,6 +21,7 @@ from knowledge import default_knowledge
 pytestmark = pytest.mark.slow  # matplotlib draws
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 ANSWERS = Slots(has_data="yes", examples=5000, priority="consistency", budget="medium",
                 hardware="datacenter_gpu", monthly_tokens=20_000_000)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -70,7 +72,7 @@ def test_the_roadmap_marks_where_you_start_and_each_exit(maker: PictureMaker) ->
     picture = maker.picture("roadmap", "svg", ANSWERS)
     texts = svg_texts(picture.data)
     assert "You start here" in texts
-    for stage in decide(ANSWERS, KB).roadmap:
+    for stage in decide(ANSWERS, CK).roadmap:
         assert stage.title.split()[0] in texts
     assert "Keep improving" in texts  # the last stage's exit
     assert "stage 3" in picture.alt

@@ -113,10 +113,10 @@ async def test_while_it_is_open_the_runner_answers_without_stepping(
 
     steps = 0
 
-    def counting_step(state, event, kb):  # type: ignore[no-untyped-def]
+    def counting_step(state, event, ck):  # type: ignore[no-untyped-def]
         nonlocal steps
         steps += 1
-        return machine.step(state, event, kb)
+        return machine.step(state, event, ck)
 
     store = RedisStore(own_redis.url)
     runner = Runner(store, default_knowledge(), step=counting_step, metrics=Metrics())

@@ -15,10 +15,10 @@ from knowledge.models import Range
 from tests.dialogs.followups import personas as P
 
 
-def ask(text: str, slots: Slots, kb, advised: bool = True) -> Answer:
-    intent = classify(text, kb)
+def ask(text: str, slots: Slots, ck, advised: bool = True) -> Answer:
+    intent = classify(text, ck)
     assert intent is not None
-    [reply] = answer(intent, slots, kb, advised=advised)
+    [reply] = answer(intent, slots, ck, advised=advised)
     assert isinstance(reply, Answer)
     return reply
 
@@ -68,18 +68,18 @@ def test_an_organisations_own_prices_change_the_figures(kb) -> None:
     assert estimate(1_000_000, own).prompt_engineering_monthly.text() == "$20"
 
 
-def test_cost_answer_at_the_asked_volume(kb) -> None:
-    a = ask("How much would that cost at 20M tokens a month?", P.BUDGET_CONSUMER_GPU, kb)
+def test_cost_answer_at_the_asked_volume(kb, ck) -> None:
+    a = ask("How much would that cost at 20M tokens a month?", P.BUDGET_CONSUMER_GPU, ck)
     assert "$200-2,000" in a.text and "$20-200 + hosting" in a.text and "$10-1,000" in a.text
     assert "between under a month and about 6 months" in a.text
     assert a.table is not None
     assert ["Per month at 20M tokens", "$200-2,000", "$20-200 + hosting"] in a.table.rows
 
 
-def test_cost_answer_uses_the_persons_volume_then_the_guides(kb) -> None:
+def test_cost_answer_uses_the_persons_volume_then_the_guides(kb, ck) -> None:
     slots = P.BUDGET_CONSUMER_GPU.model_copy(update={"monthly_tokens": 5_000_000})
-    assert "At 5M tokens a month" in ask("how much will it cost", slots, kb).text
-    general = ask("how much will it cost", Slots(), kb, advised=False)
+    assert "At 5M tokens a month" in ask("how much will it cost", slots, ck).text
+    general = ask("how much will it cost", Slots(), ck, advised=False)
     assert "At 1M tokens a month" in general.text and "example volume" in general.text
 
 
@@ -148,8 +148,8 @@ def test_which_gpus_fit(kb) -> None:
     assert 30e9 < max_params_for(24, "qlora", model) < 45e9
 
 
-def test_70b_on_a_24gb_gpu_answer(kb) -> None:
-    a = ask("can I fine-tune a 70B model on a 24 GB GPU?", Slots(), kb, advised=False)
+def test_70b_on_a_24gb_gpu_answer(kb, ck) -> None:
+    a = ask("can I fine-tune a 70B model on a 24 GB GPU?", Slots(), ck, advised=False)
     assert "On one 24 GB GPU none of them fits" in a.text
     assert "QLoRA at ~45 GB" in a.text and "48 GB" in a.text
     assert "estimate" in a.text.lower()
@@ -158,8 +158,8 @@ def test_70b_on_a_24gb_gpu_answer(kb) -> None:
     assert a.table is not None and len(a.table.rows) == 4
 
 
-def test_qlora_13b_answer_shows_the_formula_worked_through(kb) -> None:
-    a = ask("QLoRA on a 13B model?", P.BUDGET_CONSUMER_GPU, kb)
+def test_qlora_13b_answer_shows_the_formula_worked_through(kb, ck) -> None:
+    a = ask("QLoRA on a 13B model?", P.BUDGET_CONSUMER_GPU, ck)
     # 13e9 x 0.55 bytes = 7.15 GB; 0.2% x 13e9 x 16 bytes = 0.42 GB. Shape for 13B, Llama-like
     # (hidden = 128 x layers, params = 12 x layers x hidden^2): hidden 5,175, 40 layers.
     # Activations with checkpointing: 2,048 tokens x 5,175 x (2 x 40 + 34) bytes = 1.21 GB;
@@ -171,8 +171,8 @@ def test_qlora_13b_answer_shows_the_formula_worked_through(kb) -> None:
     assert a.table is not None and a.table.rows[0][0] == "QLoRA"
 
 
-def test_memory_without_a_size_shows_the_example_sizes(kb) -> None:
-    a = ask("how much vram do I need", Slots(), kb, advised=False)
+def test_memory_without_a_size_shows_the_example_sizes(kb, ck) -> None:
+    a = ask("how much vram do I need", Slots(), ck, advised=False)
     assert a.table is not None
     assert a.table.columns == ["Method", "7B", "13B", "70B"]
 
@@ -251,15 +251,15 @@ def test_max_params_for_is_the_boundary(kb) -> None:
     ("mistral 7b memory", 7.24),
 ])
 def test_named_models_are_recognised_with_every_expert_counted(text: str, params_b: float,
-                                                               kb) -> None:
-    intent = classify(text, kb)
+                                                               kb, ck) -> None:
+    intent = classify(text, ck)
     assert intent is not None and intent.kind == "gpu_memory"
     assert intent.params["model_params"] == pytest.approx(params_b * 1e9)
 
 
-def test_mixtral_on_an_a100_answers_in_that_hypothetical(kb) -> None:
+def test_mixtral_on_an_a100_answers_in_that_hypothetical(kb, ck) -> None:
     # 46.7B: QLoRA 46.7 x 0.55 = 25.7 GB + adapters 1.5 GB + activations 0.8 GB + 1 GB = 29 GB.
-    a = ask("Mixtral 8x7B on an A100", P.BUDGET_CONSUMER_GPU, kb)
+    a = ask("Mixtral 8x7B on an A100", P.BUDGET_CONSUMER_GPU, ck)
     assert "Mixtral 8x7B (46.7B parameters)" in a.text
     assert "mixture of experts" in a.text and "12.9B" in a.text
     assert "On one 80 GB GPU: fits: QLoRA (~29 GB)" in a.text
@@ -267,16 +267,16 @@ def test_mixtral_on_an_a100_answers_in_that_hypothetical(kb) -> None:
     assert "say 'keep that'" in a.text.lower() and "Datacenter GPUs" in a.text
 
 
-def test_mixtral_8x22b_needs_several_gpus_even_with_qlora(kb) -> None:
-    a = ask("memory for mixtral 8x22b", Slots(), kb, advised=False)
+def test_mixtral_8x22b_needs_several_gpus_even_with_qlora(kb, ck) -> None:
+    a = ask("memory for mixtral 8x22b", Slots(), ck, advised=False)
     assert "141B parameters" in a.text
     assert a.table is not None
     qlora = next(r for r in a.table.rows if r[0] == "QLoRA")
     assert qlora[4] == "~85 GB" and "2 x 80 GB" in qlora[5]
 
 
-def test_phi3_full_fine_tune_on_a_4090_does_not_fit_but_lora_does(kb) -> None:
-    a = ask("phi-3 mini 3.8B full fine-tune on a 4090", P.BUDGET_CONSUMER_GPU, kb)
+def test_phi3_full_fine_tune_on_a_4090_does_not_fit_but_lora_does(kb, ck) -> None:
+    a = ask("phi-3 mini 3.8B full fine-tune on a 4090", P.BUDGET_CONSUMER_GPU, ck)
     # 3.8B x 16 bytes = 61 GB of model states before activations: not on 24 GB.
     assert "Standard Fine-Tuning: 3.8B × 2 bytes" in a.text and "total ≈ 62 GB" in a.text
     assert "Too big: Standard Fine-Tuning (~62 GB)" in a.text
@@ -285,8 +285,8 @@ def test_phi3_full_fine_tune_on_a_4090_does_not_fit_but_lora_does(kb) -> None:
 
 # --- serving (the inference topic) --------------------------------------------------------
 
-def test_serving_70b_is_a_serving_answer_not_a_fine_tuning_one(kb) -> None:
-    a = ask("how much memory to serve a 70B model?", Slots(), kb, advised=False)
+def test_serving_70b_is_a_serving_answer_not_a_fine_tuning_one(kb, ck) -> None:
+    a = ask("how much memory to serve a 70B model?", Slots(), ck, advised=False)
     assert a.topic == "inference"
     assert "fine-tune" not in a.text.lower().split("not fine-tuning")[0]
     # 70e9 x 2 bytes = 140 GB at 16-bit, 70 GB at 8-bit, 35 GB at 4-bit.
@@ -329,8 +329,8 @@ def test_training_cost_by_hand(kb) -> None:
     assert qlora.gpu_hours[0] > lora.gpu_hours[0]
 
 
-def test_cost_to_fine_tune_a_7b_model_is_a_real_answer(kb) -> None:
-    a = ask("how much does it cost to fine-tune a 7B model?", Slots(), kb, advised=False)
+def test_cost_to_fine_tune_a_7b_model_is_a_real_answer(kb, ck) -> None:
+    a = ask("how much does it cost to fine-tune a 7B model?", Slots(), ck, advised=False)
     assert "Fine-tuning a 7B-parameter model with LoRA" in a.text
     assert "5,000 examples (assumed)" in a.text and "GPU-hours" in a.text or \
         "GPU-hour" in a.text
@@ -338,29 +338,29 @@ def test_cost_to_fine_tune_a_7b_model_is_a_real_answer(kb) -> None:
     assert a.ours is True
 
 
-def test_cost_uses_the_persons_example_count(kb) -> None:
+def test_cost_uses_the_persons_example_count(kb, ck) -> None:
     slots = P.BUDGET_CONSUMER_GPU.model_copy(update={"examples": 200_000})
-    a = ask("how much would it cost to fine-tune a 70B model?", slots, kb)
+    a = ask("how much would it cost to fine-tune a 70B model?", slots, ck)
     # 200,000 x 500 tokens x 3 epochs = 300M tokens.
     assert "200,000 examples ×" in a.text and "(300M tokens)" in a.text
 
 
-def test_a_500_dollar_budget_gets_gpu_hours(kb) -> None:
-    a = ask("what can we do with a $500 budget?", Slots(), kb, advised=False)
+def test_a_500_dollar_budget_gets_gpu_hours(kb, ck) -> None:
+    a = ask("what can we do with a $500 budget?", Slots(), ck, advised=False)
     # $500 / $4 = 125 hours, / $2 = 250 hours (compute.yaml's H100 prices).
     assert "$500 buys about 125-250 H100 80GB (SXM) hours" in a.text
     assert "the guide's own per-1K-token price ranges" in a.text
 
 
-def test_a_50k_budget_reaches_the_from_scratch_floor(kb) -> None:
-    a = ask("is $50k enough to train from scratch?", Slots(), kb, advised=False)
+def test_a_50k_budget_reaches_the_from_scratch_floor(kb, ck) -> None:
+    a = ask("is $50k enough to train from scratch?", Slots(), ck, advised=False)
     assert "Training a 7B-parameter model (assumed" in a.text and "from scratch" in a.text
     assert "$50,000 buys about 12.5K-25K" in a.text
     assert "pretrain a model of about" in a.text
 
 
-def test_from_scratch_cost_by_hand(kb) -> None:
-    a = ask("how much would it cost to train a 7B model from scratch?", Slots(), kb,
+def test_from_scratch_cost_by_hand(kb, ck) -> None:
+    a = ask("how much would it cost to train a 7B model from scratch?", Slots(), ck,
             advised=False)
     # 20 x 7e9 = 140B tokens; 6 x 7e9 x 140e9 = 5.88e21 FLOPs; at 45% of 989 TFLOPS:
     # 3,670 hours, at 25%: 6,606 hours.
@@ -385,15 +385,15 @@ def test_hosting_per_month_by_hand(kb) -> None:
     assert hosting_per_month(8 * 80 * 0.9 + 1, kb) is None
 
 
-def test_the_cost_answer_says_what_hosting_costs_except_when_hosted(kb) -> None:
-    a = ask("how much will it cost", P.MEDIUM_DATACENTER, kb)
+def test_the_cost_answer_says_what_hosting_costs_except_when_hosted(kb, ck) -> None:
+    a = ask("how much will it cost", P.MEDIUM_DATACENTER, ck)
     assert "'+ hosting' means GPUs billed by the hour" in a.text and "a month" in a.text
     hosted = P.MEDIUM_DATACENTER.model_copy(update={"hardware": "api_only"})
-    assert "'+ hosting' means" not in ask("how much will it cost", hosted, kb).text
+    assert "'+ hosting' means" not in ask("how much will it cost", hosted, ck).text
 
 
-def test_serving_answer_prices_keeping_it_up(kb) -> None:
-    a = ask("how much memory to serve a 70B model?", Slots(), kb, advised=False)
+def test_serving_answer_prices_keeping_it_up(kb, ck) -> None:
+    a = ask("how much memory to serve a 70B model?", Slots(), ck, advised=False)
     assert a.table is not None and a.table.columns[-1] == "Rented, 24/7"
     rows = {r[0]: r for r in a.table.rows}
     assert "(4 × A100 80GB)" in rows["16-bit"][5] and "(one A100 80GB)" in rows["4-bit"][5]
@@ -412,10 +412,10 @@ def test_a_memory_question_can_name_its_workload(text: str, expected: dict, kb) 
     assert workload(text) == expected
 
 
-def test_the_named_workload_changes_the_estimate_and_is_stated(kb) -> None:
+def test_the_named_workload_changes_the_estimate_and_is_stated(kb, ck) -> None:
     from dialogs.followups.memory import Workload
     from dialogs.followups.memory import estimate as mem
-    a = ask("70B qlora with 8k context and batch 4", Slots(), kb, advised=False)
+    a = ask("70B qlora with 8k context and batch 4", Slots(), ck, advised=False)
     assert "sequence 8,192 tokens, batch 4, gradient checkpointing on" in a.text
     # 16 times the default tokens in flight: 16 x 3.27 GB of activations = 52 GB.
     big = mem(70e9, "qlora", kb.gpu_memory,

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.adapters.slack import blocks as kit
 from bot.adapters.slack.mrkdwn import ELLIPSIS, escape, split, trim, unescape
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import decide
 from dialogs.recommendation import Change, Reason, Recommendation
 from dialogs.replies import Answer, Choice, Notice, Question, RecommendationReply
@@ -21,6 +22,7 @@ from knowledge import default_knowledge
 from testsupport.blockkit import assert_valid_message, texts_of
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 
 # Answers that switch on every optional part of the card: all three hybrids, a method with
 # its reason, the 50-99 examples note, why-not lines, what would change it.
@@ -45,7 +47,7 @@ def message_of(blocks: list[Block], text: str = "x") -> dict[str, object]:
 
 
 def largest_real_card() -> Recommendation:
-    cards = [decide(Slots(**answers), KB) for answers in HEAVY]
+    cards = [decide(Slots(**answers), CK) for answers in HEAVY]
     return max(cards, key=lambda rec: len(rec.model_dump_json()))
 
 

@@ -21,6 +21,7 @@ from bot.pictures.links import PictureLinks
 from bot.runner import TurnRunner
 from bot.server import picture_links
 from bot.store.memory import MemoryStore
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import decide
 from dialogs.slots import Slots
 from knowledge import default_knowledge
@@ -33,6 +34,7 @@ from testsupport.slack_standin import StandIn
 pytestmark = pytest.mark.slow  # matplotlib draws
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 SECRET = "slack-pictures-secret"
 
 
@@ -137,7 +139,7 @@ def test_a_full_card_with_pictures_keeps_within_50_blocks() -> None:
                   accuracy="perfect", timeline="quarter", knowledge_updates="often",
                   explainability="yes", data_quality="mixed", monthly_tokens=9_000_000_000)
     pictures = Pictures(KB, PictureLinks(SECRET, base_url="https://bot.example.com"))
-    blocks = card_blocks(decide(slots, KB), KB, pictures=pictures.card(slots),
+    blocks = card_blocks(decide(slots, CK), KB, pictures=pictures.card(slots),
                          with_images=True)
     drawn = [b.to_dict() for b in blocks]
     assert len(drawn) <= MAX_BLOCKS

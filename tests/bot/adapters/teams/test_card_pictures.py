@@ -13,6 +13,7 @@ from PIL import Image
 from bot.adapters.teams.cards import CARD_BUDGET_BYTES, CardRenderer
 from bot.pictures.http import Pictures
 from bot.pictures.links import PictureLinks
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import decide
 from dialogs.replies import RecommendationReply
 from dialogs.slots import Slots
@@ -22,6 +23,7 @@ from testsupport.teams_standin import MESSAGE_LIMIT_BYTES, card_problems
 pytestmark = pytest.mark.slow  # matplotlib draws
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 RENDER = CardRenderer(KB, pictures=Pictures(KB, PictureLinks("teams-test")))
 
 
@@ -30,7 +32,7 @@ def images(card: dict) -> list[dict]:
 
 
 def reply(slots: Slots) -> RecommendationReply:
-    return RecommendationReply(recommendation=decide(slots, KB), state_version=2, answers=slots)
+    return RecommendationReply(recommendation=decide(slots, CK), state_version=2, answers=slots)
 
 
 @pytest.mark.parametrize(("slots", "pictures"), [
@@ -76,7 +78,7 @@ def test_the_card_shows_its_pictures_within_the_limit(slots: Slots,
 
 def test_pictures_give_way_before_the_card_does() -> None:
     slots = Slots(has_data="yes", examples=5000, priority="consistency")
-    rec = decide(slots, KB)
+    rec = decide(slots, CK)
     # As many as fit beside the rest of the card, which then has no room for a picture.
     long_lines = [f"{i}: " + "a long line of advice " * 30 for i in range(23)]
     # Sentences, or {slot, ..., text} objects since decision rules v2: the same shape as now.
@@ -94,7 +96,7 @@ def test_pictures_give_way_before_the_card_does() -> None:
 
 def test_a_card_without_its_answers_has_no_pictures() -> None:
     slots = Slots(has_data="no")
-    card = RENDER.recommendation(RecommendationReply(recommendation=decide(slots, KB))).content
+    card = RENDER.recommendation(RecommendationReply(recommendation=decide(slots, CK))).content
     assert images(card) == []
 
 

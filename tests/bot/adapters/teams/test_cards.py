@@ -12,6 +12,7 @@ from bot.adapters.teams.cards import (
     accepted_answers,
     escape_markdown,
 )
+from dialogs.compiled import compile_knowledge
 from dialogs.engine import decide
 from dialogs.replies import (
     Answer,
@@ -32,6 +33,7 @@ from testsupport.teams_standin import (
 )
 
 KB = default_knowledge()
+CK = compile_knowledge(KB)
 RENDER = CardRenderer(KB)
 HOSTILE = "**[click me](https://evil.example)** _x_ `code` ~~s~~ {{DATE(2017-02-14T06:08:39Z)}}"
 
@@ -45,7 +47,7 @@ def valid(card: dict) -> dict:
 
 
 def recommendation(**slots: object) -> RecommendationReply:
-    return RecommendationReply(recommendation=decide(Slots(**slots), KB), state_version=4)
+    return RecommendationReply(recommendation=decide(Slots(**slots), CK), state_version=4)
 
 
 @pytest.mark.parametrize(("text", "escaped"), [

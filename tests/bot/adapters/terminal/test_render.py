@@ -138,15 +138,17 @@ def test_error_is_drawn_red() -> None:
 
 
 def test_a_card_with_its_answers_ends_with_the_cost_text_chart() -> None:
+    from dialogs.compiled import compile_knowledge
     from dialogs.engine import decide
     from dialogs.slots import Slots
     from knowledge import default_knowledge
 
     kb = default_knowledge()
+    ck = compile_knowledge(kb)
     slots = Slots(has_data="yes", examples=5000, priority="consistency",
                   monthly_tokens=20_000_000)
     console = Console(record=True, width=100, file=StringIO(), color_system=None)
-    render_reply(console, RecommendationReply(recommendation=decide(slots, kb), answers=slots),
+    render_reply(console, RecommendationReply(recommendation=decide(slots, ck), answers=slots),
                  kb)
     text = console.export_text()
     assert "Monthly cost at your volume (20M a month)" in text

@@ -1,14 +1,16 @@
-"""Numbers as people read them: money ranges, token counts, model sizes, GB, months.
+"""Numbers as people read them: money, token counts, model sizes, GB, months. The one home of
+formatting in the core.
 
-Ranges are rounded to two significant figures: the guide's prices are ranges, so more
-digits would be false precision."""
+Two kinds of money: estimates (`money`, `money_range`) are rounded to two significant figures,
+since more digits would be false precision; the guide's own prices (`format_usd`,
+`format_usd_range`) are written as the guide writes them, so the card quotes them exactly."""
 
 from __future__ import annotations
 
 import math
 
 from dialogs.slots import Slots
-from knowledge.models import Knowledge
+from knowledge.models import Knowledge, Range
 
 
 def round_sig(value: float, digits: int = 2) -> float:
@@ -35,6 +37,27 @@ def money_range(low: float, high: float | None) -> str:
     if money(low) == money(high):
         return money(low)
     return f"{money(low)}-{money(high).lstrip('$')}"
+
+
+def format_usd(amount: float) -> str:
+    """'$1,000', '$12.50', '$0.01', '$0.001' (cents kept below $100, at least two decimals)."""
+    if amount >= 100 or amount == int(amount):
+        return f"${amount:,.0f}"
+    if amount >= 1:
+        return f"${amount:,.2f}"
+    digits = f"{amount:.4f}".rstrip("0")
+    whole, _, frac = digits.partition(".")
+    return f"${whole}.{frac.ljust(2, '0')}"
+
+
+def format_usd_range(r: Range) -> str:
+    """As the guide writes ranges: '$10-1,000', '$10,000+', '$0'."""
+    low = format_usd(r.low)
+    if r.high is None:
+        return f"{low}+"
+    if r.high == r.low:
+        return low
+    return f"{low}-{format_usd(r.high)[1:]}"
 
 
 def count(n: float) -> str:
