@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.adapters.slack import attach_slack
 from bot.adapters.teams import attach_teams
 from bot.adapters.web import attach_web
+from bot.logging_setup import log_failure
 from bot.metrics import metrics_app, metrics_route
 from bot.pictures.http import Pictures, attach_pictures
 from bot.pictures.links import PictureLinks
@@ -44,8 +45,8 @@ async def readyz(request: web.Request) -> web.Response:
     store = request.app[STORE_KEY]
     try:
         ready = await asyncio.wait_for(store.ping(), READY_TIMEOUT_SECONDS)
-    except Exception:  # any failure to answer means "do not send traffic here"
-        log.warning("readiness check failed", exc_info=True)
+    except Exception as error:  # any failure to answer means "do not send traffic here"
+        log_failure(log, "readiness check failed", error, expected=True)
         ready = False
     if ready:
         return web.Response(text="ready")

@@ -7,7 +7,6 @@ request without a valid, fresh signature gets 401 before any listener runs.
 from __future__ import annotations
 
 import logging
-import traceback
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -16,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.delivery import SlackDeps
 from bot.adapters.slack.listeners import register_listeners
+from bot.logging_setup import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,10 @@ def build_app(settings: Any, deps: SlackDeps) -> AsyncApp:
 
 
 async def _on_error(error: Exception) -> BoltResponse:
-    """A listener or middleware failed (a signed but malformed request: a missing user id, a
-    payload of the wrong shape). Bolt's default answers 500, which Slack retries, and logs
-    str(error), which may quote the request; this answers 400 and logs the type and frames."""
-    log.error("Slack request not handled: a listener failed",
-              extra={"error": type(error).__name__,
-                     "trace": "".join(traceback.format_tb(error.__traceback__))})
+    """The one error handler of the Slack adapter: a listener or middleware failed (a signed but
+    malformed request: a missing user id, a payload of the wrong shape; or a bug). Bolt's
+    default answers 500, which Slack retries, and logs str(error), which may quote the request;
+    this answers 400 and logs the fault under the one policy. Runner faults never get here (the
+    turn's result carries the friendly reply), nor do Web API refusals (delivery.call)."""
+    log_failure(log, "Slack request not handled: a listener failed", error)
     return BoltResponse(status=400, body={"error": "request not handled"})

@@ -18,7 +18,6 @@ from bot.adapters.slack.delivery import (
     post_ephemeral,
     post_remembered,
     respond_all,
-    run_turn,
 )
 from bot.adapters.slack.keys import command_event_id, conversation_key
 from bot.adapters.slack.mrkdwn import unescape
@@ -53,16 +52,16 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if not text:
             await ack(response_type="ephemeral",
                       text=f"Let's work out your approach in {dm_link(body)}.")
-            turn = await run_turn(deps, Event.cmd(conversation, "start", **extra))
-            if not turn.duplicate:
+            result = await deps.runner.handle(Event.cmd(conversation, "start", **extra))
+            if not result.duplicate:
                 await post_remembered(deps, client, user, render_replies(
-                    turn.replies, deps.kb, pictures=deps.pictures))
+                    result.replies, deps.kb, pictures=deps.pictures))
             return
 
         await ack()
-        turn = await run_turn(deps, Event.typed(conversation, text, **extra))
-        if turn.duplicate:
+        result = await deps.runner.handle(Event.typed(conversation, text, **extra))
+        if result.duplicate:
             return
-        messages = render_replies(turn.replies, deps.kb, pictures=deps.pictures)
+        messages = render_replies(result.replies, deps.kb, pictures=deps.pictures)
         if not await respond_all(respond, messages) and channel:
             await post_ephemeral(client, channel, user, messages)
