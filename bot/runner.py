@@ -1,8 +1,9 @@
 """The turn runner: step -> compare-and-set save (dedup and rate limit in the same round trip),
 for every surface.
 
-Adapters hand it a neutral Event and render the replies it returns. It never raises for a
-store fault: the person gets a friendly error and the adapter still answers its platform.
+Adapters hand it a neutral Event (through the port, bot.turns.TurnHandler) and render the
+replies it returns. It never raises for a fault, in the store, the step or here: the person
+gets a friendly error and the adapter still answers its platform.
 
 Turns on one conversation are serialized within this process (a lock per conversation key),
 which keeps their order and makes version conflicts rare; compare-and-set on the stored
@@ -119,6 +120,9 @@ class _ConversationLocks:
 
 
 class TurnRunner:
+    """The runner port (bot.turns.TurnHandler) on a state store: one event at a time per
+    conversation, saved by compare-and-set."""
+
     def __init__(self, store: StateStore, kb: Knowledge, *, step: StepFn | None = None,
                  max_attempts: int = 8, metrics: Metrics | None = None,
                  rate_limit_per_minute: int = 0,
@@ -170,6 +174,9 @@ class TurnRunner:
         return result
 
     async def _run(self, event: Event) -> TurnResult:
+        """The turn, once it holds its conversation's lock and a slot: refused at once when the
+        person is over the limit or the store is known down; else applied, and a failure turned
+        into its result."""
         key = event.conversation
         if self._still_limited(key):
             # Already over the limit in this window: refused without a step, so a flood costs
