@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.delivery import SlackDeps
 from bot.adapters.slack.listeners import register_listeners
 from bot.logging_setup import log_failure
+from bot.metrics import default_metrics
 
 log = logging.getLogger(__name__)
 
@@ -65,5 +66,6 @@ async def _on_error(error: Exception) -> BoltResponse:
     default answers 500, which Slack retries, and logs str(error), which may quote the request;
     this answers 400 and logs the fault under the one policy. Runner faults never get here (the
     turn's result carries the friendly reply), nor do Web API refusals (delivery.call)."""
-    log_failure(log, "Slack request not handled: a listener failed", error)
+    log_failure(log, "Slack request not handled: a listener failed", error,
+                metric=default_metrics().adapter_errors.labels("slack"))
     return BoltResponse(status=400, body={"error": "request not handled"})

@@ -58,6 +58,7 @@ from botframework.connector.skills import BotFrameworkClient
 
 from bot.adapters.teams.connector_http import SharedSession, connector_pipeline
 from bot.logging_setup import log_failure
+from bot.metrics import default_metrics
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -226,7 +227,7 @@ class TeamsAuthentication(BotFrameworkAuthentication):
         except PermissionError:
             raise
         except Exception as error:  # a malformed or unverifiable token is just unauthorized
-            log.warning("Bot Framework token rejected", extra={"reason": type(error).__name__})
+            log_failure(log, "Bot Framework token rejected", error, expected=True)
             raise PermissionError("Unauthorized: the token could not be verified") from None
         if result.connector_factory is not None:
             result.connector_factory = CachingConnectorFactory(
@@ -335,8 +336,10 @@ def turn_error_handler(friendly_error: str) -> TurnErrorHandler:
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         activity = context.activity
         # Ids and the error only: never the person's text.
-        log_failure(log, "Teams turn failed", error, activity_type=activity.type,
-                    activity_id=activity.id, channel=activity.channel_id)
+        log_failure(log, "Teams turn failed", error,
+                    metric=default_metrics().adapter_errors.labels("teams"),
+                    activity_type=activity.type, activity_id=activity.id,
+                    channel=activity.channel_id)
         try:
             await context.send_activity(friendly_error)
         except Exception as unreachable:  # the channel itself: nothing more to do
