@@ -146,8 +146,9 @@ def _bolt_request(request: web.Request, body: str) -> AsyncBoltRequest | web.Res
         parsed = bolt_request.body
         if not isinstance(parsed, dict):
             raise ValueError("the body is not a JSON object or a form")
-        for read in _PAYLOAD_READERS:
-            read(parsed)
+        if "type" in parsed:  # each reader reads past the top level only for a typed payload
+            for read in _PAYLOAD_READERS:
+                read(parsed)
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
         log.info("Slack request refused: malformed body",
                  extra={"content_type": request.content_type, "bytes": len(body)})
@@ -156,7 +157,9 @@ def _bolt_request(request: web.Request, body: str) -> AsyncBoltRequest | web.Res
 
 
 # What Bolt reads from every payload before it calls a listener or an error handler
-# (slack_bolt.kwargs_injection.async_utils.build_async_required_kwargs).
+# (slack_bolt.kwargs_injection.async_utils.build_async_required_kwargs). None looks past the
+# top level unless the payload has a "type" (slack_bolt.request.payload_utils), so a slash
+# command's form, the hot path, skips them.
 _PAYLOAD_READERS = (payload_utils.to_options, payload_utils.to_shortcut, payload_utils.to_action,
                     payload_utils.to_view, payload_utils.to_command, payload_utils.to_event,
                     payload_utils.to_message, payload_utils.to_step)
