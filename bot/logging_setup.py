@@ -5,6 +5,10 @@ message text is never logged at info level or above (callers pass ids and outcom
 Libraries are not so careful (Bolt logs a refused request's whole body at info, and an
 unhandled one at warning), so below DEBUG their records are cut down: info and lower dropped,
 the rest kept to the words before the first quoted detail (`LibraryRedaction`).
+
+A failure is logged once, where it is turned into a friendly reply or a status, by
+`log_failure`: the exception's type (and, for a fault, its frames), never its text, which may
+quote the input, a request body or a secret.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import json
 import logging
 import re
 import sys
+import traceback
 from datetime import UTC, datetime
+from typing import Protocol
 
 # Attributes every LogRecord has; anything else was passed via `extra=` and is logged as a field.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -28,6 +34,29 @@ _OWN_LOGGERS = ("bot", "dialogs", "knowledge", "benchmarks", "aiohttp.access", "
 # "Invalid request signature detected (signature: ..., body: ...)", "Failed: {...}".
 _DETAIL = re.compile(r"[({\[:=\n]")
 _MAX_LIBRARY_MESSAGE = 120
+
+
+class Counts(Protocol):
+    def inc(self) -> None: ...
+
+
+def log_failure(log: logging.Logger, what: str, error: BaseException, *,
+                expected: bool = False, metric: Counts | None = None,
+                **context: object) -> None:
+    """Log a failure under the one policy: `what` happened, with ids and outcomes in `context`
+    (never a person's text or a request body). A fault (a bug, a library's surprise) is logged
+    at ERROR with the exception's type and frames; an `expected` failure (a dependency down or
+    refusing, which we know how to answer) at WARNING with its type. Never str(error): a
+    validation or API error quotes what it was given. `metric`, when the failure has one, is
+    counted here too."""
+    if metric is not None:
+        metric.inc()
+    fields: dict[str, object] = {"error": type(error).__name__, **context}
+    if expected:
+        log.warning(what, extra=fields)
+    else:
+        fields["trace"] = "".join(traceback.format_tb(error.__traceback__))
+        log.error(what, extra=fields)
 
 
 class LibraryRedaction(logging.Filter):

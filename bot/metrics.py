@@ -55,6 +55,9 @@ class Metrics:
                                    registry=r)
         self.store_errors = Counter("store_errors", "Turns that failed on the state store",
                                     registry=r)
+        self.adapter_errors = Counter(
+            "adapter_errors", "Platform requests an adapter failed on outside the runner (a bug, "
+            "or a payload of a shape it cannot read), by platform", ["platform"], registry=r)
         self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
 
     def _child(self, metric: Any, *labels: str) -> Any:

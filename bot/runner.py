@@ -1,8 +1,9 @@
 """The turn runner: step -> compare-and-set save (dedup and rate limit in the same round trip),
 for every surface.
 
-Adapters hand it a neutral Event and render the replies it returns. It never raises for a
-store fault: the person gets a friendly error and the adapter still answers its platform.
+Adapters hand it a neutral Event (through the port, bot.turns.TurnHandler) and render the
+replies it returns. It never raises for a fault, in the store, the step or here: the person
+gets a friendly error and the adapter still answers its platform.
 
 Turns on one conversation are serialized within this process (a lock per conversation key),
 which keeps their order and makes version conflicts rare; compare-and-set on the stored
@@ -18,18 +19,18 @@ import logging
 import random
 import re
 import time
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from typing import Any
 
 from pydantic import ValidationError
 
 from bot.in_flight import InFlightLimit
+from bot.logging_setup import log_failure
 from bot.metrics import Metrics, default_metrics, platform_of
 from bot.rate_limit import WINDOW_SECONDS
 from bot.state_cache import StateCache
 from bot.store.base import Loaded, StateStore, StoreBusy, StoreUnavailable
+from bot.turns import TurnResult
 from dialogs import machine
 from dialogs.compiled import CompiledKnowledge, compile_knowledge
 from dialogs.events import Event
@@ -40,32 +41,17 @@ from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["ok", "duplicate", "store_error", "error", "rate_limited"]
 StepFn = Callable[[ConversationState, Event, CompiledKnowledge], StepResult]
 
 _BACKOFF_BASE_SECONDS = 0.002
 _BACKOFF_CAP_SECONDS = 0.1
-# Turns stepped at once in this process; more wait their turn, using no CPU. A turn is ~1 ms of
-# CPU, an acknowledgement (Slack's within 3 s) a fraction of that: with every turn that arrives
-# running at once, a burst queues each ack behind all of them, while with a few running the
-# acks pass between them. It also caps a Redis batch (the store sends one at a time), and a
-# small cap costs CPU in round trips and waits: measured (2-CPU VM, 500 conversations with no
-# pause, and 50 concurrent slash commands), 16 gave ack p50 33-43 ms, p99 560-740 ms and 0.75-
-# 0.84 of the Slack floor's rate; 64, p50 173-253 ms; 32, p50 63-68 ms, p99 453-593 ms, 0.86.
+# Turns stepped at once in this process; more wait, using no CPU, so that in a burst the acks
+# (Slack's within 3 s) pass between a few running turns instead of queueing behind all of them.
+# It also caps a Redis batch. Why 32: benchmarks/RESULTS.md, "Turns in flight".
 MAX_TURNS_IN_FLIGHT = 32
 # A turn that cannot start within this long is answered "busy" and not applied: an overloaded
 # process says so instead of building an endless queue.
 TURN_QUEUE_SECONDS = 10.0
-
-
-@dataclass
-class TurnResult:
-    replies: list[Reply]
-    # ok: applied; duplicate: the event was applied before, nothing to say; store_error: the
-    # store failed or stayed contended, the turn was not applied; error: the step failed;
-    # rate_limited: the person is over RATE_LIMIT_PER_MINUTE, the turn was not applied.
-    outcome: Outcome
-    state: ConversationState | None = None
 
 
 _NO_ANSWERS = Slots()
@@ -87,6 +73,10 @@ def conversation_ref(conversation: str, key: bytes | None = None) -> str:
 
 # dump() leaves schema_version out while it is the default, so only a newer one appears.
 _NEWER_SCHEMA = re.compile(r'"schema_version":\s*(\d{1,6})')
+
+
+class _Contended(Exception):
+    """Every attempt lost its compare-and-set to another writer."""
 
 
 class _NewerState(Exception):
@@ -131,6 +121,9 @@ class _ConversationLocks:
 
 
 class TurnRunner:
+    """The runner port (bot.turns.TurnHandler) on a state store: one event at a time per
+    conversation, saved by compare-and-set."""
+
     def __init__(self, store: StateStore, kb: Knowledge, *, step: StepFn | None = None,
                  max_attempts: int = 8, metrics: Metrics | None = None,
                  rate_limit_per_minute: int = 0,
@@ -172,7 +165,7 @@ class TurnRunner:
         try:
             if await self._in_flight.acquire():
                 try:
-                    result = await self._turn(event)
+                    result = await self._run(event)
                 finally:
                     self._in_flight.release()
             else:
@@ -183,7 +176,10 @@ class TurnRunner:
                                  time.perf_counter() - started, result.replies)
         return result
 
-    async def _turn(self, event: Event) -> TurnResult:
+    async def _run(self, event: Event) -> TurnResult:
+        """The turn, once it holds its conversation's lock and a slot: refused at once when the
+        person is over the limit or the store is known down; else applied, and a failure turned
+        into its result."""
         key = event.conversation
         if self._still_limited(key):
             # Already over the limit in this window: refused without a step, so a flood costs
@@ -197,86 +193,111 @@ class TurnRunner:
             # without stepping a turn that could not be saved.
             self.metrics.store_errors.inc()
             return self._store_error()
-        # Straight to the compare-and-set on what this process last saved (or a new
-        # conversation): one store round trip. A wrong guess comes back as a conflict that
-        # carries the stored state, and the turn is stepped again on that.
+        try:
+            return await self._apply(event)
+        except Exception as error:
+            return self._failed(event, error)
+
+    async def _apply(self, event: Event) -> TurnResult:
+        """Attempts until one is saved (or found a duplicate, rate limited, erased); raises when
+        the store fails, or the conversation stays contended (_Contended), or the step fails.
+
+        The first attempt goes straight to the compare-and-set on what this process last saved
+        (or a new conversation): one store round trip. A wrong guess comes back as a conflict
+        that carries the stored state, and the turn is stepped again on that at once; a
+        conflict after that is a race with another replica, retried a bounded number of times
+        after a short, growing, jittered pause so racers spread out instead of colliding."""
+        key = event.conversation
         loaded = self._cache.guess(key)
         # What that JSON parses to, kept from the last turn here: no parse on the first try.
         known = self._cache.state(key)
         rate_limit = self._rate_limit
         first_try = True
         conflicts = 0
+        while True:
+            attempt = await self._attempt(event, loaded, known, rate_limit)
+            if isinstance(attempt, TurnResult):
+                return attempt
+            loaded, known = attempt, None
+            rate_limit = 0  # a second try is the same turn: it was counted once
+            if first_try:
+                # Not a race: this process's copy was missing or out of date (another
+                # replica, a restart).
+                first_try = False
+                self.metrics.state_cache_misses.inc()
+                continue
+            conflicts += 1
+            self.metrics.cas_retries.inc()
+            if conflicts >= self._max_attempts:
+                raise _Contended
+            await asyncio.sleep(random.uniform(
+                0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** (conflicts - 1))))
+
+    async def _attempt(self, event: Event, loaded: Loaded, known: ConversationState | None,
+                       rate_limit: int) -> TurnResult | Loaded:
+        """One attempt: the state (`known`, else read from `loaded`), one step, one
+        compare-and-set save. The turn's result when it is done; what the store holds when the
+        save lost the compare-and-set."""
+        key = event.conversation
         notices: list[Reply]
-        try:
-            while True:
-                if known is not None:
-                    state, notices, known = known, [], None
-                else:
-                    state, notices = self._read_state(loaded, event)
-                try:
-                    stepped = self._step(state, event, self.compiled)
-                except Exception as error:  # a bug in the dialog: never shown as a traceback
-                    return self._step_failed(event, error)
-                if stepped.erase:
-                    return await self._erase(key, stepped)
-                data = stepped.state.dump()
-                ttl = ({"ttl_seconds": self._new_ttl}
-                       if self._new_ttl is not None and _unanswered(stepped.state) else {})
-                saved = await self.store.save(key, data, loaded.version, event.event_id,
-                                              rate_limit=rate_limit,
-                                              expected_token=loaded.token, **ttl)
-                rate_limit = 0  # a second try is the same turn: it was counted once
-                if saved.outcome == "ok":
-                    result = self._applied(stepped, notices, saved.version)
-                    self._cache.put(key, saved.version, saved.token, data, stepped.state)
-                    return result
-                if saved.outcome == "duplicate":
-                    return self._duplicate(event)
-                if saved.outcome == "rate_limited":
-                    self._limit(key, saved.wait_seconds)
-                    return self._rate_limited(event)
-                loaded = Loaded(data=saved.current, version=saved.version, duplicate=False,
-                                token=saved.token)
-                if first_try:
-                    # Not a race: this process's copy was missing or out of date (another
-                    # replica, a restart). Step again at once on what the store handed back.
-                    first_try = False
-                    self.metrics.state_cache_misses.inc()
-                    continue
-                conflicts += 1
-                self.metrics.cas_retries.inc()
-                if conflicts >= self._max_attempts:
-                    break
-                # Another replica wrote in between: step again on what it wrote, after a short,
-                # growing, jittered pause so racers spread out instead of colliding again.
-                await asyncio.sleep(random.uniform(
-                    0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** (conflicts - 1))))
-        except _NewerState as newer:
+        if known is not None:
+            state, notices = known, []
+        else:
+            state, notices = self._read_state(loaded, event)
+        stepped = self._step(state, event, self.compiled)
+        if stepped.erase:
+            return await self._erase(key, stepped)
+        data = stepped.state.dump()
+        ttl = ({"ttl_seconds": self._new_ttl}
+               if self._new_ttl is not None and _unanswered(stepped.state) else {})
+        saved = await self.store.save(key, data, loaded.version, event.event_id,
+                                      rate_limit=rate_limit, expected_token=loaded.token,
+                                      **ttl)
+        if saved.outcome == "ok":
+            result = self._applied(stepped, notices, saved.version)
+            self._cache.put(key, saved.version, saved.token, data, stepped.state)
+            return result
+        if saved.outcome == "duplicate":
+            return self._duplicate(event)
+        if saved.outcome == "rate_limited":
+            self._limit(key, saved.wait_seconds)
+            return self._rate_limited(event)
+        return Loaded(data=saved.current, version=saved.version, duplicate=False,
+                      token=saved.token)
+
+    def _failed(self, event: Event, error: Exception) -> TurnResult:
+        """The result of a turn that raised, with its log line and metric: a store fault is
+        "try again" (the turn was not applied; the next one finds out what the store holds), a
+        fault in the step or here is the friendly internal error, never a traceback."""
+        key = event.conversation
+        where: dict[str, Any] = {"platform": platform_of(key), "conversation": self._ref(key)}
+        if isinstance(error, _NewerState):
             self._cache.drop(key)
             log.warning("conversation written by a newer release; left untouched",
-                        extra={"schema_version": newer.version, "platform": platform_of(key),
-                               "conversation": self._ref(key)})
+                        extra={"schema_version": error.version, **where})
             return self._store_error()
-        except StoreBusy:
-            self.metrics.store_errors.inc()
-            log.warning("turn not applied: too many store operations in flight (overloaded)",
-                        extra={"platform": platform_of(key),
-                               "conversation": self._ref(key)})
+        if isinstance(error, StoreBusy):
+            log_failure(log, "turn not applied: too many store operations in flight "
+                        "(overloaded)", error, expected=True, metric=self.metrics.store_errors,
+                        **where)
             return self._store_error("busy")
-        except StoreUnavailable as error:
+        if isinstance(error, StoreUnavailable):
             # The write may or may not have happened: the next turn finds out from the store.
             self._cache.drop(key)
-            self.metrics.store_errors.inc()
-            log.warning("state store unavailable; turn not applied",
-                        extra={"platform": platform_of(key), "error": str(error),
-                               "conversation": self._ref(key)})
+            # Its text is ours: what kind of failure, never what was sent.
+            log_failure(log, "state store unavailable; turn not applied", error, expected=True,
+                        metric=self.metrics.store_errors, reason=str(error), **where)
             return self._store_error()
-        self._cache.drop(key)
-        self.metrics.store_errors.inc()
-        log.warning("turn not applied: the conversation stayed contended",
-                    extra={"platform": platform_of(key), "attempts": self._max_attempts,
-                           "conversation": self._ref(key)})
-        return self._store_error()
+        if isinstance(error, _Contended):
+            self._cache.drop(key)
+            log_failure(log, "turn not applied: the conversation stayed contended", error,
+                        expected=True, metric=self.metrics.store_errors,
+                        attempts=self._max_attempts, **where)
+            return self._store_error()
+        # A bug in the dialog or here. The turns metric counts it (outcome "error").
+        log_failure(log, "turn failed; not applied", error, **where)
+        return TurnResult(replies=[ErrorReply(text=self.kb.message("internal_error"))],
+                          outcome="error", state=None)
 
     async def _erase(self, key: str, stepped: StepResult) -> TurnResult:
         """"Delete my data", confirmed: everything the store and this process keep about the
@@ -372,13 +393,3 @@ class TurnRunner:
     def _store_error(self, message: str = "store_down") -> TurnResult:
         return TurnResult(replies=[ErrorReply(text=self.kb.message(message))],
                           outcome="store_error", state=None)
-
-    def _step_failed(self, event: Event, error: Exception) -> TurnResult:
-        # The type and the frames, not str(error): a validation error would quote the input.
-        log.error("dialog step failed; turn not applied",
-                  extra={"error": type(error).__name__,
-                         "trace": "".join(traceback.format_tb(error.__traceback__)),
-                         "platform": platform_of(event.conversation),
-                         "conversation": self._ref(event.conversation)})
-        text = self.kb.message("internal_error")
-        return TurnResult(replies=[ErrorReply(text=text)], outcome="error", state=None)

@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.adapters.slack import attach_slack
 from bot.adapters.teams import attach_teams
 from bot.adapters.web import attach_web
+from bot.logging_setup import log_failure
 from bot.metrics import metrics_app, metrics_route
 from bot.pictures.http import Pictures, attach_pictures
 from bot.pictures.links import PictureLinks
@@ -44,8 +45,8 @@ async def readyz(request: web.Request) -> web.Response:
     store = request.app[STORE_KEY]
     try:
         ready = await asyncio.wait_for(store.ping(), READY_TIMEOUT_SECONDS)
-    except Exception:  # any failure to answer means "do not send traffic here"
-        log.warning("readiness check failed", exc_info=True)
+    except Exception as error:  # any failure to answer means "do not send traffic here"
+        log_failure(log, "readiness check failed", error, expected=True)
         ready = False
     if ready:
         return web.Response(text="ready")
@@ -116,8 +117,8 @@ def settle_heap() -> None:
 
     A turn allocates a few hundred short-lived objects (pydantic models, Block Kit and card
     dicts), so with CPython's defaults young collections run every few turns and full ones
-    regularly walk everything imported at start-up (Bolt, botbuilder, the knowledge): ~13% of
-    the server's CPU per slash command and most of the slowest acks in bench_slack. Freezing
+    regularly walk everything imported at start-up (Bolt, botbuilder, the knowledge): a large
+    share of the server's CPU per slash command and most of the slowest acks in bench_slack. Freezing
     what start-up built takes it out of every collection, and a higher first threshold makes
     young collections rarer; cycles are still collected, a little later. Only for `serve`: a
     test process that built many apps would keep their cycles forever.

@@ -32,7 +32,7 @@ from knowledge.models import Knowledge
 if TYPE_CHECKING:
     from dialogs.compiled import CompiledKnowledge
 
-# Engine runs a search may make for one question before it gives up (each ~10 us).
+# Engine runs a search may make for one question before it gives up: bounds rule 9's cost.
 SEARCH_BUDGET = 96
 
 Answers = Mapping[str, Any]

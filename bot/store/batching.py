@@ -1,8 +1,8 @@
 """One Lua script called by many turns at once, sent to Redis in batches on a connection of its
 own, one batch at a time.
 
-redis-py's asyncio client spends ~60-100 us of CPU on each command's round trip (a pooled
-connection, its lock, the reply's future, its timers), and its pipelines add per-command
+redis-py's asyncio client spends far more CPU on each command's round trip than the script
+does (a pooled connection, its lock, the reply's future, its timers), and its pipelines add per-command
 bookkeeping of their own. Under load many turns reach their save while a batch is out: they
 wait for it and go together in the next one, so batches grow with the load instead of round
 trips multiplying, and each batch costs a write and one reply read per save on a connection

@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-from bot.logging_setup import setup_logging
+from bot.logging_setup import log_failure, setup_logging
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
 
@@ -71,3 +71,32 @@ def test_library_records_are_whole_at_debug(capsys: pytest.CaptureFixture[str]) 
     logging.getLogger("slack_bolt.hygiene_test").info("Invalid request signature (body: x=1)")
     (record,) = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert record["msg"] == "Invalid request signature (body: x=1)"
+
+
+class _Count:
+    def __init__(self) -> None:
+        self.value = 0
+
+    def inc(self) -> None:
+        self.value += 1
+
+
+def test_a_failure_is_logged_by_type_never_by_its_text(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging("INFO")
+    log = logging.getLogger("bot.test")
+    count = _Count()
+    words = "private words"
+    try:
+        raise ValueError(words)  # the frames show this line, never the value
+    except ValueError as error:
+        log_failure(log, "step failed", error, metric=count, conversation="ab12")
+        log_failure(log, "store down", error, expected=True, conversation="ab12")
+    fault, expected = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert (fault["level"], fault["msg"], fault["error"]) == ("error", "step failed",
+                                                             "ValueError")
+    assert "test_logging_setup.py" in fault["trace"] and fault["conversation"] == "ab12"
+    assert (expected["level"], expected["error"]) == ("warning", "ValueError")
+    assert "trace" not in expected and "exc" not in expected
+    assert "private" not in json.dumps([fault, expected])
+    assert count.value == 1

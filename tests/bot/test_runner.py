@@ -391,6 +391,29 @@ async def test_a_failing_step_gives_a_friendly_error_and_saves_nothing(
     assert "private words" not in " ".join(str(vars(r)) for r in caplog.records)
 
 
+async def test_a_fault_outside_the_step_is_answered_not_raised(
+        kb: Knowledge, caplog: pytest.LogCaptureFixture) -> None:
+    # A bug in the runner's own path (here: the store raising what no store should) still gets
+    # the friendly reply and an "error" outcome: no adapter has to guard the call.
+    class Buggy(MemoryStore):
+        async def save(self, key: str, *args: object, **kwargs: object) -> Saved:
+            raise RuntimeError(key)  # the frames show this line, never the value
+
+    metrics = Metrics()
+    with caplog.at_level(logging.INFO):
+        result = await TurnRunner(Buggy(), kb, step=count_step, metrics=metrics).handle(
+            Event.typed(KEY, "private words", event_id="e1"))
+    # Neither the exception's text (the conversation key) nor the person's text is logged.
+    assert (result.outcome, result.state) == ("error", None)
+    assert result.replies == [ErrorReply(text=kb.message("internal_error"))]
+    assert counter(metrics, "turns_total", platform="slack", outcome="error") == 1
+    assert counter(metrics, "store_errors_total") == 0
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert vars(record)["error"] == "RuntimeError" and "test_runner.py" in vars(record)["trace"]
+    logged = " ".join(str(vars(r)) for r in caplog.records)
+    assert "private words" not in logged and KEY not in logged
+
+
 def _recommendation() -> Recommendation:
     return Recommendation(
         approach="fine_tuning", method="lora", start_stage=2, roadmap=[], reasons=[],

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 
 from bot.metrics import Metrics
-from bot.runner import TurnResult, TurnRunner
+from bot.runner import TurnRunner
 from bot.store import StateStore
 from bot.store.redis_store import RedisStore
+from bot.turns import TurnResult
 from dialogs.events import Event
 from dialogs.replies import Question, RecommendationReply
 from knowledge import default_knowledge

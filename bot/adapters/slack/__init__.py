@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import traceback
 from typing import Any
 
 import aiohttp
@@ -20,12 +19,15 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request import payload_utils
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import build_app, secret
 from bot.adapters.slack.delivery import SlackDeps
 from bot.http_body import body_or_refusal
+from bot.logging_setup import log_failure
+from bot.turns import TurnHandler
 
 __all__ = ["BOLT_APP_KEY", "EVENTS_PATH", "attach_slack"]
 
@@ -36,14 +38,14 @@ BOLT_APP_KEY = web.AppKey("slack_bolt_app", AsyncApp)
 _SOCKET_KEY = web.AppKey("slack_socket_mode", dict)
 
 
-def attach_slack(app: web.Application, runner: Any, settings: Any, *,
+def attach_slack(app: web.Application, runner: TurnHandler, settings: Any, *,
                  pictures: Any | None = None) -> None:
     """Mount Slack on `app`. Without SLACK_BOT_TOKEN nothing is mounted (Slack is off); without
     SLACK_SIGNING_SECRET the HTTP endpoint is not mounted, since it could not verify anyone."""
     if not secret(settings.slack_bot_token):
         log.info("Slack is off (SLACK_BOT_TOKEN unset)")
         return
-    deps = SlackDeps(runner=runner, kb=getattr(runner, "kb", None), pictures=pictures)
+    deps = SlackDeps(runner=runner, kb=runner.kb, pictures=pictures)
     bolt = build_app(settings, deps)
     app[BOLT_APP_KEY] = bolt
 
@@ -56,27 +58,10 @@ def attach_slack(app: web.Application, runner: Any, settings: Any, *,
             body = await _verified_body(request, verifier, body_timeout)
             if isinstance(body, web.Response):  # refused
                 return body
-            try:
-                # Bolt parses the body (as JSON when it starts with "{", and any payload=
-                # field) and checks the signature again; a signed body it cannot parse is a
-                # 400, not a 500 with a traceback in the log.
-                bolt_request = AsyncBoltRequest(body=body, query=request.query_string,
-                                                headers=request.headers)  # type: ignore[arg-type]
-                _check_parsed(bolt_request.body)
-            except (ValueError, TypeError, AttributeError, KeyError, IndexError,
-                    RecursionError):
-                log.info("Slack request refused: malformed body",
-                         extra={"content_type": request.content_type, "bytes": len(body)})
-                return web.json_response({"error": "malformed request"}, status=400)
-            try:
-                bolt_response = await bolt.async_dispatch(bolt_request)
-            except Exception as error:
-                # Bolt's own error path can fail again on the same malformed payload (an
-                # actions list that is empty, say): the request is refused, never a 500.
-                log.error("Slack request not handled: Bolt failed on it",
-                          extra={"error": type(error).__name__,
-                                 "trace": "".join(traceback.format_tb(error.__traceback__))})
-                return web.json_response({"error": "request not handled"}, status=400)
+            bolt_request = _bolt_request(request, body)
+            if isinstance(bolt_request, web.Response):  # refused
+                return bolt_request
+            bolt_response = await bolt.async_dispatch(bolt_request)
             return await to_aiohttp_response(bolt_response)
 
         app.router.add_post(EVENTS_PATH, slack_events)
@@ -143,15 +128,41 @@ async def _verified_body(request: web.Request, verifier: SignatureVerifier,
 
 
 def json_text(value: Any) -> str:
-    """Web API request bodies as JSON, by orjson: a question's Block Kit is ~1.8 KB, which
-    the standard library takes ~15 us to encode and orjson ~2."""
+    """Web API request bodies as JSON, by orjson: a question's Block Kit is a couple of KB,
+    which the standard library encodes several times slower."""
     return orjson.dumps(value).decode()
 
 
-def _check_parsed(body: object) -> None:
-    """Raise ValueError unless Bolt parsed the body into a JSON object / form fields."""
-    if not isinstance(body, dict):
-        raise ValueError("the body is not a JSON object or a form")
+def _bolt_request(request: web.Request, body: str) -> AsyncBoltRequest | web.Response:
+    """Bolt's request for a verified body, or a 400 when Bolt could not read it. Bolt parses
+    the body (as JSON when it starts with "{", and any payload= field), and reads the payload's
+    parts (its action, event, view...) for every listener and for its error handler: a signed
+    body of a shape it cannot read is refused here, so that nothing after this can fail on it
+    (Bolt's error path included) and the one error handler (app.py) sees listeners' faults
+    only."""
+    try:
+        bolt_request = AsyncBoltRequest(body=body, query=request.query_string,
+                                        headers=request.headers)  # type: ignore[arg-type]
+        parsed = bolt_request.body
+        if not isinstance(parsed, dict):
+            raise ValueError("the body is not a JSON object or a form")
+        if "type" in parsed:  # each reader reads past the top level only for a typed payload
+            for read in _PAYLOAD_READERS:
+                read(parsed)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
+        log.info("Slack request refused: malformed body",
+                 extra={"content_type": request.content_type, "bytes": len(body)})
+        return web.json_response({"error": "malformed request"}, status=400)
+    return bolt_request
+
+
+# What Bolt reads from every payload before it calls a listener or an error handler
+# (slack_bolt.kwargs_injection.async_utils.build_async_required_kwargs). None looks past the
+# top level unless the payload has a "type" (slack_bolt.request.payload_utils), so a slash
+# command's form, the hot path, skips them.
+_PAYLOAD_READERS = (payload_utils.to_options, payload_utils.to_shortcut, payload_utils.to_action,
+                    payload_utils.to_view, payload_utils.to_command, payload_utils.to_event,
+                    payload_utils.to_message, payload_utils.to_step)
 
 
 async def _start_socket_mode(app: web.Application, bolt: AsyncApp, app_token: str) -> None:
@@ -164,7 +175,7 @@ async def _start_socket_mode(app: web.Application, bolt: AsyncApp, app_token: st
             await handler.connect_async()
             log.info("Slack Socket Mode connected")
         except Exception as error:  # keep serving HTTP (and Teams) if Slack is unreachable
-            log.error("Slack Socket Mode could not connect: %s", type(error).__name__)
+            log_failure(log, "Slack Socket Mode could not connect", error, expected=True)
 
     # In the background: a slow or unreachable Slack must not hold up the server's start.
     state["task"] = asyncio.get_running_loop().create_task(connect())

@@ -7,7 +7,6 @@ request without a valid, fresh signature gets 401 before any listener runs.
 from __future__ import annotations
 
 import logging
-import traceback
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -16,6 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.delivery import SlackDeps
 from bot.adapters.slack.listeners import register_listeners
+from bot.logging_setup import log_failure
+from bot.metrics import default_metrics
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def api_base_url(url: str) -> str:
 def web_api_logger(level: str) -> logging.Logger:
     """The Web API client's logger, with its own level set. slack_sdk tests the logger's own
     level (NOTSET by default passes) and then formats every request's whole payload into a
-    debug line that is never shown: ~30 us a post for a question's blocks."""
+    debug line that is never shown, on every post."""
     logger = logging.getLogger("bot.adapters.slack.web_api")
     logger.setLevel(level if level == "DEBUG" else "INFO")
     return logger
@@ -60,10 +61,11 @@ def build_app(settings: Any, deps: SlackDeps) -> AsyncApp:
 
 
 async def _on_error(error: Exception) -> BoltResponse:
-    """A listener or middleware failed (a signed but malformed request: a missing user id, a
-    payload of the wrong shape). Bolt's default answers 500, which Slack retries, and logs
-    str(error), which may quote the request; this answers 400 and logs the type and frames."""
-    log.error("Slack request not handled: a listener failed",
-              extra={"error": type(error).__name__,
-                     "trace": "".join(traceback.format_tb(error.__traceback__))})
+    """The one error handler of the Slack adapter: a listener or middleware failed (a signed but
+    malformed request: a missing user id, a payload of the wrong shape; or a bug). Bolt's
+    default answers 500, which Slack retries, and logs str(error), which may quote the request;
+    this answers 400 and logs the fault under the one policy. Runner faults never get here (the
+    turn's result carries the friendly reply), nor do Web API refusals (delivery.call)."""
+    log_failure(log, "Slack request not handled: a listener failed", error,
+                metric=default_metrics().adapter_errors.labels("slack"))
     return BoltResponse(status=400, body={"error": "request not handled"})

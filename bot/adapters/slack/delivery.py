@@ -1,7 +1,10 @@
-"""Running one neutral event through the core and putting the rendered messages in Slack.
+"""Putting the rendered messages in Slack: the listeners' dependencies and the Web API
+transport.
 
-Everything here happens after ack(): Slack already has its 200, so a failure to post is logged
-(by error code, never message text) and the person is told where we still can.
+Everything here happens after ack(): Slack already has its 200, so a call Slack refuses is
+logged here, once (by method and error code, never message text), and the helper says whether
+it went through, so the listener can tell the person where it still can. Anything else that
+fails reaches Bolt's error handler (app.py).
 """
 
 from __future__ import annotations
@@ -10,27 +13,20 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import SlackMessage, SlackRenderer
-from dialogs.events import Event
-from dialogs.replies import ErrorReply
+from bot.logging_setup import log_failure
+from bot.turns import TurnHandler
 from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
 
 Respond = Callable[..., Awaitable[Any]]
-
-
-
-class Runner(Protocol):
-    kb: Knowledge
-
-    async def handle(self, event: Event) -> Any: ...
 
 
 class OpenQuestions:
@@ -76,7 +72,7 @@ class SlackDeps:
     """What the listeners need: the turn runner, the knowledge base for display names, and
     the cards' pictures and decision records (bot.pictures.http.Pictures)."""
 
-    runner: Runner
+    runner: TurnHandler
     kb: Knowledge | None = None
     pictures: Any | None = None
     open_questions: OpenQuestions = field(default_factory=OpenQuestions)
@@ -87,29 +83,6 @@ class SlackDeps:
         object.__setattr__(self, "renderer", SlackRenderer(self.kb, self.pictures))
 
 
-@dataclass
-class Turn:
-    """The parts of the runner's TurnResult the adapter reads."""
-
-    replies: list[Any]
-    outcome: str
-    state: Any | None
-
-    @property
-    def duplicate(self) -> bool:
-        return self.outcome == "duplicate"
-
-
-async def run_turn(deps: SlackDeps, event: Event) -> Turn:
-    try:
-        result = await deps.runner.handle(event)
-    except Exception:  # never let a bug cost Slack its answer or the person a reply
-        log.exception("turn failed (conversation platform slack)")
-        text = deps.runner.kb.message("internal_error")
-        return Turn(replies=[ErrorReply(text=text)], outcome="error", state=None)
-    return Turn(replies=list(result.replies), outcome=result.outcome, state=result.state)
-
-
 def _error_code(error: SlackApiError) -> str:
     try:
         return str(error.response.get("error"))
@@ -117,27 +90,31 @@ def _error_code(error: SlackApiError) -> str:
         return "unknown"
 
 
-async def call(client: AsyncWebClient, method: str, payload: dict[str, Any]) -> Any:
-    """A Web API method with a payload already in Slack's JSON shape. slack_sdk's typed
-    wrappers (chat_postMessage...) would only re-check every block for model objects (six
-    isinstance checks a block) and drop None values, which our payloads never hold."""
-    return await client.api_call(method, json=payload)
+async def call(client: AsyncWebClient, method: str, payload: dict[str, Any]) -> Any | None:
+    """A Web API method with a payload already in Slack's JSON shape; Slack's answer, or None
+    when Slack refused the call (logged). slack_sdk's typed wrappers (chat_postMessage...)
+    would only re-check every block for model objects (six isinstance checks a block) and
+    drop None values, which our payloads never hold."""
+    try:
+        return await client.api_call(method, json=payload)
+    except SlackApiError as error:
+        log_failure(log, "Slack Web API call refused", error, expected=True, method=method,
+                    code=_error_code(error))
+        return None
 
 
 async def post(client: AsyncWebClient, channel: str, messages: Sequence[SlackMessage],
-               thread_ts: str | None = None) -> list[dict[str, Any]]:
+               thread_ts: str | None = None) -> list[dict[str, Any]] | None:
     """Post each message to a channel (a user id posts to the app's DM with that person).
-    Returns Slack's answers for the messages that went through."""
+    Slack's answers for the messages, or None when one was refused (the rest are not sent)."""
     posted: list[dict[str, Any]] = []
     for message in messages:
-        try:
-            payload = {"channel": channel, **message.payload()}
-            if thread_ts is not None:
-                payload["thread_ts"] = thread_ts
-            response = await call(client, "chat.postMessage", payload)
-        except SlackApiError as error:
-            log.warning("chat.postMessage failed: %s", _error_code(error))
-            raise
+        payload = {"channel": channel, **message.payload()}
+        if thread_ts is not None:
+            payload["thread_ts"] = thread_ts
+        response = await call(client, "chat.postMessage", payload)
+        if response is None:
+            return None
         posted.append(dict(response.data) if isinstance(response.data, dict) else {})
     return posted
 
@@ -145,9 +122,8 @@ async def post(client: AsyncWebClient, channel: str, messages: Sequence[SlackMes
 async def post_remembered(deps: SlackDeps, client: AsyncWebClient, channel: str,
                           messages: Sequence[SlackMessage]) -> bool:
     """post_quietly(), remembering a posted question's message (OpenQuestions)."""
-    try:
-        posted = await post(client, channel, messages)
-    except SlackApiError:
+    posted = await post(client, channel, messages)
+    if posted is None:
         return False
     for message, response in zip(messages, posted, strict=False):
         if response.get("ts"):
@@ -158,21 +134,13 @@ async def post_remembered(deps: SlackDeps, client: AsyncWebClient, channel: str,
 
 async def post_quietly(client: AsyncWebClient, channel: str, messages: Sequence[SlackMessage],
                        thread_ts: str | None = None) -> bool:
-    """post(), logging instead of raising; True when every message went through."""
-    try:
-        await post(client, channel, messages, thread_ts=thread_ts)
-    except SlackApiError:
-        return False
-    return True
+    """post(); True when every message went through."""
+    return await post(client, channel, messages, thread_ts=thread_ts) is not None
 
 
 async def update(client: AsyncWebClient, channel: str, ts: str, message: SlackMessage) -> bool:
-    try:
-        await call(client, "chat.update", {"channel": channel, "ts": ts, **message.payload()})
-    except SlackApiError as error:
-        log.warning("chat.update failed: %s", _error_code(error))
-        return False
-    return True
+    payload = {"channel": channel, "ts": ts, **message.payload()}
+    return await call(client, "chat.update", payload) is not None
 
 
 async def respond_all(respond: Respond, messages: Sequence[SlackMessage], *,
@@ -186,12 +154,12 @@ async def respond_all(respond: Respond, messages: Sequence[SlackMessage], *,
                                      replace_original=replace_original and i == 0,
                                      **message.payload())
         except Exception as error:  # no response_url, or the webhook client's aiohttp errors
-            log.warning("response_url post failed: %s", type(error).__name__)
+            log_failure(log, "response_url post failed", error, expected=True)
             ok = False
             continue
         status = getattr(response, "status_code", 200)
         if status != 200:
-            log.warning("response_url post failed: HTTP %s", status)
+            log.warning("response_url post refused", extra={"status": status})
             ok = False
     return ok
 
@@ -202,9 +170,7 @@ async def post_ephemeral(client: AsyncWebClient, channel: str, user: str,
     for message in messages:
         payload = message.payload()
         payload.pop("metadata", None)
-        try:
-            await call(client, "chat.postEphemeral", {"channel": channel, "user": user, **payload})
-        except SlackApiError as error:
-            log.warning("chat.postEphemeral failed: %s", _error_code(error))
-            ok = False
+        sent = await call(client, "chat.postEphemeral", {"channel": channel, "user": user,
+                                                         **payload})
+        ok = ok and sent is not None
     return ok

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import SECTION_TEXT_MAX, SlackMessage, fallback_text
 from bot.adapters.slack.delivery import SlackDeps, post_quietly
 from bot.adapters.slack.mrkdwn import escape
+from bot.logging_setup import log_failure
 from bot.pictures.links import LinkRefused
 from dialogs.engine import decide
 
@@ -72,15 +73,16 @@ async def export_record(client: AsyncWebClient, deps: SlackDeps, user: str, toke
         opened = await client.conversations_open(users=user)
         channel = str((opened.get("channel") or {}).get("id") or "")
     except SlackApiError as error:
-        log.warning("conversations.open failed: %s", error.response.get("error"))
+        log_failure(log, "Slack Web API call refused", error, expected=True,
+                    method="conversations.open", code=str(error.response.get("error")))
         return str(kb.message("internal_error"))
     try:
         await client.files_upload_v2(channel=channel, content=record, filename=filename,
                                      title=filename, initial_comment=comment)
     except (SlackApiError, SlackRequestError) as error:
         # No files:write, or files off in this workspace: the record as messages instead.
-        log.info("files upload refused, posting the record as messages: %s",
-                 type(error).__name__)
+        log.info("files upload refused, posting the record as messages",
+                 extra={"error": type(error).__name__})
         if not await post_quietly(client, channel, record_messages(record, comment)):
             return str(kb.message("internal_error"))
     # Clicked in a channel: say where the record went. In the DM itself it is right there.

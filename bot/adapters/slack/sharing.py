@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.logging_setup import log_failure
 from dialogs.slots import ALL_SLOTS
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ async def shared_card_slots(client: AsyncWebClient, channel: str,
         response = await client.conversations_replies(
             channel=channel, ts=thread_ts, limit=1, include_all_metadata=True)
     except SlackApiError as error:
-        log.warning("conversations.replies failed: %s", error.response.get("error"))
+        log_failure(log, "Slack Web API call refused", error, expected=True,
+                    method="conversations.replies", code=str(error.response.get("error")))
         return None
     messages = response.get("messages") or []
     if not messages or messages[0].get("ts") != thread_ts:

@@ -18,6 +18,7 @@ from bot.adapters.teams.cards import CardRenderer
 from bot.adapters.teams.endpoint import MessagesEndpoint
 from bot.adapters.teams.handler import TeamsAdvisorBot
 from bot.settings import Settings
+from bot.turns import TurnHandler
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,14 @@ EMULATOR_WARNING = (
 __all__ = ["ROUTE", "attach_teams"]
 
 
-def attach_teams(app: web.Application, runner: Any, settings: Settings, *,
+def attach_teams(app: web.Application, runner: TurnHandler, settings: Settings, *,
                  credentials_factory: ServiceClientCredentialsFactory | None = None,
                  pictures: Any | None = None) -> None:
     """Add POST /api/messages, serving the advisor through `runner`.
 
     `credentials_factory` overrides how outgoing calls get their token (tests only).
     """
-    renderer = CardRenderer(getattr(runner, "kb", None), pictures=pictures)
+    renderer = CardRenderer(runner.kb, pictures=pictures)
     adapter = make_adapter(settings, friendly_error=runner.kb.message("internal_error"),
                            credentials_factory=credentials_factory)
     endpoint = MessagesEndpoint(adapter, TeamsAdvisorBot(runner, renderer, pictures),

@@ -57,6 +57,8 @@ from botframework.connector.auth import (
 from botframework.connector.skills import BotFrameworkClient
 
 from bot.adapters.teams.connector_http import SharedSession, connector_pipeline
+from bot.logging_setup import log_failure
+from bot.metrics import default_metrics
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -225,7 +227,7 @@ class TeamsAuthentication(BotFrameworkAuthentication):
         except PermissionError:
             raise
         except Exception as error:  # a malformed or unverifiable token is just unauthorized
-            log.warning("Bot Framework token rejected", extra={"reason": type(error).__name__})
+            log_failure(log, "Bot Framework token rejected", error, expected=True)
             raise PermissionError("Unauthorized: the token could not be verified") from None
         if result.connector_factory is not None:
             result.connector_factory = CachingConnectorFactory(
@@ -334,12 +336,14 @@ def turn_error_handler(friendly_error: str) -> TurnErrorHandler:
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         activity = context.activity
         # Ids and the error only: never the person's text.
-        log.error("Teams turn failed", exc_info=error, extra={
-            "activity_type": activity.type, "activity_id": activity.id,
-            "channel": activity.channel_id})
+        log_failure(log, "Teams turn failed", error,
+                    metric=default_metrics().adapter_errors.labels("teams"),
+                    activity_type=activity.type, activity_id=activity.id,
+                    channel=activity.channel_id)
         try:
             await context.send_activity(friendly_error)
-        except Exception:  # the channel itself is unreachable: nothing more to do
-            log.warning("could not tell the person about the error", exc_info=True)
+        except Exception as unreachable:  # the channel itself: nothing more to do
+            log_failure(log, "could not tell the person about the error", unreachable,
+                        expected=True)
 
     return on_turn_error

@@ -13,7 +13,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any, Protocol, get_args
+from typing import Any, get_args
 
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
@@ -21,6 +21,8 @@ from pydantic import ValidationError
 
 from bot.adapters.teams.cards import CardRenderer, RenderedCard, accepted_answers
 from bot.adapters.teams.keys import conversation_key
+from bot.logging_setup import log_failure
+from bot.turns import TurnHandler
 from dialogs.events import Command, Event
 from dialogs.replies import Notice, Reply
 
@@ -31,10 +33,6 @@ COMMANDS: frozenset[str] = frozenset(get_args(Command))
 GROUP_CONVERSATIONS = frozenset({"channel", "groupchat"})
 MAX_SUBMIT_FIELD = 200
 MAX_EVENT_ID = 256  # Event.event_id's limit
-
-
-class Runner(Protocol):
-    async def handle(self, event: Event) -> Any: ...
 
 
 def is_group(activity: Activity) -> bool:
@@ -111,7 +109,7 @@ OPEN_CARDS_MAX = 10_000
 
 
 class TeamsAdvisorBot(ActivityHandler):
-    def __init__(self, runner: Runner, renderer: CardRenderer,
+    def __init__(self, runner: TurnHandler, renderer: CardRenderer,
                  pictures: Any | None = None) -> None:
         self._runner = runner
         self._renderer = renderer
@@ -207,10 +205,10 @@ class TeamsAdvisorBot(ActivityHandler):
     async def _update(turn_context: TurnContext, card_id: str, card: RenderedCard) -> bool:
         try:
             await turn_context.update_activity(card.activity(card_id))
-        except Exception:
+        except Exception as error:
             # The card may be too old or deleted; the answer is still shown with the next card.
-            log.warning("could not update the answered card", exc_info=True,
-                        extra={"activity_id": card_id})
+            log_failure(log, "could not update the answered card", error, expected=True,
+                        activity_id=card_id)
             return False
         return True
 

@@ -12,11 +12,12 @@ import json
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import Protocol, TextIO
+from typing import TextIO
 
 from rich.console import Console
 
 from bot.adapters.terminal.render import render_reply
+from bot.turns import TurnHandler
 from dialogs.events import Event
 from dialogs.replies import Reply, reply_json
 from knowledge.models import Knowledge
@@ -29,17 +30,6 @@ PROMPT = "> "
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", ":q"})
 
 
-class _TurnResult(Protocol):
-    @property
-    def replies(self) -> Sequence[Reply]: ...
-    @property
-    def outcome(self) -> str: ...
-
-
-class Runner(Protocol):
-    async def handle(self, event: Event) -> _TurnResult: ...
-
-
 def conversation_key(session: str) -> str:
     return f"{CONVERSATION_PREFIX}{session}"
 
@@ -48,14 +38,15 @@ def _event_id() -> str:
     return uuid.uuid4().hex
 
 
-async def _turn(runner: Runner, event: Event) -> Sequence[Reply]:
+async def _replies_to(runner: TurnHandler, event: Event) -> Sequence[Reply]:
     result = await runner.handle(event)
     log.debug("turn done", extra={"conversation": event.conversation,
                                   "event_id": event.event_id, "outcome": result.outcome})
     return result.replies
 
 
-async def run_json_chat(runner: Runner, conversation: str, stdin: TextIO, stdout: TextIO) -> None:
+async def run_json_chat(runner: TurnHandler, conversation: str, stdin: TextIO,
+                        stdout: TextIO) -> None:
     """JSON Lines in and out: one message per input line, one reply object per output line.
 
     Starts by asking (or, resuming, re-asking the pending question) before reading anything,
@@ -67,16 +58,16 @@ async def run_json_chat(runner: Runner, conversation: str, stdin: TextIO, stdout
             stdout.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
             stdout.flush()
 
-    emit(await _turn(runner, Event.cmd(conversation, "start", event_id=_event_id())))
+    emit(await _replies_to(runner, Event.cmd(conversation, "start", event_id=_event_id())))
     while line := stdin.readline():
         text = line.rstrip("\r\n")
-        emit(await _turn(runner, Event.typed(conversation, text, event_id=_event_id())))
+        emit(await _replies_to(runner, Event.typed(conversation, text, event_id=_event_id())))
 
 
-async def run_interactive_chat(runner: Runner, conversation: str, console: Console,
+async def run_interactive_chat(runner: TurnHandler, conversation: str, console: Console,
                                kb: Knowledge | None = None) -> None:
     """A conversation at a "> " prompt, replies drawn with rich. Ends on quit, EOF or Ctrl-C."""
-    for reply in await _turn(runner, Event.cmd(conversation, "start", event_id=_event_id())):
+    for reply in await _replies_to(runner, Event.cmd(conversation, "start", event_id=_event_id())):
         render_reply(console, reply, kb)
     while True:
         try:
@@ -87,5 +78,7 @@ async def run_interactive_chat(runner: Runner, conversation: str, console: Conso
         if line.strip().lower() in QUIT_WORDS:
             return
         console.print()
-        for reply in await _turn(runner, Event.typed(conversation, line, event_id=_event_id())):
+        replies = await _replies_to(runner, Event.typed(conversation, line,
+                                                        event_id=_event_id()))
+        for reply in replies:
             render_reply(console, reply, kb)

@@ -20,6 +20,7 @@ from bot.http_body import BadJson, BodyTimeout, BodyTooLarge, loads_bounded, rea
 from bot.pictures.http import Pictures
 from bot.rate_limit import WindowCounter
 from bot.settings import Settings
+from bot.turns import TurnHandler
 from dialogs.events import Event
 from dialogs.replies import RecommendationReply, Reply, reply_json
 from dialogs.view import view_json, view_of
@@ -104,9 +105,9 @@ def event_from_body(conversation: str, body: Any) -> Event:
 
 
 class WebEndpoint:
-    def __init__(self, runner: Any, signer: CookieSigner, *, proxies: tuple[Network, ...] = (),
-                 new_per_minute: int = 0, body_timeout: float | None = None,
-                 pictures: Pictures | None = None) -> None:
+    def __init__(self, runner: TurnHandler, signer: CookieSigner, *,
+                 proxies: tuple[Network, ...] = (), new_per_minute: int = 0,
+                 body_timeout: float | None = None, pictures: Pictures | None = None) -> None:
         self.runner = runner
         self.signer = signer
         self._proxies = proxies
@@ -180,7 +181,7 @@ class WebEndpoint:
         return response
 
 
-def attach_web(app: web.Application, runner: Any, settings: Settings, *,
+def attach_web(app: web.Application, runner: TurnHandler, settings: Settings, *,
                pictures: Pictures | None = None) -> None:
     """Add `GET /`, its static files under /web/static/, and `POST /web/turn`, unless
     WEB_ENABLED is false."""

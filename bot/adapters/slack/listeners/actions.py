@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import (
@@ -39,13 +38,13 @@ from bot.adapters.slack.delivery import (
     post_ephemeral,
     post_quietly,
     respond_all,
-    run_turn,
     update,
 )
 from bot.adapters.slack.export import export_record
 from bot.adapters.slack.keys import click_event_id, conversation_key
 from bot.adapters.slack.mrkdwn import escape
 from bot.adapters.slack.sharing import card_metadata
+from bot.turns import TurnResult
 from dialogs.events import Event
 from dialogs.replies import Notice, Question, RecommendationReply, Reply
 
@@ -131,24 +130,23 @@ async def _answer(click: Click, replies: list[Reply], deps: SlackDeps, client: A
                      deps.renderer.replies(rest))
 
 
-async def _share(click: Click, turn_state: Any, replies: list[Reply], deps: SlackDeps,
-                 client: AsyncWebClient, respond: Respond) -> None:
-    card = next((r for r in replies if isinstance(r, RecommendationReply)), None)
-    if card is None:  # no recommendation yet, or the store is down: the core says which
-        await tell_privately(click, client, respond,
-                             deps.renderer.replies(replies))
-        return
+async def _share(click: Click, result: TurnResult, deps: SlackDeps, client: AsyncWebClient,
+                 respond: Respond) -> None:
+    card = next((r for r in result.replies if isinstance(r, RecommendationReply)), None)
+    # No card: no recommendation yet, or the store is down, and the core's replies say which.
     # A card only comes with an applied turn, which always carries its state.
+    state = result.state
+    if card is None or state is None:
+        await tell_privately(click, client, respond, deps.renderer.replies(result.replies))
+        return
     say = deps.renderer.label
-    channel = turn_state.surface.get("channel")
+    channel = state.surface.get("channel")
     if not channel or not CHANNEL_ID.fullmatch(channel):
         await tell_privately(click, client, respond, [deps.renderer.text(say("share_no_channel"))])
         return
     message = deps.renderer.card(card, shared_by=click.user,
-                                 metadata=card_metadata(turn_state.slots.answered(), click.user))
-    try:
-        await post(client, channel, [message])
-    except SlackApiError:
+                                 metadata=card_metadata(state.slots.answered(), click.user))
+    if await post(client, channel, [message]) is None:
         await tell_privately(click, client, respond, [markup_message(
             escape(say("share_cannot_post")).format(channel=f"<#{channel}>"),
             say("share_cannot_post_short"))])
@@ -168,31 +166,31 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             return
         question_id, value, state_version = decoded
         click = read_click(body, action)
-        turn = await run_turn(deps, Event.choice(click.conversation, question_id, value,
-                                                 state_version=state_version,
-                                                 event_id=click.event_id))
-        if not turn.duplicate:
-            await _answer(click, turn.replies, deps, client, respond)
+        result = await deps.runner.handle(Event.choice(
+            click.conversation, question_id, value, state_version=state_version,
+            event_id=click.event_id))
+        if not result.duplicate:
+            await _answer(click, result.replies, deps, client, respond)
 
     @app.action(SHARE_ACTION)
     async def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any],
                        client: AsyncWebClient, respond: Respond) -> None:
         await ack()
         click = read_click(body, action)
-        turn = await run_turn(deps, Event.cmd(click.conversation, "card",
-                                              event_id=click.event_id))
-        if not turn.duplicate:
-            await _share(click, turn.state, turn.replies, deps, client, respond)
+        result = await deps.runner.handle(Event.cmd(click.conversation, "card",
+                                                    event_id=click.event_id))
+        if not result.duplicate:
+            await _share(click, result, deps, client, respond)
 
     async def run_command(body: dict[str, Any], action: dict[str, Any],
                           client: AsyncWebClient, respond: Respond, command: Any,
                           value: str | None = None) -> None:
         click = read_click(body, action)
-        turn = await run_turn(deps, Event.cmd(click.conversation, command, value,
-                                              event_id=click.event_id))
-        if not turn.duplicate:
+        result = await deps.runner.handle(Event.cmd(click.conversation, command, value,
+                                                    event_id=click.event_id))
+        if not result.duplicate:
             await reply_near(click, client, respond,
-                             deps.renderer.replies(turn.replies))
+                             deps.renderer.replies(result.replies))
 
     @app.action(EXPLAIN_ACTION)
     async def on_explain(ack: Any, body: dict[str, Any], action: dict[str, Any],
@@ -226,9 +224,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if command not in ("back", "now"):
             return
         click = read_click(body, action)
-        turn = await run_turn(deps, Event.cmd(click.conversation, command,  # type: ignore[arg-type]
-                                              event_id=click.event_id))
-        if turn.duplicate:
+        result = await deps.runner.handle(Event.cmd(
+            click.conversation, command, event_id=click.event_id))  # type: ignore[arg-type]
+        if result.duplicate:
             return
         label = (action.get("text") or {}).get("text") or command
         redrawn = deps.renderer.in_place(
@@ -238,7 +236,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await respond_all(respond, [redrawn], replace_original=True)
         elif click.channel and click.message_ts:
             await update(client, click.channel, click.message_ts, redrawn)
-        await reply_near(click, client, respond, deps.renderer.replies(turn.replies))
+        await reply_near(click, client, respond, deps.renderer.replies(result.replies))
 
     @app.action(re.compile("^" + re.escape(TOPIC_ACTION_PREFIX)))
     async def on_topic(ack: Any, body: dict[str, Any], action: dict[str, Any],

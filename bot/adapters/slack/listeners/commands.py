@@ -17,7 +17,6 @@ from bot.adapters.slack.delivery import (
     post_ephemeral,
     post_remembered,
     respond_all,
-    run_turn,
 )
 from bot.adapters.slack.keys import command_event_id, conversation_key
 from bot.adapters.slack.mrkdwn import escape, unescape
@@ -54,15 +53,15 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await ack(response_type="ephemeral",
                       text=escape(deps.renderer.label("dm_pointer")).format(
                           dm=dm_link(body, deps.renderer.label("dm_name"))))
-            turn = await run_turn(deps, Event.cmd(conversation, "start", **extra))
-            if not turn.duplicate:
-                await post_remembered(deps, client, user, deps.renderer.replies(turn.replies))
+            result = await deps.runner.handle(Event.cmd(conversation, "start", **extra))
+            if not result.duplicate:
+                await post_remembered(deps, client, user, deps.renderer.replies(result.replies))
             return
 
         await ack()
-        turn = await run_turn(deps, Event.typed(conversation, text, **extra))
-        if turn.duplicate:
+        result = await deps.runner.handle(Event.typed(conversation, text, **extra))
+        if result.duplicate:
             return
-        messages = deps.renderer.replies(turn.replies)
+        messages = deps.renderer.replies(result.replies)
         if not await respond_all(respond, messages) and channel:
             await post_ephemeral(client, channel, user, messages)

@@ -13,7 +13,7 @@ from bot.adapters.slack.blocks import (
     answered_lines_of,
     lead_blocks_of,
 )
-from bot.adapters.slack.delivery import SlackDeps, post_remembered, run_turn, update
+from bot.adapters.slack.delivery import SlackDeps, post_remembered, update
 from bot.adapters.slack.keys import conversation_key, events_api_event_id
 from bot.adapters.slack.listeners.threads import answer_in_thread
 from bot.adapters.slack.mrkdwn import unescape
@@ -47,12 +47,12 @@ async def _direct_message(deps: SlackDeps, client: AsyncWebClient, body: dict[st
     team = body.get("team_id") or event.get("team") or ""
     conversation = conversation_key(team, event["user"])
     event_id = events_api_event_id(body["event_id"]) if body.get("event_id") else None
-    turn = await run_turn(deps, Event.typed(conversation, unescape(text).strip(),
-                                            event_id=event_id))
-    if turn.duplicate:
+    result = await deps.runner.handle(Event.typed(conversation, unescape(text).strip(),
+                                                  event_id=event_id))
+    if result.duplicate:
         return
     channel = event["channel"]
-    replies = await _collapse_answered(deps, client, channel, turn.replies)
+    replies = await _collapse_answered(deps, client, channel, result.replies)
     await post_remembered(deps, client, channel, deps.renderer.replies(replies))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.delivery import SlackDeps, post_quietly, run_turn
+from bot.adapters.slack.delivery import SlackDeps, post_quietly
 from bot.adapters.slack.keys import conversation_key, events_api_event_id
 from bot.adapters.slack.mrkdwn import unescape
 from bot.adapters.slack.sharing import shared_card_slots
@@ -46,9 +46,9 @@ async def answer_in_thread(deps: SlackDeps, client: AsyncWebClient, body: dict[s
     else:  # a bare @mention
         neutral = Event.cmd(conversation, "help", event_id=event_id,
                             context_slots=context_slots)
-    turn = await run_turn(deps, neutral)
-    if turn.duplicate:
+    result = await deps.runner.handle(neutral)
+    if result.duplicate:
         return
     await post_quietly(client, channel,
-                       deps.renderer.replies(turn.replies),
+                       deps.renderer.replies(result.replies),
                        thread_ts=thread_ts or event.get("ts"))

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import AsyncIterator
+from urllib.parse import urlencode
 
 import pytest
 
+from bot.metrics import default_metrics
 from bot.store.redis_store import RedisStore
 from knowledge import default_knowledge
 from tests.bot.adapters.slack.conftest import MakeApp, SlackApp
@@ -83,3 +87,21 @@ async def test_a_click_while_redis_is_down_then_back(make_slack_app: MakeApp,
         assert state is not None and state.pending == "use_case"
     finally:
         await store.close()
+
+
+async def test_a_listener_fault_is_a_400_one_log_line_and_a_metric(
+        slack_app: SlackApp, captured_logs: io.StringIO) -> None:
+    # Signed, but without the user id every command carries: the listener fails on it.
+    def faults() -> float:
+        return default_metrics().registry.get_sample_value(
+            "adapter_errors_total", {"platform": "slack"}) or 0.0
+
+    before = faults()
+    body = urlencode({"command": "/which-approach", "text": "private words", "team_id": "T1"})
+    reply = await slack_app.post(body, "application/x-www-form-urlencoded")
+    assert reply.status == 400
+    assert faults() == before + 1
+    records = [json.loads(line) for line in captured_logs.getvalue().splitlines()]
+    (fault,) = [r for r in records if r["level"] == "error"]
+    assert fault["error"] == "KeyError" and "listeners/commands.py" in fault["trace"]
+    assert "private words" not in captured_logs.getvalue()

@@ -8,9 +8,16 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from bot.adapters.slack import BOLT_APP_KEY, EVENTS_PATH, attach_slack
+from bot.runner import TurnRunner
+from bot.store.memory import MemoryStore
+from knowledge import default_knowledge
 from tests.bot.adapters.slack.conftest import MakeApp, slack_settings
 from testsupport import slack_requests as req
 from testsupport.slack_standin import APP_TOKEN, StandIn
+
+
+def _runner() -> TurnRunner:
+    return TurnRunner(MemoryStore(), default_knowledge())
 
 
 async def test_a_slash_command_over_socket_mode(make_slack_app: MakeApp,
@@ -36,8 +43,8 @@ async def test_a_slash_command_over_socket_mode(make_slack_app: MakeApp,
 
 async def test_socket_mode_closes_on_cleanup(slack_api: StandIn) -> None:
     app = web.Application()
-    attach_slack(app, runner=None, settings=slack_settings(slack_api,
-                                                           slack_app_token=APP_TOKEN))
+    attach_slack(app, runner=_runner(), settings=slack_settings(slack_api,
+                                                               slack_app_token=APP_TOKEN))
     web_runner = web.AppRunner(app)
     await web_runner.setup()
     await slack_api.wait_for(lambda a: a.socket_connections >= 1)
@@ -47,7 +54,7 @@ async def test_socket_mode_closes_on_cleanup(slack_api: StandIn) -> None:
 
 def test_without_a_signing_secret_http_mode_is_not_served(slack_api: StandIn) -> None:
     app = web.Application()
-    attach_slack(app, runner=None, settings=slack_settings(
+    attach_slack(app, runner=_runner(), settings=slack_settings(
         slack_api, slack_signing_secret=None, slack_app_token=APP_TOKEN))
     assert BOLT_APP_KEY in app
     assert all(r.resource.canonical != EVENTS_PATH for r in app.router.routes()
@@ -56,7 +63,7 @@ def test_without_a_signing_secret_http_mode_is_not_served(slack_api: StandIn) ->
 
 def test_without_a_bot_token_slack_is_off(slack_api: StandIn) -> None:
     app = web.Application()
-    attach_slack(app, runner=None, settings=slack_settings(
+    attach_slack(app, runner=_runner(), settings=slack_settings(
         slack_api, slack_bot_token=None, slack_signing_secret=None))
     assert BOLT_APP_KEY not in app
     assert list(app.router.routes()) == []
