@@ -41,9 +41,9 @@ from typing import Any
 from bot.metrics import Metrics
 from bot.rate_limit import WINDOW_SECONDS
 from bot.runner import TurnRunner
-from bot.turns import TurnResult
 from bot.store.memory import MemoryStore
 from bot.store.redis_store import SAVE_LUA, RedisStore
+from bot.turns import TurnResult
 from dialogs import machine
 from dialogs.compiled import CompiledKnowledge, compile_knowledge
 from dialogs.engine import decide

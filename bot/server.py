@@ -118,9 +118,9 @@ def settle_heap() -> None:
     A turn allocates a few hundred short-lived objects (pydantic models, Block Kit and card
     dicts), so with CPython's defaults young collections run every few turns and full ones
     regularly walk everything imported at start-up (Bolt, botbuilder, the knowledge): a large
-    share of the server's CPU per slash command and most of the slowest acks in bench_slack. Freezing
-    what start-up built takes it out of every collection, and a higher first threshold makes
-    young collections rarer; cycles are still collected, a little later. Only for `serve`: a
+    share of the server's CPU per slash command and most of the slowest acks in bench_slack.
+    Freezing what start-up built takes it out of every collection, and a higher first threshold
+    makes young collections rarer; cycles are still collected, a little later. Only for `serve`: a
     test process that built many apps would keep their cycles forever.
     """
     gc.collect()

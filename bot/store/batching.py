@@ -2,10 +2,10 @@
 own, one batch at a time.
 
 redis-py's asyncio client spends far more CPU on each command's round trip than the script
-does (a pooled connection, its lock, the reply's future, its timers), and its pipelines add per-command
-bookkeeping of their own. Under load many turns reach their save while a batch is out: they
-wait for it and go together in the next one, so batches grow with the load instead of round
-trips multiplying, and each batch costs a write and one reply read per save on a connection
+does (a pooled connection, its lock, the reply's future, its timers), and its pipelines add
+per-command bookkeeping of their own. Under load many turns reach their save while a batch is
+out: they wait for it and go together in the next one, so batches grow with the load instead
+of round trips multiplying, and each batch costs a write and one reply read per save on a connection
 that nobody else uses (no pool, no pipeline object). A turn alone pays one round trip, as
 before: a batch goes out at the end of the loop pass it started in, never delayed to wait
 for company.

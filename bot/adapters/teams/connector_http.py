@@ -2,8 +2,9 @@
 
 botbuilder's ConnectorClient sends through msrest's `requests` driver: every reply is handed
 to a worker thread and goes through requests and urllib3, about twice the CPU per call of
-aiohttp on the loop with the same msrest serialization. `connector_pipeline` gives a ConnectorClient an msrest pipeline that
-sends with one shared aiohttp session instead, keeping what the requests driver did for us:
+aiohttp on the loop with the same msrest serialization. `connector_pipeline` gives a
+ConnectorClient an msrest pipeline that sends with one shared aiohttp session instead, keeping
+what the requests driver did for us:
 
 - the bot's token: any msrest `Authentication` signs a throwaway requests session (its
   `signed_session`), in a worker thread because MSAL may fetch a token over the network; the
