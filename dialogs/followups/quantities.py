@@ -135,7 +135,8 @@ _ALIAS_GAP = r"[\s\-_.]*"
 # squashed out.
 ModelNames = tuple[re.Pattern[str], dict[str, NamedModel]]
 # A pattern per GPU name with its memory in GB, longest name first.
-GpuNames = list[tuple[re.Pattern[str], float]]
+# (the name as typed, lower case; its pattern; GB per GPU)
+GpuNames = list[tuple[str, re.Pattern[str], float]]
 
 
 def model_names(catalogue: ModelCatalogue) -> ModelNames:
@@ -175,7 +176,8 @@ def model_size(text: str, names: ModelNames) -> tuple[float, NamedModel | None] 
 def gpu_names(model: GpuMemoryModel) -> GpuNames:
     """A pattern per GPU name, longest name first: compiled once per knowledge object, by
     dialogs.compiled."""
-    return [(re.compile(r"(?<![\w.])" + _GPU_COUNT
+    return [(name.lower(),
+             re.compile(r"(?<![\w.])" + _GPU_COUNT
                         + r"(?:nvidia\s+)?(?:geforce\s+)?(?:rtx\s*)?"
                         + re.escape(name.lower()) + r"s?\b"), float(gb))
             for name, gb in sorted(model.gpu_names.items(), key=lambda kv: -len(kv[0]))]
@@ -187,7 +189,11 @@ def gpu(text: str, names: GpuNames) -> GpuSpec | None:
     m = _GB.search(norm)
     if m:
         return GpuSpec(float(m.group("gb")), _count(m.group("count")))
-    for pattern, gb in names:
+    for name, pattern, gb in names:
+        # A substring test first: no name, no match, and it spares the pattern's scan of
+        # every position (a count may start at any digit) on text that names no GPU.
+        if name not in norm:
+            continue
         m = pattern.search(norm)
         if m:
             return GpuSpec(gb, _count(m.group("count")))
