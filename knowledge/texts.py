@@ -23,6 +23,7 @@ key, instead of mid-conversation.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -106,6 +107,16 @@ TEMPLATES: dict[str, tuple[tuple[str, ...], dict[str, frozenset[str]]]] = {
     "gpu_memory": ((), _fields(formula="workload overhead")),
 }
 
+# Keys the code no longer says, by file: an organisation's copy of an older file may still have
+# them, with the placeholders they used to take. They load and are never shown.
+RETIRED: dict[str, frozenset[str]] = {
+    "advice": frozenset({"count_at_minimum", "change_if"}),
+}
+
+# In a text shown as written, only what reads as a placeholder is refused ("{count}"); other
+# braces are the text's own (a JSON sample: {"role": "user"}).
+_LOOKS_LIKE_PLACEHOLDER = re.compile(r"\{[A-Za-z_]\w*(?:[.\[][^{}]*)?(?:![rsa])?(?::[^{}]*)?\}")
+
 
 def fill(text: str, fields: Mapping[str, object]) -> str:
     """A template with its placeholders filled (a text given no fields is shown as written)."""
@@ -116,12 +127,24 @@ def placeholder_problems(name: str, file: Path, data: Any) -> list[str]:
     """Every string in one knowledge file (`name`: its field, "advice") whose placeholders are
     not the ones its caller fills."""
     where, table = TEMPLATES.get(name, ((), {}))
+    templated = name in TEMPLATES
+    retired = RETIRED.get(name, frozenset())
     problems: list[str] = []
     for path, text in _strings(data, ()):
-        template = path[:-1] == where and path[-1] in table
-        allowed = table[path[-1]] if template else frozenset()
-        # A template is named by its key, as the code names it; any other text by its path.
-        named = path[-1] if path[:-1] == where else ".".join(path)
+        in_templates = templated and path[:-1] == where
+        if in_templates and path[-1] in retired:
+            continue
+        if not in_templates:
+            # Shown as written, never filled: only a would-be placeholder is a mistake.
+            wrong = sorted(set(_LOOKS_LIKE_PLACEHOLDER.findall(text)))
+            if wrong:
+                problems.append(f"{file}: {'.'.join(path)}: unknown placeholder(s) "
+                                f"{', '.join(wrong)}; allowed: none (this text is shown as "
+                                "written)")
+            continue
+        allowed = table.get(path[-1], frozenset())
+        # A template is named by its key, as the code names it.
+        named = path[-1]
         try:
             used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
         except ValueError as exc:

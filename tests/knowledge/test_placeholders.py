@@ -115,11 +115,32 @@ def test_a_placeholder_in_any_text_shown_as_written_fails_at_load(
     assert f"{name}.yaml: {named}: unknown placeholder(s) {{count}}; allowed: none" in message
 
 
-def test_bad_placeholder_syntax_fails_at_load(tmp_path: Path) -> None:
+def test_bad_placeholder_syntax_in_a_template_fails_at_load(tmp_path: Path) -> None:
+    data = _default("advice")
+    data["texts"]["count_close"] += " {oops"
+    assert "count_close: bad placeholder syntax" in _load_with(tmp_path, "advice", data)
+
+
+def test_braces_of_its_own_in_a_text_shown_as_written_load(tmp_path: Path) -> None:
+    """A JSON sample in a topic answer is text, not a placeholder: it is never filled."""
     data = _default("topics")
     path = _prose("topics", data)
-    _set(data, path, _get(data, path) + " {oops")
-    assert "bad placeholder syntax" in _load_with(tmp_path, "topics", data)
+    sample = _get(data, path) + ' Send {"role": "user", "content": "..."} {oops'
+    _set(data, path, sample)
+    (tmp_path / "topics.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert _get(load_knowledge(tmp_path).model_dump()["topics"], path) == sample
+
+
+def test_an_older_advice_file_with_retired_texts_still_loads(tmp_path: Path) -> None:
+    """An organisation's copy of advice.yaml from before two texts were retired: they keep
+    their old placeholders, load, and are never said."""
+    data = _default("advice")
+    data["texts"]["count_at_minimum"] = "{count} examples is {below} the minimum."
+    data["texts"]["change_if"] = "If {question} were {label}: {approach}."
+    (tmp_path / "advice.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    load_knowledge(tmp_path)
 
 
 def _calls(method: str) -> dict[str, set[frozenset[str]]]:
