@@ -436,7 +436,7 @@ REQUIRED_SURFACE_LABELS: frozenset[str] = frozenset({
     "share", "choose_answer", "more_options", "follow_up_topics", "ask_about", "your_answers",
     "answers_in", "answers_done", "shared_by", "shared_thread", "trimmed", "share_no_channel",
     "share_cannot_post", "share_cannot_post_short", "shared", "shared_short", "dm_pointer",
-    "dm_name", "welcome_title", "welcome_fallback", "start", "help",
+    "dm_name", "welcome_title", "welcome_fallback", "start", "help", "start_here_inline",
 })
 
 

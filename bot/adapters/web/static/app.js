@@ -100,16 +100,17 @@
     return (reply.pictures || []).find((p) => p.kind === kind);
   }
 
-  function roadmap(stages, startHere) {
+  function roadmap(stages, v) {
     const list = el("ol", { cls: "roadmap" });
     for (const s of stages) {
       const heading = el("h4", { text: s.heading });
-      if (s.current) heading.appendChild(el("span", { cls: "badge", text: startHere }));
+      if (s.current) heading.appendChild(el("span", { cls: "badge", text: v.start_here }));
       const li = el("li", { cls: "stage" + (s.current ? " current" : "") }, [
         heading,
         s.subtitle ? el("p", { text: s.subtitle }) : null,
         list_(s.steps),
-        s.next ? el("p", { cls: "next", text: s.next }) : null,
+        s.next ? el("p", { cls: "next" }, [el("em", { text: v.next_label }),
+          document.createTextNode(" " + s.next)]) : null,
       ]);
       if (s.current) li.setAttribute("aria-current", "step");
       list.appendChild(li);
@@ -132,7 +133,7 @@
       s.id === "roadmap" ? picture(pictureOf(reply, "roadmap")) : null,
       facts(s.facts), list_(s.bullets),
       s.small_print.length ? el("div", { cls: "hint" }, [list(s.small_print)]) : null,
-      s.stages.length ? roadmap(s.stages, v.start_here) : null,
+      s.stages.length ? roadmap(s.stages, v) : null,
       s.id === "costs" ? picture(pictureOf(reply, "cost")) : null);
     node.dataset.section = s.id;
     return node;
