@@ -7,6 +7,8 @@
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
   const busy = document.getElementById("busy");
+  // The page's own words, from the knowledge like the rest (rendered into the page).
+  const words = { you: log.dataset.you, unreachable: log.dataset.unreachable };
   let pending = false;
 
   function el(tag, opts, children) {
@@ -202,7 +204,7 @@
     // can no longer be pressed by mistake.
     for (const b of document.querySelectorAll(".msg.question button")) b.disabled = true;
     busy.hidden = false;
-    if (echo) show(el("div", { cls: "msg you" }, [el("span", { cls: "visually-hidden", text: "You: " }),
+    if (echo) show(el("div", { cls: "msg you" }, [el("span", { cls: "visually-hidden", text: words.you + " " }),
       el("span", { text: echo })]));
     let replies;
     try {
@@ -213,7 +215,7 @@
       replies = await response.json();
       if (!Array.isArray(replies)) throw new Error("unexpected answer");
     } catch (e) {
-      replies = [{ kind: "error", text: "I could not reach the advisor. Please try again." }];
+      replies = [{ kind: "error", text: words.unreachable }];
     } finally {
       pending = false;
       busy.hidden = true;
