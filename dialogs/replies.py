@@ -72,6 +72,10 @@ class Answer(BaseModel):
     # sources, so every surface shows it. None (left out of the JSON) for guide-only answers.
     ours: bool | None = None
     sources: list[str] | None = None
+    # Whether a surface heads the answer with its topic's title. A what-if is about the
+    # person's own answers, not its topic ("How I decide" above it misleads). Never in the
+    # JSON: how a surface draws an answer is no part of `chat --json`.
+    titled: bool = Field(default=True, exclude=True)
 
 
 class Notice(BaseModel):

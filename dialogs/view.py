@@ -53,7 +53,7 @@ class StageView:
     heading: str  # "Stage 2: Fine-tune a model"
     subtitle: str
     steps: tuple[str, ...]
-    next: str | None  # "Next: ...", worded; None on the last stage
+    next: str | None  # what leads to the next stage (drawn after CardView.next_label); None last
     current: bool  # where the person starts
 
 
@@ -88,7 +88,9 @@ class CardView:
     remarks: tuple[str, ...]  # why the method, what it assumed: quieter, under the headline
     sections: tuple[Section, ...]
     footnote: str | None  # the questions left unanswered, when the card does not list them
-    start_here: str  # the marker beside the stage to start at
+    start_here: str  # the badge on the stage to start at, standing alone ("You start here")
+    start_here_inline: str  # the same marker inside the stage's line ("you start here")
+    next_label: str  # before each stage's `next`, kept apart so a surface can style it
     follow_up: str  # the hint to ask more, where a surface has a box to type in
     # Explain and Start over, and Share (command "card") where a surface can share.
     actions: tuple[Button, ...]
@@ -122,7 +124,7 @@ class QuestionView:
 class AnswerView:
     kind: Literal["answer"]
     topic: str
-    title: str | None  # the topic's name, where the knowledge has the topic
+    title: str | None  # the topic's name, where the knowledge has it and the answer is titled
     text: str
     table: Table | None
     choices: tuple[Button, ...]  # follow-up topics (value: topic id)
@@ -178,7 +180,7 @@ def card_view(rec: Recommendation, kb: Knowledge) -> CardView:
         add("roadmap", stages=tuple(
             StageView(number=s.stage, heading=say("stage", stage=s.stage, title=s.title),
                       subtitle=s.subtitle, steps=_bullets(s.steps),
-                      next=say("next", next=s.next) if s.next else None,
+                      next=s.next or None,
                       current=s.current or s.stage == rec.start_stage)
             for s in rec.roadmap))
     if rec.notes:
@@ -198,6 +200,7 @@ def card_view(rec: Recommendation, kb: Knowledge) -> CardView:
         label=say("recommendation"), facts=tuple(facts),
         remarks=_bullets([rec.method_reason or "", *rec.assumptions]),
         sections=tuple(sections), footnote=footnote, start_here=say("start_here"),
+        start_here_inline=say("start_here_inline"), next_label=say("next"),
         follow_up=say("follow_up_hint"),
         actions=(Button(say("share"), "card"), Button(say("explain"), "explain"),
                  Button(say("start_over"), "restart")))
@@ -220,7 +223,8 @@ def question_view(question: Question, kb: Knowledge) -> QuestionView:
 def answer_view(answer: Answer, kb: Knowledge) -> AnswerView:
     topic = kb.topics.get(answer.topic)
     return AnswerView(
-        kind="answer", topic=answer.topic, title=topic.title if topic is not None else None,
+        kind="answer", topic=answer.topic,
+        title=topic.title if topic is not None and answer.titled else None,
         text=answer.text, table=answer.table,
         choices=tuple(Button(c.label, c.value) for c in answer.choices),
         choices_label=kb.surfaces.label("ask_about"))

@@ -345,6 +345,9 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset({
     "forget_done", "forget_cancelled",
     "restarted_undo", "undone", "nothing_to_undo", "progress", "progress_about",
     "not_asked_cannot_change", "not_asked_assumed", "action_back", "action_now",
+    "request_not_json", "request_too_large", "request_too_slow", "request_bad_json",
+    "request_not_object", "request_bad_choice", "request_bad_command_value",
+    "request_not_a_turn", "request_no_turn",
 })
 
 
@@ -436,7 +439,10 @@ REQUIRED_SURFACE_LABELS: frozenset[str] = frozenset({
     "share", "choose_answer", "more_options", "follow_up_topics", "ask_about", "your_answers",
     "answers_in", "answers_done", "shared_by", "shared_thread", "trimmed", "share_no_channel",
     "share_cannot_post", "share_cannot_post_short", "shared", "shared_short", "dm_pointer",
-    "dm_name", "welcome_title", "welcome_fallback", "start", "help",
+    "dm_name", "welcome_title", "welcome_fallback", "start", "help", "start_here_inline",
+    "page_title", "page_heading", "page_tagline", "page_conversation", "page_you",
+    "page_thinking", "page_message", "page_message_hint", "page_send", "page_commands",
+    "page_why_this", "page_needs_javascript", "page_unreachable",
 })
 
 

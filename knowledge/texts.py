@@ -93,7 +93,7 @@ UNDERSTANDING_PLACEHOLDERS: dict[str, frozenset[str]] = _fields(
 
 # The fields each surface fills for its words (surfaces.yaml, SurfaceTexts.label).
 SURFACE_PLACEHOLDERS: dict[str, frozenset[str]] = _fields(
-    stage="stage title", next="next", not_answered="slots", shared_by="user",
+    stage="stage title", not_answered="slots", shared_by="user",
     share_cannot_post="channel", shared="channel", dm_pointer="dm",
 )
 

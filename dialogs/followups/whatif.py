@@ -30,7 +30,7 @@ def whatif_answer(hypothesis: dict[str, Any], ctx: Context, ck: CompiledKnowledg
         text = kb.message("no_recommendation_yet")
         if not ctx.slots.answered():
             text = f"{text}\n\n{kb.message('offer_start')}"
-        return Answer(topic=TOPIC, text=text)
+        return Answer(topic=TOPIC, text=text, titled=False)
     current = ctx.slots.answered()
     changes = [
         f"{kb.question(s).short_label}: {answer_label(s, current[s], kb) if s in current else '?'}"
@@ -39,7 +39,7 @@ def whatif_answer(hypothesis: dict[str, Any], ctx: Context, ck: CompiledKnowledg
     ]
     if not changes:
         return Answer(topic=TOPIC, text=f"That's what you already told me, so my advice stays "
-                                        f"{ctx.rec.title}.")
+                                        f"{ctx.rec.title}.", titled=False)
     alt = decide(hypothetical_slots(ctx.slots, hypothesis), ck)
     now = ctx.rec
     differences = describe_differences(now, alt, kb)
@@ -56,7 +56,7 @@ def whatif_answer(hypothesis: dict[str, Any], ctx: Context, ck: CompiledKnowledg
     parts.append("Your answers are unchanged; say 'keep that' to use these.")
     table = Table(columns=["", "Now", "What if"], rows=_rows(now, alt, kb))
     return Answer(topic=TOPIC, text="\n\n".join(parts), table=table,
-                  choices=topic_choices(("roadmap", "cost", "comparison"), kb))
+                  choices=topic_choices(("roadmap", "cost", "comparison"), kb), titled=False)
 
 
 def _approach(rec: Recommendation, kb: Knowledge) -> str:

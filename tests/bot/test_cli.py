@@ -423,7 +423,7 @@ def test_recommend_without_json_draws_the_card(tmp_path: Path) -> None:
     result = run_cli(["recommend", "--has-data", "yes", "--examples", "5000",
                       "--priority", "consistency", "--budget", "medium"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert KB.surfaces.label("start_here") in result.stdout
+    assert KB.surfaces.label("start_here_inline") in result.stdout
     assert "Roadmap" in result.stdout
     assert "Why" in result.stdout
 

@@ -262,15 +262,15 @@ def answer_blocks(answer: Answer, kb: Knowledge | None = None) -> list[Block]:
     return blocks
 
 
-def _stage_text(stage: StageView, start_here: str) -> str:
+def _stage_text(stage: StageView, view: CardView) -> str:
     title = f"*{escape(stage.heading)}*"
     if stage.subtitle:
         title += f" — _{escape(stage.subtitle)}_"
     if stage.current:
-        title += f"   {START_HERE_MARK}*{escape(start_here)}*"
+        title += f"   {START_HERE_MARK}*{escape(view.start_here_inline)}*"
     lines = [title, _bullets(stage.steps)]
     if stage.next:
-        lines.append(f"➜ {escape(stage.next)}")
+        lines.append(f"➜ _{escape(view.next_label)}_ {escape(stage.next)}")
     return "\n".join(line for line in lines if line)
 
 
@@ -290,7 +290,7 @@ def _section_blocks(section: Section, view: CardView, pictures: Any | None) -> l
             blocks.append(_image(pictures.links.roadmap_png, pictures.roadmap_alt,
                                  pictures.roadmap_title))
         for stage in section.stages:
-            blocks += _sections(_stage_text(stage, view.start_here),
+            blocks += _sections(_stage_text(stage, view),
                                 block_id=f"stage:{stage.number}")
     elif section.facts:
         blocks.append(SectionBlock(text=_mrkdwn(heading), fields=[

@@ -375,7 +375,8 @@ class CardRenderer:
                               "color": "Good", "weight": "Bolder", "spacing": "None"})
             items += _bullets(stage.steps)
             if stage.next:
-                items += _text_blocks(stage.next, isSubtle=True, size="Small")
+                items += _text_blocks(f"{view.next_label} {stage.next}", isSubtle=True,
+                                      size="Small")
             container: Card = {"type": "Container", "items": items, "spacing": "Small"}
             if stage.current:
                 container["style"] = "emphasis"
@@ -409,7 +410,7 @@ def _card_text(view: CardView) -> list[str]:
     since it travels inside the card and counts against Teams' limit."""
     lines = [view.title, view.summary, *(f"{f.label}: {f.value}" for f in view.facts)]
     for section in view.sections:
-        lines += [stage.heading + (f" ({view.start_here})" if stage.current else "")
+        lines += [stage.heading + (f" ({view.start_here_inline})" if stage.current else "")
                   for stage in section.stages]
     return lines
 

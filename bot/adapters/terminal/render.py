@@ -93,13 +93,14 @@ def _section(section: Section, view: CardView) -> list[RenderableType]:
         if stage.subtitle:
             line.append(f" · {stage.subtitle}", style="dim")
         if stage.current:
-            line.append(f"  {START_MARK}{view.start_here}", style="bold green")
+            line.append(f"  {START_MARK}{view.start_here_inline}", style="bold green")
         parts.append(line)
         detail: list[RenderableType] = []
         if stage.steps:
             detail.append(_bullets(stage.steps))
         if stage.next:
-            detail.append(Text(stage.next, style="dim"))
+            detail.append(Text.assemble((view.next_label, "dim italic"), " ",
+                                        (stage.next, "dim")))
         parts.append(Padding(Group(*detail), (0, 0, 0, 2)))
     return parts
 

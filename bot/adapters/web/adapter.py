@@ -7,7 +7,9 @@ with its view (dialogs/view.py), which the page draws without wording anything i
 
 from __future__ import annotations
 
+import html
 import logging
+import string
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ from knowledge.models import Knowledge
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
+# The page, its own words left as ${label} for the knowledge's (surfaces.yaml) to fill.
+PAGE_TEMPLATE = Path(__file__).parent / "page.html"
 TURN_ROUTE = "/web/turn"
 MAX_BODY_BYTES = 8 * 1024
 COOKIE_MAX_AGE = 30 * 24 * 60 * 60
@@ -48,17 +52,17 @@ MAX_COUNTED_ADDRESSES = 100_000
 
 
 class BadTurn(ValueError):
-    """The browser sent something that is not a turn; the message is safe to show."""
+    """The browser sent something that is not a turn; `key` names the message that says so
+    (messages.yaml)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 def _headers(client: Client | None) -> dict[str, str]:
     return {**SECURITY_HEADERS, **HSTS} if client is not None and client.secure \
         else SECURITY_HEADERS
-
-
-def _error(status: int, text: str, client: Client | None = None) -> web.Response:
-    return web.json_response([{"kind": "error", "text": text}], status=status,
-                             headers=_headers(client))
 
 
 def page_json(reply: Reply, kb: Knowledge) -> dict[str, Any]:
@@ -71,11 +75,19 @@ def page_json(reply: Reply, kb: Knowledge) -> dict[str, Any]:
     return data
 
 
+def page_html(kb: Knowledge) -> str:
+    """The page with its own words from the knowledge, escaped. A label the knowledge lacks
+    fails here, at start-up, not in a browser."""
+    template = string.Template(PAGE_TEMPLATE.read_text(encoding="utf-8"))
+    return template.substitute({key: html.escape(text)
+                                for key, text in kb.surfaces.labels.items()})
+
+
 def event_from_body(conversation: str, body: Any) -> Event:
     """The neutral Event for one request body; BadTurn when it is not one of the three forms:
     {text}, {question_id, value, state_version} or {command[, value]} (each may add event_id)."""
     if not isinstance(body, dict):
-        raise BadTurn("Expected a JSON object.")
+        raise BadTurn("request_not_object")
     extra: dict[str, Any] = {}
     if body.get("event_id") is not None:
         extra["event_id"] = body["event_id"]
@@ -83,7 +95,7 @@ def event_from_body(conversation: str, body: Any) -> Event:
         if "text" in body:
             text = body["text"]
             if not isinstance(text, str) or not text.strip():
-                raise BadTurn("Type a message first.")
+                raise BadTurn("empty_input")
             return Event.typed(conversation, text, **extra)
         if "question_id" in body:
             question_id, value = body.get("question_id"), body.get("value")
@@ -91,17 +103,17 @@ def event_from_body(conversation: str, body: Any) -> Event:
             if not (isinstance(question_id, str) and isinstance(value, str)
                     and (version is None or (isinstance(version, int)
                                              and not isinstance(version, bool)))):
-                raise BadTurn("A choice needs question_id and value as text.")
+                raise BadTurn("request_bad_choice")
             return Event.choice(conversation, question_id[:64], value[:256],
                                 state_version=version, **extra)
         if "command" in body:
             value = body.get("value")
             if value is not None and not isinstance(value, str):
-                raise BadTurn("A command's value must be text.")
+                raise BadTurn("request_bad_command_value")
             return Event.cmd(conversation, body["command"], value, **extra)
     except ValidationError:
-        raise BadTurn("That request is not a turn I understand.") from None
-    raise BadTurn("Send text, a choice or a command.")
+        raise BadTurn("request_not_a_turn") from None
+    raise BadTurn("request_no_turn")
 
 
 class WebEndpoint:
@@ -116,6 +128,13 @@ class WebEndpoint:
         self._new_conversations = WindowCounter()
         self._body_timeout = body_timeout
         self.pictures = pictures
+        # The knowledge does not change while the server runs: the page is worded once.
+        self._page = page_html(runner.kb)
+
+    def _error(self, status: int, key: str, client: Client) -> web.Response:
+        """An error reply the page shows, in the knowledge's words (messages.yaml `key`)."""
+        return web.json_response([{"kind": "error", "text": self.runner.kb.message(key)}],
+                                 status=status, headers=_headers(client))
 
     def _json(self, reply: Reply) -> dict[str, Any]:
         data = page_json(reply, self.runner.kb)
@@ -125,8 +144,8 @@ class WebEndpoint:
         return data
 
     async def index(self, request: web.Request) -> web.StreamResponse:
-        response = web.FileResponse(STATIC_DIR / "index.html")
-        response.headers.update(_headers(client_of(request, self._proxies)))
+        response = web.Response(text=self._page, content_type="text/html",
+                                headers=_headers(client_of(request, self._proxies)))
         response.headers["Cache-Control"] = "no-cache"
         return response
 
@@ -142,18 +161,18 @@ class WebEndpoint:
         client = client_of(request, self._proxies)
         if request.content_type != "application/json":
             # Also a CSRF guard: another site cannot send JSON without a CORS preflight.
-            return _error(415, "Send JSON (Content-Type: application/json).", client)
+            return self._error(415, "request_not_json", client)
         try:
             # Read whole, however many packets it takes, within the time allowed.
             raw = await read_body(request, MAX_BODY_BYTES, timeout=self._body_timeout)
         except BodyTooLarge:
-            return _error(413, "That request is too large.", client)
+            return self._error(413, "request_too_large", client)
         except BodyTimeout:
-            return _error(408, "That request took too long to arrive.", client)
+            return self._error(408, "request_too_slow", client)
         try:
             body = loads_bounded(raw)
         except BadJson:
-            return _error(400, "That request is not valid JSON.", client)
+            return self._error(400, "request_bad_json", client)
 
         # Over TLS the cookie is `__Host-` prefixed: only this host over HTTPS can set it, so
         # nobody on a sibling domain or on plain HTTP can plant one.
@@ -164,12 +183,12 @@ class WebEndpoint:
             if self._too_many_new(client):
                 log.info("new web conversation refused: over the per-address limit",
                          extra={"limit_per_minute": self._new_per_minute})
-                return _error(429, self.runner.kb.message("rate_limited"), client)
+                return self._error(429, "rate_limited", client)
             session_id, new_cookie = self.signer.new()
         try:
             event = event_from_body(f"web:{session_id}", body)
         except BadTurn as problem:
-            return _error(400, str(problem), client)
+            return self._error(400, problem.key, client)
 
         result = await self.runner.handle(event)
         response = web.json_response([self._json(r) for r in result.replies],

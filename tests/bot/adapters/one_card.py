@@ -83,6 +83,9 @@ def answers() -> dict[str, Answer]:
         "table": Answer(topic="comparison", text="Side by side:",
                         table=Table(columns=["Aspect", "PE"], rows=[["Cost", "$0"]])),
         "unknown topic": Answer(topic="not_a_topic", text="Something."),
+        # Filed under a known topic (how I decide) but not about it: no surface heads it so.
+        "what-if": Answer(topic="decision_framework", text="What if: Budget: Low → High",
+                          titled=False),
     }
 
 

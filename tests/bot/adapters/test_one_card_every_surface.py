@@ -184,10 +184,51 @@ def test_every_surface_heads_an_answer_and_offers_its_follow_ups_the_same_way(
     answer = ANSWERS[name]
     view = answer_view(answer, KB)
     expected: tuple[list[str], list[str]] = (view.headings(), [c.label for c in view.choices])
-    assert view.headings() == ([KB.topics[answer.topic].title] if answer.topic in KB.topics
-                               else [])
+    assert view.headings() == ([KB.topics[answer.topic].title]
+                               if answer.titled and answer.topic in KB.topics else [])
     for drawn in (slack_answer(answer), teams_answer(answer), terminal_answer(answer)):
         assert drawn == expected
+
+
+def test_the_start_marker_is_lower_case_inside_a_line_and_a_badge_on_its_own() -> None:
+    rec = CARDS["everything"]
+    view = card_view(rec, KB)
+    badge, inline = view.start_here, view.start_here_inline
+    assert badge != inline
+    reply = RecommendationReply(recommendation=rec)
+    teams = CardRenderer(KB).recommendation(reply).content
+    slack = [unescape(b.to_dict()["text"]["text"]) for b in kit.card_blocks(rec, KB)
+             if str(b.to_dict().get("block_id") or "").startswith("stage:")]
+    start = f"Stage {rec.start_stage}:"
+    # Slack and the terminal put it at the end of the stage's line; Teams' plain text too.
+    [slack_line] = [t.splitlines()[0] for t in slack if inline in t]
+    assert slack_line.startswith(f"*{start}") and slack_line.endswith(f"*{inline}*")
+    [terminal_line] = [line for line in terminal_plain(reply).splitlines() if inline in line]
+    assert flat(terminal_line).startswith(start)
+    assert f"({inline})" in teams["fallbackText"]
+    # The capitalised badge only where it stands alone: Teams' line of its own under the stage.
+    assert badge not in flat(slack_text([b.to_dict() for b in kit.card_blocks(rec, KB)]))
+    assert badge not in terminal_plain(reply) and badge not in teams["fallbackText"]
+    assert sum(t.endswith(badge) for t in teams_text(teams).splitlines()) == 1
+
+
+def test_every_surface_draws_next_as_a_label_then_what_leads_on() -> None:
+    rec = CARDS["everything"]
+    view = card_view(rec, KB)
+    label = view.next_label
+    stages = [s for section in view.sections for s in section.stages if s.next]
+    assert stages and all(not s.next.startswith(label) for s in stages if s.next)
+    reply = RecommendationReply(recommendation=rec)
+    slack = slack_text([b.to_dict() for b in kit.card_blocks(rec, KB)])
+    teams = teams_text(CardRenderer(KB).recommendation(reply).content)
+    terminal = terminal_plain(reply)
+    for stage in stages:
+        # Slack sets the label in italics, as before the view carried it.
+        assert f"➜ _{label}_ {stage.next}" in slack
+        assert f"{label} {stage.next}" in teams
+        assert flat(f"{label} {stage.next}") in flat(terminal)
+    # The terminal dims the label in italics (SGR 2 and 3) apart from what follows.
+    assert re.search(r"\x1b\[(2;3|3;2)m" + re.escape(label) + r"\x1b\[0m", terminal_ansi(reply))
 
 
 def test_an_organisations_wording_reaches_every_surface(tmp_path: Path) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dialogs.engine import decide
 from dialogs.followups import answer, classify, whatif_slots
-from dialogs.replies import Answer
+from dialogs.replies import Answer, reply_json
 from dialogs.slots import Slots
+from dialogs.view import answer_view, view_json
 from tests.dialogs.followups import personas as P
 
 # 60 examples: under the prompt-engineering gate, though every need points to fine-tuning.
@@ -75,3 +76,15 @@ def test_what_if_before_any_advice_asks_for_answers_first(kb, ck) -> None:
     [a] = answer(intent, Slots(), ck, advised=False)
     assert isinstance(a, Answer)
     assert kb.message("no_recommendation_yet") in a.text
+
+
+def test_a_what_if_is_not_headed_by_its_topics_title(kb, ck) -> None:
+    # Its topic (how I decide) is only where it is filed: "How I decide" above "What if: ..."
+    # misreads as the answer to "how do you decide?".
+    a = whatif("What if we had 50k examples?", FEW_EXAMPLES, ck)
+    assert a.topic in kb.topics
+    view = answer_view(a, kb)
+    assert view.title is None and view.headings() == []
+    assert kb.topics[a.topic].title not in str(view_json(view))
+    # How a surface heads it is no part of `chat --json`.
+    assert "titled" not in reply_json(a)

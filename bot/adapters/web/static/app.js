@@ -7,6 +7,8 @@
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
   const busy = document.getElementById("busy");
+  // The page's own words, from the knowledge like the rest (rendered into the page).
+  const words = { you: log.dataset.you, unreachable: log.dataset.unreachable };
   let pending = false;
 
   function el(tag, opts, children) {
@@ -100,16 +102,17 @@
     return (reply.pictures || []).find((p) => p.kind === kind);
   }
 
-  function roadmap(stages, startHere) {
+  function roadmap(stages, v) {
     const list = el("ol", { cls: "roadmap" });
     for (const s of stages) {
       const heading = el("h4", { text: s.heading });
-      if (s.current) heading.appendChild(el("span", { cls: "badge", text: startHere }));
+      if (s.current) heading.appendChild(el("span", { cls: "badge", text: v.start_here }));
       const li = el("li", { cls: "stage" + (s.current ? " current" : "") }, [
         heading,
         s.subtitle ? el("p", { text: s.subtitle }) : null,
         list_(s.steps),
-        s.next ? el("p", { cls: "next", text: s.next }) : null,
+        s.next ? el("p", { cls: "next" }, [el("em", { text: v.next_label }),
+          document.createTextNode(" " + s.next)]) : null,
       ]);
       if (s.current) li.setAttribute("aria-current", "step");
       list.appendChild(li);
@@ -132,7 +135,7 @@
       s.id === "roadmap" ? picture(pictureOf(reply, "roadmap")) : null,
       facts(s.facts), list_(s.bullets),
       s.small_print.length ? el("div", { cls: "hint" }, [list(s.small_print)]) : null,
-      s.stages.length ? roadmap(s.stages, v.start_here) : null,
+      s.stages.length ? roadmap(s.stages, v) : null,
       s.id === "costs" ? picture(pictureOf(reply, "cost")) : null);
     node.dataset.section = s.id;
     return node;
@@ -201,7 +204,7 @@
     // can no longer be pressed by mistake.
     for (const b of document.querySelectorAll(".msg.question button")) b.disabled = true;
     busy.hidden = false;
-    if (echo) show(el("div", { cls: "msg you" }, [el("span", { cls: "visually-hidden", text: "You: " }),
+    if (echo) show(el("div", { cls: "msg you" }, [el("span", { cls: "visually-hidden", text: words.you + " " }),
       el("span", { text: echo })]));
     let replies;
     try {
@@ -212,7 +215,7 @@
       replies = await response.json();
       if (!Array.isArray(replies)) throw new Error("unexpected answer");
     } catch (e) {
-      replies = [{ kind: "error", text: "I could not reach the advisor. Please try again." }];
+      replies = [{ kind: "error", text: words.unreachable }];
     } finally {
       pending = false;
       busy.hidden = true;

@@ -76,7 +76,7 @@ def test_the_largest_real_card_fits_slack() -> None:
     shown = texts_of(message)
     for stage in rec.roadmap:
         assert stage.title in shown
-    assert shown.count(KB.surfaces.label("start_here")) == 1
+    assert shown.count(KB.surfaces.label("start_here_inline")) == 1
     for reason in rec.reasons:
         assert escape(reason.text) in shown
 

@@ -80,7 +80,7 @@ async def test_a_whole_conversation_by_clicks_updates_one_message(slack_app: Sla
     assert_valid_message(card)
     assert [b["text"]["text"] for b in buttons_of(card)] == [
         "Share in channel", "Explain", "Start over"]
-    assert "You start here" in texts_of(card)
+    assert default_knowledge().surfaces.label("start_here_inline") in texts_of(card)
     # Only the first question was ever posted: the DM stayed one message plus the card.
     assert len(api.to("chat.postMessage")) == 2 and first["channel"] == "U1"
     state = await slack_app.state()

@@ -169,7 +169,10 @@ def test_the_recommendation_card() -> None:
         ("Explain", {"command": "explain"}), ("Start over", {"command": "restart"})]
     assert card["fallbackText"].startswith(rec.title)
     # Rules version 2, rule 4: a deadline of today ships a prompt first, at stage 1.
-    assert f"Stage 1: Prompt Engineering ({start_here})" in card["fallbackText"]
+    # Inside the line the marker is lower case; the capitalised badge is for a line of its own.
+    inline = KB.surfaces.label("start_here_inline")
+    assert f"Stage 1: Prompt Engineering ({inline})" in card["fallbackText"]
+    assert start_here not in card["fallbackText"]
 
 
 def test_a_huge_reply_is_trimmed_to_fit_teams_message_limit() -> None:

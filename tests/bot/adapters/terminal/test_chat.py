@@ -17,7 +17,7 @@ from dialogs.replies import RecommendationReply
 from knowledge import default_knowledge
 
 # The marker the terminal draws beside the stage to start at, worded by the knowledge.
-START_MARKER = START_MARK + default_knowledge().surfaces.label("start_here")
+START_MARKER = START_MARK + default_knowledge().surfaces.label("start_here_inline")
 
 
 def replies_of(stdout: StringIO) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from dialogs.replies import (
 from knowledge import default_knowledge
 
 # The marker the terminal draws beside the stage to start at, worded by the knowledge.
-START_MARKER = START_MARK + default_knowledge().surfaces.label("start_here")
+START_MARKER = START_MARK + default_knowledge().surfaces.label("start_here_inline")
 
 
 def draw(reply: Reply) -> str:

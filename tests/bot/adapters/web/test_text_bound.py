@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.adapters.web.adapter import STATIC_DIR
+from bot.adapters.web.adapter import PAGE_TEMPLATE
 from dialogs import machine
 from knowledge import default_knowledge
 from tests.bot.adapters.web.test_web_adapter import _client, _settings
@@ -14,7 +14,7 @@ from tests.bot.adapters.web.test_web_adapter import _client, _settings
 
 def test_the_page_does_not_cut_a_message_short() -> None:
     # A browser truncates a paste to maxlength without a word; the core says what it read.
-    html = (Path(STATIC_DIR) / "index.html").read_text(encoding="utf-8")
+    html = Path(PAGE_TEMPLATE).read_text(encoding="utf-8")
     assert not re.search(r"maxlength=", html)
 
 

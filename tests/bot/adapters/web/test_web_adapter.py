@@ -17,6 +17,8 @@ from dialogs.replies import Question, reply_json
 from dialogs.view import question_view, view_json
 from knowledge import default_knowledge
 
+KB = default_knowledge()
+
 
 def _settings(**kw: object) -> Settings:
     return Settings(_env_file=None, **kw)  # type: ignore[call-arg]
@@ -96,32 +98,36 @@ def test_signer_rejects_other_secrets_and_junk() -> None:
         assert ours.verify(junk) is None
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"text": "   "}, 400),
-    ({"command": "format_disk"}, 400),
-    ({"question_id": "budget", "value": 3}, 400),
-    ({"nothing": 1}, 400),
-    ([1, 2], 400),
+@pytest.mark.parametrize("body, status, message", [
+    ({"text": "   "}, 400, "empty_input"),
+    ({"command": "format_disk"}, 400, "request_not_a_turn"),
+    ({"question_id": "budget", "value": 3}, 400, "request_bad_choice"),
+    ({"command": "help", "value": 3}, 400, "request_bad_command_value"),
+    ({"nothing": 1}, 400, "request_no_turn"),
+    ([1, 2], 400, "request_not_object"),
 ])
-async def test_bad_turns_get_a_friendly_error(client: TestClient, body: object,
-                                              status: int) -> None:
+async def test_bad_turns_get_a_friendly_error_in_the_knowledges_words(
+        client: TestClient, body: object, status: int, message: str) -> None:
     response = await client.post("/web/turn", json=body)
     assert response.status == status
     replies = await response.json()
-    assert replies[0]["kind"] == "error" and replies[0]["text"]
+    assert replies == [{"kind": "error", "text": KB.message(message)}]
 
 
 async def test_not_json_too_large_and_wrong_type(client: TestClient) -> None:
     response = await client.post("/web/turn", data=b"{not json",
                                  headers={"Content-Type": "application/json"})
     assert response.status == 400
+    assert (await response.json())[0]["text"] == KB.message("request_bad_json")
     big = b'{"text": "' + b"a" * MAX_BODY_BYTES + b'"}'
     response = await client.post("/web/turn", data=big,
                                  headers={"Content-Type": "application/json"})
     assert response.status == 413
+    assert (await response.json())[0]["text"] == KB.message("request_too_large")
     response = await client.post("/web/turn", data="text=hi",
                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status == 415
+    assert (await response.json())[0]["text"] == KB.message("request_not_json")
 
 
 async def test_follow_up_answer_after_a_recommendation(client: TestClient) -> None:

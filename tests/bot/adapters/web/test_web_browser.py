@@ -109,6 +109,8 @@ async def test_whole_conversation_in_chromium(base_url: str, tmp_path: Path) -> 
             here = card.locator(".stage.current")
             await expect(here).to_have_count(1)
             await expect(here).to_contain_text("You start here")
+            # "Next:" is set apart (in italics) from what leads on, as on Slack.
+            await expect(card.locator(".stage .next em").first).to_have_text("Next:")
             await expect(card.get_by_role("heading", name="Costs")).to_be_visible()
             await expect(card.get_by_role("heading", name="Why", exact=True)).to_be_visible()
             # Rule 9: what the card was made without, and why.
