@@ -346,7 +346,7 @@ class _Turn:
     def _show(self, value: str | None) -> None:
         kb = self.kb
         entries = list(reversed(self.state.history))
-        number = int(value) if value and value.isdigit() else 0
+        number = int(value) if value and value.isdecimal() else 0
         if not 1 <= number <= len(entries):
             self._reject(ErrorReply(text=kb.message("history_not_found", number=value or "?")))
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -123,3 +124,10 @@ def test_any_command_with_any_value_answers(state: ConversationState, command: C
     after = _check(state, Event.cmd(C, command, value, at=AT))
     if command != "restart":
         assert after.slots == state.slots
+
+
+@pytest.mark.parametrize("value", ["²", "①", "٣"])
+def test_show_with_a_digit_int_cannot_read_answers(value: str) -> None:
+    """str.isdigit() is true of '²' and '①', which int() refuses: a crafted button value must
+    get an answer, not a fault. ('٣', an Arabic-Indic three, is a number int() reads.)"""
+    _check(STATES[2], Event.cmd(C, "show", value, at=AT))
