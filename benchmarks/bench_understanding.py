@@ -90,7 +90,7 @@ def main(argv: list[str]) -> None:
     print(line("parse (understanding)", parsed))
     print(line("step (whole turn)", stepped))
 
-    worst = max(((name, pending, turn_cpu_seconds(kb, pending, text))
+    worst = max(((name, pending, turn_cpu_seconds(ck, pending, text))
                  for name, text in HOSTILE.items()
                  for pending in ("examples", "budget", "hardware", None)),
                 key=lambda x: x[2])
