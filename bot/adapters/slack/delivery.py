@@ -10,7 +10,6 @@ fails reaches Bolt's error handler (app.py).
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import SlackMessage, SlackRenderer
 from bot.logging_setup import log_failure
 from bot.turns import TurnHandler
+from dialogs.bounded_cache import BoundedCache
 from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,7 @@ class OpenQuestions:
     of the garbage collector, bytes are not."""
 
     def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._entries: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._entries: BoundedCache[str, tuple[str, bytes]] = BoundedCache(size)
 
     def remember(self, channel: str, ts: str, message: SlackMessage) -> None:
         if not question_of(message):
@@ -48,13 +47,10 @@ class OpenQuestions:
                                         for b in message.blocks])
 
     def remember_raw(self, channel: str, ts: str, blocks: list[dict[str, Any]]) -> None:
-        self._entries[channel] = (ts, orjson.dumps(blocks))
-        self._entries.move_to_end(channel)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        self._entries.put(channel, (ts, orjson.dumps(blocks)))
 
     def pop(self, channel: str) -> tuple[str, list[dict[str, Any]]] | None:
-        found = self._entries.pop(channel, None)
+        found = self._entries.pop(channel)
         return None if found is None else (found[0], orjson.loads(found[1]))
 
 
