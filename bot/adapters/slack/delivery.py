@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import orjson
 from slack_sdk.errors import SlackApiError
@@ -25,6 +25,8 @@ from dialogs.bounded_cache import BoundedCache
 from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -86,13 +88,30 @@ def _error_code(error: SlackApiError) -> str:
         return "unknown"
 
 
-async def call(client: AsyncWebClient, method: str, payload: dict[str, Any]) -> Any | None:
-    """A Web API method with a payload already in Slack's JSON shape; Slack's answer, or None
-    when Slack refused the call (logged). slack_sdk's typed wrappers (chat_postMessage...)
-    would only re-check every block for model objects (six isinstance checks a block) and
-    drop None values, which our payloads never hold."""
+# How a method takes its arguments: JSON (Slack takes it for write methods), a form POST or a
+# GET query (as slack_sdk sends conversations.open and conversations.replies).
+Encoding = Literal["json", "form", "query"]
+
+
+async def call(client: AsyncWebClient, method: str, payload: dict[str, Any],
+               encoding: Encoding = "json") -> Any | None:
+    """A Web API method with a payload already in Slack's shape; Slack's answer, or None when
+    Slack refused the call (logged). slack_sdk's typed wrappers (chat_postMessage...) would
+    only re-check every block for model objects (six isinstance checks a block) and drop None
+    values, which our payloads never hold."""
+    if encoding == "json":
+        request = client.api_call(method, json=payload)
+    else:
+        request = client.api_call(method, http_verb="GET" if encoding == "query" else "POST",
+                                  params=payload)
+    return await answer_or_refusal(method, request)
+
+
+async def answer_or_refusal(method: str, request: Awaitable[T]) -> T | None:
+    """Slack's answer to a request, or None when Slack refused it: logged here, once, for
+    every call this adapter makes (`method` names it in the log)."""
     try:
-        return await client.api_call(method, json=payload)
+        return await request
     except SlackApiError as error:
         log_failure(log, "Slack Web API call refused", error, expected=True, method=method,
                     code=_error_code(error))
