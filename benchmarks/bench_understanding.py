@@ -26,7 +26,6 @@ from dialogs.events import Event
 from dialogs.machine import step
 from dialogs.state import ConversationState
 from dialogs.understanding import parse
-from dialogs.understanding.text import clean, normalise
 from knowledge import default_knowledge
 from testsupport.hostile_messages import HOSTILE, turn_cpu_seconds
 from testsupport.stats import percentile
@@ -67,11 +66,9 @@ def main(argv: list[str]) -> None:
     stepped: list[float] = []
     for r in range(rounds):
         for pending, text in msgs:
-            # A new string each round, so no cache (normalise's, the turn's) answers for it.
+            # A new string each round, so nothing remembered from an earlier round answers for it.
             text = f"{text} " + " " * r
             floor.append(_cpu_us(lambda t=text: _WORDS.findall(t.lower())))
-            clean.cache_clear()
-            normalise.cache_clear()
             parsed.append(_cpu_us(lambda t=text, p=pending: parse(t, ck, pending=p)))
             # A slot without a question of its own (yet) is never pending in a conversation.
             state = (ConversationState(phase="asking", pending=pending)

@@ -18,6 +18,7 @@ from bot.adapters.teams import attach_teams
 from bot.adapters.web import attach_web
 from bot.logging_setup import log_failure
 from bot.metrics import metrics_app, metrics_route
+from bot.pictures.charts import PictureMaker
 from bot.pictures.http import Pictures, attach_pictures
 from bot.pictures.links import PictureLinks
 from bot.runner import TurnRunner
@@ -85,7 +86,8 @@ def build_app(settings: Settings, *, store: StateStore | None = None,
     if settings.metrics_port is None:  # else served on a port of its own (run())
         app.router.add_get("/metrics", metrics_route(metrics_token))
 
-    pictures = Pictures(kb, picture_links(settings))
+    # The runner's compiled knowledge: the pictures decide cards with the same caches.
+    pictures = Pictures(kb, picture_links(settings), PictureMaker(kb, compiled=runner.compiled))
     attach_pictures(app, pictures)  # GET /pictures/{signed link}/{picture or record}
     attach_slack(app, runner, settings, pictures=pictures)  # nothing unless Slack is set up
     attach_teams(app, runner, settings, pictures=pictures)

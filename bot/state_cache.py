@@ -10,10 +10,10 @@ is right for every first turn and costs the same two round trips as a load when 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from bot.store.base import Loaded
+from dialogs.bounded_cache import BoundedCache
 
 # States are ~0.6-2 KB: a few MB at most, and enough for the people active at any one time.
 DEFAULT_CAPACITY = 4096
@@ -23,15 +23,16 @@ _NEW = Loaded(data=None, version=0, duplicate=False)
 
 class StateCache:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        self._capacity = max(0, capacity)
-        self._entries: OrderedDict[str, tuple[int, str, str, Any]] = OrderedDict()
+        self._keeps = capacity > 0
+        # Per conversation: (version, write token, state JSON, the state it was dumped from).
+        self._entries: BoundedCache[str, tuple[int, str, str, Any]] = \
+            BoundedCache(max(1, capacity))
 
     def get(self, key: str) -> Loaded | None:
         """The last state saved here for `key`, or None when this process has none."""
         entry = self._entries.get(key)
         if entry is None:
             return None
-        self._entries.move_to_end(key)
         version, token, data, _ = entry
         return Loaded(data=data, version=version, duplicate=False, token=token)
 
@@ -47,15 +48,11 @@ class StateCache:
         return None if entry is None else entry[3]
 
     def put(self, key: str, version: int, token: str, data: str, state: Any = None) -> None:
-        if self._capacity == 0:
-            return
-        self._entries[key] = (version, token, data, state)
-        self._entries.move_to_end(key)
-        if len(self._entries) > self._capacity:
-            self._entries.popitem(last=False)
+        if self._keeps:
+            self._entries.put(key, (version, token, data, state))
 
     def drop(self, key: str) -> None:
-        self._entries.pop(key, None)
+        self._entries.pop(key)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -1,7 +1,9 @@
-"""One bounded cache for the places where remembering a pure result is worth it.
+"""One bounded cache for the places where remembering a result is worth it.
 
 Owned by the object that uses it (never module state), so a cache lives and dies with the
-knowledge or renderer it belongs to, and the least recently used entry goes when it is full.
+knowledge, renderer or connection it belongs to, and the least recently used entry goes when
+it is full. A cache may be shared by threads (the pictures' worker and the event loop): an
+entry another thread dropped between a look-up and its move costs nothing but its recency.
 """
 
 from __future__ import annotations
@@ -29,7 +31,12 @@ class BoundedCache(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        """The value remembered for `key` (now the most recently used), or make()'s, then
+        remembered. A hit is one look-up and one move, inline: it is on the hot paths."""
         entries = self._entries
         try:
             value = entries[key]
@@ -37,7 +44,10 @@ class BoundedCache(Generic[K, V]):
             value = make()
             self.put(key, value)
             return value
-        self._touch(key)
+        try:  # noqa: SIM105 - inline: suppress() would cost more than the look-up
+            entries.move_to_end(key)
+        except KeyError:
+            pass  # dropped by another thread meanwhile: that costs only its recency
         return value
 
     def get(self, key: K) -> V | None:
@@ -45,26 +55,27 @@ class BoundedCache(Generic[K, V]):
         entries = self._entries
         value = entries.get(key)
         if value is not None:
-            try:  # noqa: SIM105 - inline: the hot paths' look-up, suppress() would cost more
+            try:  # noqa: SIM105 - inline, as in get_or_make
                 entries.move_to_end(key)
             except KeyError:
-                pass  # dropped by another thread meanwhile (see _touch)
+                pass
         return value
 
     def put(self, key: K, value: V) -> None:
         """Remember `value` for `key`, dropping the least recently used entry when full."""
         entries = self._entries
         entries[key] = value
-        self._touch(key)
+        try:  # noqa: SIM105 - inline, as in get_or_make
+            entries.move_to_end(key)
+        except KeyError:
+            pass
         if len(entries) > self._size:
             with suppress(KeyError):  # another thread emptied it meanwhile
                 entries.popitem(last=False)
 
-    def _touch(self, key: K) -> None:
-        # A cache may be shared by threads (the pictures' worker and the event loop): an entry
-        # dropped by another between the look-up and here costs nothing but its recency.
-        with suppress(KeyError):
-            self._entries.move_to_end(key)
+    def pop(self, key: K) -> V | None:
+        """Forget `key`; its value, or None when there was none."""
+        return self._entries.pop(key, None)
 
     def clear(self) -> None:
         self._entries.clear()

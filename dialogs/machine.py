@@ -38,7 +38,7 @@ from dialogs.understanding import (
     not_understood,
     parse,
 )
-from dialogs.understanding.text import MAX_PARSE_CHARS, clean, normalise
+from dialogs.understanding.text import MAX_PARSE_CHARS, Utterance, clean, normalise
 
 if TYPE_CHECKING:
     from dialogs.compiled import CompiledKnowledge
@@ -209,7 +209,7 @@ class _Turn:
         elif event.kind == "choice":
             self._choice(event.question_id or "", event.value or "")
         else:
-            self._text(event.text)
+            self._text(Utterance(event.text))
 
     def _decide(self, slots: Slots) -> Recommendation:
         key = slots.model_dump_json()
@@ -695,7 +695,7 @@ class _Turn:
         if event.kind == "command" and event.command == "topic":
             self._topic(event.value or "", slots, advised=True)
             return
-        text = event.text
+        text = Utterance(event.text)
         if not clean(text):
             self.replies.append(ErrorReply(text=kb.message("empty_input")))
             return

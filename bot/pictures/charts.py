@@ -9,16 +9,15 @@ answer set in a bounded LRU: everyone with the same answers gets the same bytes.
 
 from __future__ import annotations
 
-import functools
 import io
 import math
 import textwrap
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from dialogs.compiled import compile_knowledge
+from dialogs.bounded_cache import BoundedCache
+from dialogs.compiled import CompiledKnowledge, compile_knowledge
 from dialogs.engine import decide
 from dialogs.formatting import count
 from dialogs.pictures import CostChart, RoadmapPicture, cost_chart, roadmap_picture
@@ -70,13 +69,21 @@ class Picture:
         return "image/svg+xml" if self.format == "svg" else "image/png"
 
 
+# A picture is cached by its format, its size and the chart data it shows.
+_PictureKey = tuple[Format, str, "CostChart | RoadmapPicture"]
+
+
 class PictureMaker:
     """Draws and caches the pictures of one knowledge base."""
 
-    def __init__(self, kb: Knowledge, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, kb: Knowledge, cache_size: int = CACHE_SIZE,
+                 compiled: CompiledKnowledge | None = None) -> None:
         self.kb = kb
-        self.compiled = compile_knowledge(kb)
-        self._cached = functools.lru_cache(maxsize=cache_size)(self._draw)
+        # The runner's, where there is one (bot.server): its caches then exist once.
+        self.compiled = compiled if compiled is not None else compile_knowledge(kb)
+        # Keyed by what a picture shows; no cache at all with cache_size 0 (the benchmark's).
+        self._drawn: BoundedCache[_PictureKey, Picture] | None = (
+            BoundedCache(cache_size) if cache_size > 0 else None)
         self._backgrounds = _Backgrounds(BACKGROUNDS)
         # matplotlib's settings are global and a kept figure is not thread-safe: one drawing
         # at a time (the server draws on one worker thread anyway).
@@ -90,7 +97,9 @@ class PictureMaker:
         rec = decide(answers, self.compiled)
         data: CostChart | RoadmapPicture = (cost_chart(rec, answers, self.kb) if kind == "cost"
                                             else roadmap_picture(rec, self.kb))
-        return self._cached(fmt, size, data)
+        if self._drawn is None:
+            return self._draw(fmt, size, data)
+        return self._drawn.get_or_make((fmt, size, data), lambda: self._draw(fmt, size, data))
 
     def alt_texts(self, kind: Kind, answers: Slots) -> Picture:
         """A picture's text alternatives without drawing it (data empty), for a surface that
@@ -102,8 +111,9 @@ class PictureMaker:
         width, height = SIZES[(kind, "full")]
         return Picture(kind, "png", "full", b"", data.alt, width, height, short_alt)
 
-    def cache_info(self) -> Any:
-        return self._cached.cache_info()
+    def cached(self) -> int:
+        """How many pictures are kept."""
+        return 0 if self._drawn is None else len(self._drawn)
 
     def _draw(self, fmt: Format, size: str, data: CostChart | RoadmapPicture) -> Picture:
         small = size == "small"
@@ -129,31 +139,29 @@ class _Backgrounds:
     kept pixels plus one line and one label (matplotlib's blitting)."""
 
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[Any, tuple[Any, Any]] = OrderedDict()
+        self._entries: BoundedCache[Any, tuple[Any, Any]] = BoundedCache(size)
 
     def cost_rgba(self, chart: CostChart, width: int, height: int, small: bool
                   ) -> tuple[Any, tuple[int, int]]:
         key = (width, height, small, replace(chart, volume=0, volume_is_theirs=False,
                                              volume_label="", at_volume=(), alt=""))
-        entry = self._entries.get(key)
-        if entry is None:
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-            canvas = FigureCanvasAgg(_cost_figure(chart, width, height, small, mark=False))
-            canvas.draw()
-            entry = self._entries[key] = (canvas, canvas.copy_from_bbox(canvas.figure.bbox))
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        else:
-            self._entries.move_to_end(key)
-        canvas, background = entry
+        canvas, background = self._entries.get_or_make(
+            key, lambda: _background(chart, width, height, small))
         canvas.restore_region(background)
         ax = canvas.figure.axes[0]
         for artist in _mark_volume(ax, chart, _font(small)):
             ax.draw_artist(artist)
             artist.remove()
         return canvas.buffer_rgba(), canvas.get_width_height()
+
+
+def _background(chart: CostChart, width: int, height: int, small: bool) -> tuple[Any, Any]:
+    """A cost chart drawn without its volume mark: the canvas and its pixels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(_cost_figure(chart, width, height, small, mark=False))
+    canvas.draw()
+    return canvas, canvas.copy_from_bbox(canvas.figure.bbox)
 
 
 # --- drawing ------------------------------------------------------------------------------------

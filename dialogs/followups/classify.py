@@ -15,6 +15,7 @@ from dialogs.followups.matcher import normalise
 from dialogs.followups.quantities import gpu, model_size, monthly_tokens, usd_amount, workload
 from dialogs.slots import Slots
 from dialogs.understanding import extract_slots, is_question
+from dialogs.understanding.text import head
 
 if TYPE_CHECKING:
     from dialogs.compiled import CompiledKnowledge
@@ -54,7 +55,7 @@ MAX_CLASSIFY_CHARS = 1_000
 
 def is_whatif(text: str) -> bool:
     """Does the text pose a hypothetical ("what if we had 50k examples?")?"""
-    return _WHATIF.search(normalise(text[:MAX_CLASSIFY_CHARS])) is not None
+    return _WHATIF.search(normalise(head(text, MAX_CLASSIFY_CHARS))) is not None
 
 
 def whatif_slots(text: str, ck: CompiledKnowledge) -> dict[str, object]:
@@ -76,7 +77,7 @@ def hypothetical(text: str, ck: CompiledKnowledge) -> Intent | None:
     Such a message is answered in that hypothetical and never changes the person's answers.
     A statement naming one thing and asking nothing ("2x 80GB", "actually it's a 13B model")
     is an answer (to the pending question or as a change)."""
-    text = text[:MAX_CLASSIFY_CHARS]
+    text = head(text, MAX_CLASSIFY_CHARS)
     if model_size(text, ck.model_names) is None and gpu(text, ck.gpu_names) is None:
         return None                      # cheap first: most answers name neither
     intent = classify(text, ck)
@@ -93,7 +94,7 @@ def hypothetical(text: str, ck: CompiledKnowledge) -> Intent | None:
 
 
 def classify(text: str, ck: CompiledKnowledge) -> Intent | None:
-    text = text[:MAX_CLASSIFY_CHARS]
+    text = head(text, MAX_CLASSIFY_CHARS)
     norm = normalise(text)
     if not norm:
         return None

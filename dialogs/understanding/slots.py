@@ -27,7 +27,7 @@ from dialogs.understanding.lexicon import (
 from dialogs.understanding.measures import amounts_as_choices, hardware, model_size
 from dialogs.understanding.openings import SPACED_DASH, is_opening, task_spans
 from dialogs.understanding.reading import Extraction, Hit, Reading, label
-from dialogs.understanding.text import CLAUSE_BREAKS, clean, normalise, tokens
+from dialogs.understanding.text import CLAUSE_BREAKS, clean, normalise, tokens, utterance
 
 if TYPE_CHECKING:
     from dialogs.compiled import CompiledKnowledge
@@ -90,6 +90,7 @@ def parse(text: str, ck: CompiledKnowledge, pending: str | None = None,
     """What the text says; `offered`: the values the pending question showed, when it showed
     only some (a typed number counts among those)."""
     kb = ck.kb
+    text = utterance(text)
     norm = normalise(text)
     if not norm:
         return Extraction()

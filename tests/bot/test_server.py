@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.pictures.http import PICTURES_KEY
 from bot.server import RUNNER_KEY, STORE_KEY, build_app
 from bot.settings import Settings
 from bot.store import MemoryStore, StateStore
@@ -89,6 +90,12 @@ async def test_platform_endpoints_are_mounted_and_verify_callers(client_for: Mak
 async def test_slack_is_not_mounted_without_its_settings(client_for: MakeClient) -> None:
     client = await client_for(build_app(settings(), store=MemoryStore()))
     assert (await client.post("/slack/events", data="x=1")).status in (404, 405)
+
+
+def test_the_runner_and_the_pictures_share_one_compiled_knowledge() -> None:
+    # Compiled once: its caches (the cards decided, rule 9's outcomes) exist once per process.
+    app = build_app(settings(), store=MemoryStore())
+    assert app[PICTURES_KEY].maker.compiled is app[RUNNER_KEY].compiled
 
 
 async def test_readyz_with_the_memory_store(client_for: MakeClient) -> None:

@@ -43,3 +43,15 @@ def test_get_and_put_keep_the_most_recently_used():
     assert (cache.get("a"), cache.get("c"), len(cache)) == ("A", "C", 2)
     cache.put("a", "A2")  # replacing a value does not grow the cache
     assert (cache.get("a"), len(cache)) == ("A2", 2)
+
+
+def test_pop_forgets_one_entry_and_says_what_it_held():
+    cache: BoundedCache[str, str] = BoundedCache(2)
+    cache.put("a", "A")
+    cache.put("b", "B")
+    assert ("a" in cache, "z" in cache) == (True, False)
+    assert cache.pop("a") == "A"
+    assert cache.pop("a") is None and "a" not in cache
+    cache.put("c", "C")  # room again: b stays
+    assert (cache.get("b"), len(cache)) == ("B", 2)
+

@@ -10,10 +10,9 @@ fails reaches Bolt's error handler (app.py).
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import orjson
 from slack_sdk.errors import SlackApiError
@@ -22,9 +21,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import SlackMessage, SlackRenderer
 from bot.logging_setup import log_failure
 from bot.turns import TurnHandler
+from dialogs.bounded_cache import BoundedCache
 from knowledge.models import Knowledge
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -38,8 +40,7 @@ class OpenQuestions:
     of the garbage collector, bytes are not."""
 
     def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._entries: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._entries: BoundedCache[str, tuple[str, bytes]] = BoundedCache(size)
 
     def remember(self, channel: str, ts: str, message: SlackMessage) -> None:
         if not question_of(message):
@@ -48,13 +49,10 @@ class OpenQuestions:
                                         for b in message.blocks])
 
     def remember_raw(self, channel: str, ts: str, blocks: list[dict[str, Any]]) -> None:
-        self._entries[channel] = (ts, orjson.dumps(blocks))
-        self._entries.move_to_end(channel)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        self._entries.put(channel, (ts, orjson.dumps(blocks)))
 
     def pop(self, channel: str) -> tuple[str, list[dict[str, Any]]] | None:
-        found = self._entries.pop(channel, None)
+        found = self._entries.pop(channel)
         return None if found is None else (found[0], orjson.loads(found[1]))
 
 
@@ -90,13 +88,30 @@ def _error_code(error: SlackApiError) -> str:
         return "unknown"
 
 
-async def call(client: AsyncWebClient, method: str, payload: dict[str, Any]) -> Any | None:
-    """A Web API method with a payload already in Slack's JSON shape; Slack's answer, or None
-    when Slack refused the call (logged). slack_sdk's typed wrappers (chat_postMessage...)
-    would only re-check every block for model objects (six isinstance checks a block) and
-    drop None values, which our payloads never hold."""
+# How a method takes its arguments: JSON (Slack takes it for write methods), a form POST or a
+# GET query (as slack_sdk sends conversations.open and conversations.replies).
+Encoding = Literal["json", "form", "query"]
+
+
+async def call(client: AsyncWebClient, method: str, payload: dict[str, Any],
+               encoding: Encoding = "json") -> Any | None:
+    """A Web API method with a payload already in Slack's shape; Slack's answer, or None when
+    Slack refused the call (logged). slack_sdk's typed wrappers (chat_postMessage...) would
+    only re-check every block for model objects (six isinstance checks a block) and drop None
+    values, which our payloads never hold."""
+    if encoding == "json":
+        request = client.api_call(method, json=payload)
+    else:
+        request = client.api_call(method, http_verb="GET" if encoding == "query" else "POST",
+                                  params=payload)
+    return await answer_or_refusal(method, request)
+
+
+async def answer_or_refusal(method: str, request: Awaitable[T]) -> T | None:
+    """Slack's answer to a request, or None when Slack refused it: logged here, once, for
+    every call this adapter makes (`method` names it in the log)."""
     try:
-        return await client.api_call(method, json=payload)
+        return await request
     except SlackApiError as error:
         log_failure(log, "Slack Web API call refused", error, expected=True, method=method,
                     code=_error_code(error))

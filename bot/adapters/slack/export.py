@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.errors import SlackRequestError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import SECTION_TEXT_MAX, SlackMessage, fallback_text
-from bot.adapters.slack.delivery import SlackDeps, post_quietly
+from bot.adapters.slack.delivery import SlackDeps, answer_or_refusal, call, post_quietly
 from bot.adapters.slack.mrkdwn import escape
 from bot.logging_setup import log_failure
 from bot.pictures.links import LinkRefused
@@ -69,21 +69,20 @@ async def export_record(client: AsyncWebClient, deps: SlackDeps, user: str, toke
     title = decide(answers, pictures.maker.compiled).title
     comment = kb.pictures.label("export_comment", title=title)
     filename = kb.pictures.label("export_filename")
-    try:
-        opened = await client.conversations_open(users=user)
-        channel = str((opened.get("channel") or {}).get("id") or "")
-    except SlackApiError as error:
-        log_failure(log, "Slack Web API call refused", error, expected=True,
-                    method="conversations.open", code=str(error.response.get("error")))
+    opened = await call(client, "conversations.open", {"users": user}, "form")
+    if opened is None:
         return str(kb.message("internal_error"))
+    channel = str((opened.get("channel") or {}).get("id") or "")
     try:
-        await client.files_upload_v2(channel=channel, content=record, filename=filename,
-                                     title=filename, initial_comment=comment)
-    except (SlackApiError, SlackRequestError) as error:
-        # No files:write, or files off in this workspace: the record as messages instead.
-        log.info("files upload refused, posting the record as messages",
-                 extra={"error": type(error).__name__})
-        if not await post_quietly(client, channel, record_messages(record, comment)):
-            return str(kb.message("internal_error"))
+        uploaded = await answer_or_refusal("files.uploadV2", client.files_upload_v2(
+            channel=channel, content=record, filename=filename, title=filename,
+            initial_comment=comment))
+    except SlackRequestError as error:  # the file's own upload failed (not the Web API)
+        log_failure(log, "Slack file upload failed", error, expected=True)
+        uploaded = None
+    # No files:write, or files off in this workspace: the record as messages instead.
+    if uploaded is None and not await post_quietly(client, channel,
+                                                   record_messages(record, comment)):
+        return str(kb.message("internal_error"))
     # Clicked in a channel: say where the record went. In the DM itself it is right there.
     return None if clicked_in == channel else str(kb.pictures.label("export_sent"))

@@ -7,16 +7,12 @@ restart, reads them back from Slack with conversations.replies.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.logging_setup import log_failure
+from bot.adapters.slack.delivery import call
 from dialogs.slots import ALL_SLOTS
-
-log = logging.getLogger(__name__)
 
 CARD_EVENT_TYPE = "which_approach_card"
 
@@ -44,12 +40,9 @@ async def shared_card_slots(client: AsyncWebClient, channel: str,
                             thread_ts: str) -> dict[str, object] | None:
     """The answers of the shared card that starts this thread; None when the thread does not
     start with one of our shared cards (or Slack would not tell us)."""
-    try:
-        response = await client.conversations_replies(
-            channel=channel, ts=thread_ts, limit=1, include_all_metadata=True)
-    except SlackApiError as error:
-        log_failure(log, "Slack Web API call refused", error, expected=True,
-                    method="conversations.replies", code=str(error.response.get("error")))
+    response = await call(client, "conversations.replies", {
+        "channel": channel, "ts": thread_ts, "limit": 1, "include_all_metadata": True}, "query")
+    if response is None:
         return None
     messages = response.get("messages") or []
     if not messages or messages[0].get("ts") != thread_ts:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,6 +59,7 @@ from bot.adapters.teams.connector_http import SharedSession, connector_pipeline
 from bot.logging_setup import log_failure
 from bot.metrics import default_metrics
 from bot.settings import Settings
+from dialogs.bounded_cache import BoundedCache
 
 log = logging.getLogger(__name__)
 
@@ -141,26 +141,9 @@ def use_async_key_refresh() -> bool:
 
 # --- 1. client reuse ------------------------------------------------------------------------
 
-class _LRU:
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, ...], Any] = OrderedDict()
-
-    def get(self, key: tuple[str, ...]) -> Any:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: tuple[str, ...], value: Any) -> Any:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._items)
+# Clients built once per (app id, service URL, audience) or app id, the least recently used
+# dropped when full.
+_Clients = BoundedCache[tuple[str, ...], Any]
 
 
 class CachingConnectorFactory(ConnectorFactory):
@@ -172,7 +155,7 @@ class CachingConnectorFactory(ConnectorFactory):
     reuses the token.
     """
 
-    def __init__(self, inner: ConnectorFactory, cache: _LRU, app_id: str | None,
+    def __init__(self, inner: ConnectorFactory, cache: _Clients, app_id: str | None,
                  session: SharedSession) -> None:
         self._inner = inner
         self._cache = cache
@@ -203,8 +186,8 @@ class TeamsAuthentication(BotFrameworkAuthentication):
                  credentials: ServiceClientCredentialsFactory) -> None:
         self._inner = inner
         self._credentials = credentials
-        self._connectors = _LRU(CLIENT_CACHE_SIZE)
-        self._token_clients = _LRU(CLIENT_CACHE_SIZE)
+        self._connectors: _Clients = BoundedCache(CLIENT_CACHE_SIZE)
+        self._token_clients: _Clients = BoundedCache(CLIENT_CACHE_SIZE)
         self.http_session = SharedSession()
         # Tokens that passed `authenticate_header`, until when (monotonic clock).
         self._verified_headers: dict[str, float] = {}
@@ -275,8 +258,8 @@ class TeamsAuthentication(BotFrameworkAuthentication):
         key = (_app_id(claims_identity) or "",)
         client = self._token_clients.get(key)
         if client is None:
-            client = self._token_clients.put(
-                key, await self._inner.create_user_token_client(claims_identity))
+            client = await self._inner.create_user_token_client(claims_identity)
+            self._token_clients.put(key, client)
         return client
 
     def create_bot_framework_client(self) -> BotFrameworkClient:

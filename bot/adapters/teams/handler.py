@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, get_args
@@ -23,6 +22,7 @@ from bot.adapters.teams.cards import CardRenderer, RenderedCard, accepted_answer
 from bot.adapters.teams.keys import conversation_key
 from bot.logging_setup import log_failure
 from bot.turns import TurnHandler
+from dialogs.bounded_cache import BoundedCache
 from dialogs.events import Command, Event
 from dialogs.replies import Notice, Reply
 
@@ -117,7 +117,7 @@ class TeamsAdvisorBot(ActivityHandler):
         # Each conversation's last question card (its activity id), so that an answer typed
         # instead of pressed still collapses it: no old button left to press by mistake. Kept
         # in this process, bounded; where missing, a press on it gets the out-of-date notice.
-        self._open_cards: OrderedDict[str, str] = OrderedDict()
+        self._open_cards: BoundedCache[str, str] = BoundedCache(OPEN_CARDS_MAX)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
                                         turn_context: TurnContext) -> None:
@@ -153,7 +153,7 @@ class TeamsAdvisorBot(ActivityHandler):
             return  # a redelivery: the first delivery already answered
         # A card's button was pressed: that card (activity.reply_to_id) can be updated. Typed,
         # the answer is to the last question card.
-        open_card = self._open_cards.pop(conversation, None)
+        open_card = self._open_cards.pop(conversation)
         card_id = activity.reply_to_id if submitted else open_card
         pressed = None
         if submitted and event.kind == "command" and event.command in ("back", "now"):
@@ -162,9 +162,7 @@ class TeamsAdvisorBot(ActivityHandler):
                                  replace=event.kind == "command" and event.command == "start",
                                  pressed=pressed)
         if sent is not None:
-            self._open_cards[conversation] = sent
-            while len(self._open_cards) > OPEN_CARDS_MAX:
-                self._open_cards.popitem(last=False)
+            self._open_cards.put(conversation, sent)
 
     async def _reply(self, turn_context: TurnContext, replies: Sequence[Reply],
                      card_id: str | None, *, replace: bool = False,

@@ -83,10 +83,11 @@ def test_pictures_are_cached_and_bounded() -> None:
     first = maker.picture("roadmap", "png", ANSWERS)
     again = maker.picture("roadmap", "png", ANSWERS.model_copy(update={"budget": "low"}))
     # Same start stage, same roadmap: one picture for both answer sets.
-    assert again is first and maker.cache_info().hits == 1
+    assert again is first and maker.cached() == 1
     for tokens in (1_000, 2_000, 3_000):
         maker.picture("cost", "svg", ANSWERS.model_copy(update={"monthly_tokens": tokens}))
-    assert maker.cache_info().currsize == 2
+    assert maker.cached() == 2
+    assert maker.picture("roadmap", "png", ANSWERS) is not first  # the oldest went
 
 
 def test_a_teams_card_can_carry_both_small_pngs(maker: PictureMaker) -> None:
