@@ -547,7 +547,7 @@ class _Turn:
             return
         self._remember_undo()
         # No data means no count to ask about; a count means there is data.
-        settled = settled_count(s.slots.answered())
+        settled = settled_count({"has_data": s.slots.has_data})  # no dump of every answer
         if settled is not None and s.slots.examples is None:
             s.slots.examples = settled
         if was_advised:

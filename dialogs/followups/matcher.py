@@ -61,6 +61,7 @@ class _Alias:
     text: str           # normalised
     squashed: str       # without spaces
     words: int
+    letters: str        # squashed's letters sorted: runs with the same letters may be a swap
 
 
 class TopicMatcher:
@@ -72,8 +73,9 @@ class TopicMatcher:
             for alias in (info.title, *info.aliases):
                 text = normalise(alias)
                 if text:
-                    aliases.append(_Alias(topic_id, text, text.replace(" ", ""),
-                                          len(text.split())))
+                    squashed = text.replace(" ", "")
+                    aliases.append(_Alias(topic_id, text, squashed, len(text.split()),
+                                          "".join(sorted(squashed))))
         self._aliases = tuple(aliases)
 
     def best(self, text: str, only: Iterable[str] | None = None) -> Match | None:
@@ -116,13 +118,13 @@ class _Windows:
             self._squashed[n] = ["".join(r) for r in runs]
         return self._joined[n], self._squashed[n]
 
-    def _same_letters(self, n: int, squashed: str) -> list[str]:
+    def _same_letters(self, n: int, letters: str) -> list[str]:
         if n not in self._anagrams:
             groups: dict[str, list[str]] = {}
             for run in self._runs(n)[1]:
                 groups.setdefault("".join(sorted(run)), []).append(run)
             self._anagrams[n] = groups
-        return self._anagrams[n].get("".join(sorted(squashed)), [])
+        return self._anagrams[n].get(letters, [])
 
     def score(self, alias: _Alias) -> float:
         if len(alias.squashed) <= EXACT_ONLY_MAX_LEN:
@@ -131,11 +133,12 @@ class _Windows:
         for n in {max(1, alias.words - 1), alias.words, alias.words + 1}:
             joined, squashed = self._runs(n)
             for query, choices in ((alias.text, joined), (alias.squashed, squashed)):
+                # Below the threshold a score is never used: rapidfuzz stops early under it.
                 found = process.extractOne(query, choices, scorer=fuzz.ratio,
-                                           score_cutoff=best or None)
+                                           score_cutoff=max(best, MATCH_THRESHOLD))
                 if found is not None and found[1] > best:
                     best = found[1]
-            for run in self._same_letters(n, alias.squashed):
+            for run in self._same_letters(n, alias.letters):
                 best = max(best, _transposition_score(run, alias.squashed))
             if best == 100.0:
                 break
