@@ -148,11 +148,11 @@ async def _share(click: Click, result: TurnResult, deps: SlackDeps, client: Asyn
                                  metadata=card_metadata(state.slots.answered(), click.user))
     if await post(client, channel, [message]) is None:
         await tell_privately(click, client, respond, [markup_message(
-            escape(say("share_cannot_post")).format(channel=f"<#{channel}>"),
+            deps.renderer.mrkdwn("share_cannot_post").format(channel=f"<#{channel}>"),
             say("share_cannot_post_short"))])
         return
     await tell_privately(click, client, respond, [markup_message(
-        escape(say("shared")).format(channel=f"<#{channel}>"), say("shared_short"))])
+        deps.renderer.mrkdwn("shared").format(channel=f"<#{channel}>"), say("shared_short"))])
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:

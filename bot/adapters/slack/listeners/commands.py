@@ -51,7 +51,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
         if not text:
             await ack(response_type="ephemeral",
-                      text=escape(deps.renderer.label("dm_pointer")).format(
+                      text=deps.renderer.mrkdwn("dm_pointer").format(
                           dm=dm_link(body, deps.renderer.label("dm_name"))))
             result = await deps.runner.handle(Event.cmd(conversation, "start", **extra))
             if not result.duplicate:
