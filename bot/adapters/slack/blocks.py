@@ -378,23 +378,6 @@ def reply_fallback(reply: Reply) -> str:
 DRAWN_QUESTIONS_MAX = 1024
 
 
-class _HashedOnce:
-    """A cache key that hashes its parts once: a question's parts are pydantic models, whose
-    hash is computed in Python, and a cache hit hashes the key twice (look-up, recency)."""
-
-    __slots__ = ("parts", "_hash")
-
-    def __init__(self, parts: tuple[Any, ...]) -> None:
-        self.parts = parts
-        self._hash = hash(parts)
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _HashedOnce) and self.parts == other.parts
-
-
 class SlackRenderer:
     """Draws neutral replies as Slack messages with one knowledge base and one set of
     pictures, remembering the questions it has drawn (the listeners share one, SlackDeps)."""
@@ -403,7 +386,7 @@ class SlackRenderer:
                  drawn_questions: int = DRAWN_QUESTIONS_MAX) -> None:
         self.kb = kb or default_knowledge()
         self.pictures = pictures  # bot.pictures.http.Pictures
-        self._questions: BoundedCache[_HashedOnce, tuple[dict[str, Any], ...]] = \
+        self._questions: BoundedCache[tuple[Any, ...], tuple[dict[str, Any], ...]] = \
             BoundedCache(drawn_questions)
         # Labels as mrkdwn, escaped once: some go out with every slash command.
         self._mrkdwn = {key: escape(text) for key, text in self.kb.surfaces.labels.items()}
@@ -417,10 +400,11 @@ class SlackRenderer:
 
     def question(self, question: Question) -> list[dict[str, Any]]:
         """question_blocks() as JSON, drawn once per distinct question: slack_sdk's validating
-        to_dict() is the costly part of a reply. The key is every field's value (Choices are
-        frozen, so hashable), cheaper than its JSON."""
-        key = _HashedOnce(tuple(tuple(v) if isinstance(v, list) else v
-                                for v in question.__dict__.values()))
+        to_dict() is the costly part of a reply. The key is every field's value, a Choice as
+        its two strings: a cache hit hashes and compares the key twice (look-up, recency),
+        which in C is cheap for strings and dear for pydantic models."""
+        key = tuple(tuple((c.value, c.label) for c in v) if isinstance(v, list) else v
+                    for v in question.__dict__.values())
         return list(self._questions.get_or_make(key, lambda: tuple(
             b.to_dict() for b in question_blocks(question, self.kb))))
 
