@@ -265,16 +265,21 @@ async def run(sizes: Sizes, *, out: Callable[[str], None] = print,
                 await ready(stub, session, "/healthz")  # 404 is an answer: it is up
 
                 def slack_round(r: int, sent: list[list[Request]]) -> list[Play]:
-                    return [lambda lat, p=p: slack_conversation(
-                        session, bot.url, api, f"UR{r}P{p:04d}", lat, sent[p]) for p in range(n)]
+                    def play(p: int) -> Play:
+                        return lambda lat: slack_conversation(
+                            session, bot.url, api, f"UR{r}P{p:04d}", lat, sent[p])
+                    return [play(p) for p in range(n)]
 
                 def teams_round(r: int, sent: list[list[Request]]) -> list[Play]:
-                    return [lambda lat, p=p: teams_conversation(
-                        session, bot.url, service_url, f"r{r}", p, lat, sent[p])
-                        for p in range(n)]
+                    def play(p: int) -> Play:
+                        return lambda lat: teams_conversation(
+                            session, bot.url, service_url, f"r{r}", p, lat, sent[p])
+                    return [play(p) for p in range(n)]
 
                 def floor_round(sent: list[list[Request]]) -> list[Play]:
-                    return [lambda lat, c=c: replay(session, stub.url, c, lat) for c in sent]
+                    def play(c: list[Request]) -> Play:
+                        return lambda lat: replay(session, stub.url, c, lat)
+                    return [play(c) for c in sent]
 
                 for r in range(-1, sizes.rounds):  # round -1 warms both up
                     for platform, make in (("slack", slack_round), ("teams", teams_round)):

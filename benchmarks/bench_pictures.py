@@ -62,15 +62,16 @@ def main() -> None:
     import matplotlib.figure  # noqa: F401
 
     import_ms = (time.process_time() - start) * 1000
-    from bot.pictures.charts import SIZES, PictureMaker
+    from bot.pictures.charts import SIZES, Format, Kind, PictureMaker
 
     kb = default_knowledge()
     uncached = PictureMaker(kb, cache_size=0)
     volumes = iter(range(2_000_000, 10**12, 1_000))
-    cases = (("cost", "svg", "full", ""), ("cost", "png", "full", "cold"),
-             ("cost", "png", "full", "new volume"), ("cost", "png", "small", "cold"),
-             ("cost", "png", "small", "new volume"), ("roadmap", "svg", "full", ""),
-             ("roadmap", "png", "full", ""), ("roadmap", "png", "small", ""))
+    cases: tuple[tuple[Kind, Format, str, str], ...] = (
+        ("cost", "svg", "full", ""), ("cost", "png", "full", "cold"),
+        ("cost", "png", "full", "new volume"), ("cost", "png", "small", "cold"),
+        ("cost", "png", "small", "new volume"), ("roadmap", "svg", "full", ""),
+        ("roadmap", "png", "full", ""), ("roadmap", "png", "small", ""))
     for kind, fmt, size, how in cases:
         width, height = SIZES[(kind, size)]
         uncached.picture(kind, fmt, ANSWERS, size)  # warm: fonts loaded, caches filled

@@ -119,10 +119,12 @@ class CountingStandIn(StandIn):
 # --- the servers (each run as a subprocess of this script) ---------------------------------
 
 def slack_settings(api_url: str, redis_url: str | None) -> Any:
+    from pydantic import SecretStr
+
     from bot.settings import Settings
 
-    return Settings(_env_file=None, slack_bot_token=BOT_TOKEN,  # type: ignore[call-arg]
-                    slack_signing_secret=SIGNING_SECRET, slack_api_url=api_url,
+    return Settings(_env_file=None, slack_bot_token=SecretStr(BOT_TOKEN),  # type: ignore[call-arg]
+                    slack_signing_secret=SecretStr(SIGNING_SECRET), slack_api_url=api_url,
                     redis_url=redis_url, log_level="WARNING")
 
 

@@ -67,7 +67,8 @@ def serve_ours(port: int) -> None:
 
     logging.disable(logging.WARNING)
     app = web.Application()
-    settings = Settings(_env_file=None, microsoft_app_id=None, microsoft_app_password=None)
+    settings = Settings(_env_file=None,  # type: ignore[call-arg]
+                        microsoft_app_id=None, microsoft_app_password=None)
     attach_teams(app, TurnRunner(MemoryStore(), default_knowledge()), settings)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import yaml
 
@@ -68,13 +69,13 @@ def main(argv: list[str]) -> None:
         for pending, text in msgs:
             # A new string each round, so nothing remembered from an earlier round answers for it.
             text = f"{text} " + " " * r
-            floor.append(_cpu_us(lambda t=text: _WORDS.findall(t.lower())))
-            parsed.append(_cpu_us(lambda t=text, p=pending: parse(t, ck, pending=p)))
+            floor.append(_cpu_us(partial(_WORDS.findall, text.lower())))
+            parsed.append(_cpu_us(partial(parse, text, ck, pending=pending)))
             # A slot without a question of its own (yet) is never pending in a conversation.
             state = (ConversationState(phase="asking", pending=pending)
                      if pending in kb.questions else ConversationState())
             event = Event.typed("bench:T:U", text + ".", at=AT)
-            stepped.append(_cpu_us(lambda s=state, e=event: step(s, e, ck)))
+            stepped.append(_cpu_us(partial(step, state, event, ck)))
 
     def line(name: str, values: list[float]) -> str:
         p50 = percentile(values, 0.5)
