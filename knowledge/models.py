@@ -348,6 +348,10 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset({
     "request_not_json", "request_too_large", "request_too_slow", "request_bad_json",
     "request_not_object", "request_bad_choice", "request_bad_command_value",
     "request_not_a_turn", "request_no_turn",
+    "whatif_already_told", "whatif_lead", "whatif_would_be", "whatif_what_changes",
+    "whatif_why", "whatif_would_stay", "whatif_unchanged", "whatif_column_now",
+    "whatif_column_whatif", "whatif_approach", "whatif_method", "whatif_hybrids",
+    "whatif_start_stage", "whatif_none", "whatif_not_answered",
 })
 
 

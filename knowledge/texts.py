@@ -40,6 +40,8 @@ MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = _fields(
     decision_changed="old new", decision_same="title", history_not_found="number",
     too_long="limit", progress="step total", progress_about="step total",
     not_asked_cannot_change="label", not_asked_assumed="label", ours_marker="sources",
+    whatif_already_told="title", whatif_lead="changes", whatif_would_be="alt now",
+    whatif_why="reason", whatif_would_stay="title",
 )
 
 # The fields the rules fill for each advice text (Knowledge.say).

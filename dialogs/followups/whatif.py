@@ -32,29 +32,32 @@ def whatif_answer(hypothesis: dict[str, Any], ctx: Context, ck: CompiledKnowledg
             text = f"{text}\n\n{kb.message('offer_start')}"
         return Answer(topic=TOPIC, text=text, titled=False)
     current = ctx.slots.answered()
+    unknown = kb.message("whatif_not_answered")
     changes = [
-        f"{kb.question(s).short_label}: {answer_label(s, current[s], kb) if s in current else '?'}"
+        f"{kb.question(s).short_label}: "
+        f"{answer_label(s, current[s], kb) if s in current else unknown}"
         f" → {answer_label(s, v, kb)}"
         for s, v in hypothesis.items() if current.get(s) != v
     ]
     if not changes:
-        return Answer(topic=TOPIC, text=f"That's what you already told me, so my advice stays "
-                                        f"{ctx.rec.title}.", titled=False)
+        return Answer(topic=TOPIC, text=kb.message("whatif_already_told", title=ctx.rec.title),
+                      titled=False)
     alt = decide(hypothetical_slots(ctx.slots, hypothesis), ck)
     now = ctx.rec
     differences = describe_differences(now, alt, kb)
-    parts = ["What if: " + "; ".join(changes)]
+    parts = [kb.message("whatif_lead", changes="; ".join(changes))]
     if differences:
-        parts.append(f"My advice would be {alt.title} (now: {now.title}).")
-        parts.append("What changes:\n" + bullets(differences))
+        parts.append(kb.message("whatif_would_be", alt=alt.title, now=now.title))
+        parts.append(kb.message("whatif_what_changes") + "\n" + bullets(differences))
         if alt.approach != now.approach and alt.reasons:
-            parts.append(f"Why: {alt.reasons[0].text}")
+            parts.append(kb.message("whatif_why", reason=alt.reasons[0].text))
         elif alt.method != now.method and alt.method_reason:
-            parts.append(f"Why: {alt.method_reason}")
+            parts.append(kb.message("whatif_why", reason=alt.method_reason))
     else:
-        parts.append(f"My advice would stay the same: {now.title}.")
-    parts.append("Your answers are unchanged; say 'keep that' to use these.")
-    table = Table(columns=["", "Now", "What if"], rows=_rows(now, alt, kb))
+        parts.append(kb.message("whatif_would_stay", title=now.title))
+    parts.append(kb.message("whatif_unchanged"))
+    table = Table(columns=["", kb.message("whatif_column_now"), kb.message("whatif_column_whatif")],
+                  rows=_rows(now, alt, kb))
     return Answer(topic=TOPIC, text="\n\n".join(parts), table=table,
                   choices=topic_choices(("roadmap", "cost", "comparison"), kb), titled=False)
 
@@ -64,30 +67,31 @@ def _approach(rec: Recommendation, kb: Knowledge) -> str:
 
 
 def _method(rec: Recommendation, kb: Knowledge) -> str:
-    return kb.methods[rec.method].name if rec.method else "none"
+    return kb.methods[rec.method].name if rec.method else kb.message("whatif_none")
 
 
 def _hybrids(rec: Recommendation, kb: Knowledge) -> str:
-    return ", ".join(kb.hybrids[h].name for h in rec.hybrids) or "none"
+    return ", ".join(kb.hybrids[h].name for h in rec.hybrids) or kb.message("whatif_none")
 
 
 def _stage(rec: Recommendation, kb: Knowledge) -> str:
     return f"{rec.start_stage}: {kb.stages[rec.start_stage - 1].title}"
 
 
-_ASPECTS = (("Approach", _approach), ("Method", _method), ("Hybrids", _hybrids),
-            ("Start stage", _stage))
+# Each aspect a what-if compares, by the message that names it.
+_ASPECTS = (("whatif_approach", _approach), ("whatif_method", _method),
+            ("whatif_hybrids", _hybrids), ("whatif_start_stage", _stage))
 
 
 def describe_differences(now: Recommendation, alt: Recommendation, kb: Knowledge) -> list[str]:
     """ "Approach: Prompt Engineering → Fine-Tuning", one line per aspect that differs."""
     out = []
-    for label, get in _ASPECTS:
+    for key, get in _ASPECTS:
         a, b = get(now, kb), get(alt, kb)
         if a != b:
-            out.append(f"{label}: {a} → {b}")
+            out.append(f"{kb.message(key)}: {a} → {b}")
     return out
 
 
 def _rows(now: Recommendation, alt: Recommendation, kb: Knowledge) -> list[list[str]]:
-    return [[label, get(now, kb), get(alt, kb)] for label, get in _ASPECTS]
+    return [[kb.message(key), get(now, kb), get(alt, kb)] for key, get in _ASPECTS]

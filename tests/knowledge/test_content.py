@@ -249,7 +249,9 @@ def test_messages_fill_their_placeholders() -> None:
     assert set(KB.messages) >= REQUIRED_MESSAGES
     samples = {"hint": "Type a number.", "label": "Budget", "value": "medium", "old": "low",
                "new": "high", "title": "Fine-tuning with LoRA", "number": 3, "limit": 4000,
-               "step": 3, "total": 6, "sources": "Hu et al. 2021 (LoRA)"}
+               "step": 3, "total": 6, "sources": "Hu et al. 2021 (LoRA)",
+               "changes": "Budget: medium → high", "alt": "Fine-tuning with QLoRA",
+               "now": "Fine-tuning with LoRA", "reason": "A high budget fits fine-tuning."}
     for key, text in KB.messages.items():
         used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
         assert used == set(MESSAGE_PLACEHOLDERS.get(key, ())), key
