@@ -494,29 +494,6 @@ class SlackRenderer:
         return SlackMessage(text=fallback_text([text]), blocks=notice_blocks(Notice(text=text)))
 
 
-# One-off drawings with a renderer of their own (no remembered questions): for callers that
-# draw once, such as the tests and the export.
-
-def card_message(reply: RecommendationReply, kb: Knowledge | None = None, *,
-                 shared_by: str | None = None,
-                 metadata: dict[str, Any] | None = None,
-                 pictures: Any | None = None) -> SlackMessage:
-    """`pictures`: bot.pictures.http.Pictures; its links need a public URL for the images."""
-    return SlackRenderer(kb, pictures).card(reply, shared_by=shared_by, metadata=metadata)
-
-
-def render_replies(replies: Sequence[Reply], kb: Knowledge | None = None,
-                   answered: Sequence[str] = (), pictures: Any | None = None
-                   ) -> list[SlackMessage]:
-    return SlackRenderer(kb, pictures).replies(replies, answered)
-
-
-def in_place_message(lines: Sequence[str], question: Question | None,
-                     more_below: bool = False, lead: Sequence[Block] = (),
-                     kb: Knowledge | None = None) -> SlackMessage:
-    return SlackRenderer(kb).in_place(lines, question, more_below, lead)
-
-
 def lead_blocks_of(blocks: Sequence[Mapping[str, Any]]) -> list[Block]:
     """The blocks an earlier message shows above its record and question (a welcome, a
     notice), rebuilt as models so a redraw keeps them."""

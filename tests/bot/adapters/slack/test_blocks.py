@@ -146,7 +146,7 @@ def test_a_turn_packs_answers_into_the_record_and_the_card_alone() -> None:
                Notice(text="Decision changed"),
                RecommendationReply(recommendation=rec, state_version=4),
                Answer(topic="cost", text="It costs", choices=[Choice(value="rag", label="RAG")])]
-    messages = kit.render_replies(replies, KB)
+    messages = kit.SlackRenderer(KB).replies(replies)
     assert len(messages) == 3
     first, card, after = (m.payload() for m in messages)
     assert first["blocks"][0]["block_id"] == kit.ANSWERED_BLOCK_ID
@@ -159,7 +159,7 @@ def test_a_turn_packs_answers_into_the_record_and_the_card_alone() -> None:
 
 def test_a_huge_answer_is_split_within_fifty_blocks() -> None:
     answer = Answer(topic="comparison", text=("word " * 700 + "\n") * 80)  # ~280k chars
-    messages = kit.render_replies([answer], KB)
+    messages = kit.SlackRenderer(KB).replies([answer])
     for message in messages:
         assert_valid_message(message.payload())
 
