@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from dialogs.bounded_cache import BoundedCache
 from dialogs.replies import Choice
-from dialogs.slots import ALL_SLOTS, Approach
+from dialogs.slots import Approach
 from dialogs.votes import VOTING_SLOTS
 from knowledge.models import Knowledge
 
@@ -50,9 +50,10 @@ class CompiledKnowledge:
         # (approach, start stage, data quality) -> each stage's steps.
         self.plans: BoundedCache[tuple[Any, ...], tuple[tuple[str, ...], ...]] = \
             BoundedCache(256)
-        # Rule 9: a slot -> the answers its search tries; an answer set -> the card's outcome;
-        # (slot, answers, open slots) -> (verdict, search bound); answers -> worth asking.
-        self.representatives: BoundedCache[str, tuple[Any, ...]] = BoundedCache(len(ALL_SLOTS))
+        # Rule 9: a slot -> the answers its search tries (one entry per slot, filled on first
+        # use: a table, not a cache); an answer set -> the card's outcome; (slot, answers, open
+        # slots) -> (verdict, search bound); answers -> worth asking.
+        self.representatives: dict[str, tuple[Any, ...]] = {}
         self.outcomes: BoundedCache[tuple[Any, ...], tuple[Any, ...]] = \
             BoundedCache(OUTCOMES_MAX)
         self.verdicts: BoundedCache[tuple[Any, ...], tuple[bool | None, int]] = \

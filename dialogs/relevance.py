@@ -87,7 +87,7 @@ def representatives(slot: str, ck: CompiledKnowledge) -> tuple[Any, ...]:
             # Both sides whichever way a rule reads its threshold ("fewer than", "at most").
             candidates = sorted({0} | {c + d for c in cuts for d in (-1, 0, 1)})
             values = tuple(v for v in candidates if _valid(slot, v))
-        ck.representatives.put(slot, values)
+        ck.representatives[slot] = values
     return values
 
 
